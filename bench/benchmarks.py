@@ -1,0 +1,104 @@
+"""The named benchmarks. Each has cases (e.g. scales); each case prepares its inputs once and
+offers variants (strata and its baselines) as functions returning seconds for one measurement."""
+import pathlib
+import shutil
+import subprocess
+import time
+
+import duckdb
+
+
+def timed(fn):
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def run(cmd, **kwargs):
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, **kwargs)
+
+
+class PipelineCase:
+    """The streaming example end to end: ingest the raw files into bronze, build the models."""
+
+    baseline = "duckdb"
+
+    def __init__(self, scale):
+        self.scale = scale
+        self.label = f"scale {scale}"
+        self.notes = {
+            "strata": "strata ingest + strata run (two processes, catalog commits, quarantine)",
+            "duckdb": "one DuckDB session: same files -> Parquet (zstd), same model SQL -> Parquet",
+        }
+
+    def prepare(self, strata, work):
+        self.strata = strata
+        self.dir = work / f"streaming-{self.scale}"
+        if not (self.dir / "data").exists():
+            run([strata, "example", "streaming", str(self.dir), "--scale", str(self.scale)])
+        # One strata run to produce the compiled SQL the DuckDB baseline replays.
+        self._strata_once()
+        self.compiled = sorted((self.dir / "target" / "compiled").rglob("*.sql"))
+        self.models = self._model_order()
+
+    def variants(self):
+        return [("strata", lambda: timed(self._strata_once)),
+                ("duckdb", lambda: timed(self._duckdb_once))]
+
+    def _strata_once(self):
+        shutil.rmtree(self.dir / ".strata", ignore_errors=True)
+        run([self.strata, "--quiet", "ingest", "--project", str(self.dir)])
+        run([self.strata, "--quiet", "run", "--project", str(self.dir)])
+
+    def _model_order(self):
+        # Staging before trusted: the example's only dependency direction.
+        order = {"staging": 0, "trusted": 1}
+        return sorted(self.compiled, key=lambda p: (order.get(p.parent.name, 9), p.name))
+
+    def _duckdb_once(self):
+        out = self.dir / "baseline"
+        shutil.rmtree(out, ignore_errors=True)
+        out.mkdir()
+        con = duckdb.connect()
+        con.execute("SET TimeZone='UTC'")
+        data = self.dir / "data"
+        csv_types = {
+            "movies": "{'title':'VARCHAR','duration_mins':'INTEGER','original_language':'VARCHAR','size_mb':'INTEGER'}",
+            "users": "{'first_name':'VARCHAR','last_name':'VARCHAR','email':'VARCHAR'}",
+            "streams": "{'movie_title':'VARCHAR','user_email':'VARCHAR','size_mb':'DOUBLE','start_at':'VARCHAR','end_at':'VARCHAR'}",
+        }
+        for schema in ("internal", "vendor", "staging", "trusted"):
+            con.execute(f"CREATE SCHEMA {schema}")
+        for table, types in csv_types.items():
+            src = f"read_csv('{data}/internal/{table}/*.csv', header=true, columns={types}, filename='_strata_source_file', store_rejects=true)"
+            self._write(con, out, "internal", table, f"SELECT * FROM {src}")
+        for table in ("authors", "books", "reviews"):
+            src = f"read_json('{data}/vendor/{table}/*.ndjson', format='newline_delimited', ignore_errors=true, filename='_strata_source_file')"
+            self._write(con, out, "vendor", table, f"SELECT * FROM {src}")
+        for path in self.models:
+            sql = path.read_text()
+            self._write(con, out, path.parent.name, path.stem, sql)
+        con.close()
+
+    @staticmethod
+    def _write(con, out, schema, table, sql):
+        target = out / f"{schema}.{table}.parquet"
+        con.execute(f"COPY ({sql}) TO '{target}' (FORMAT parquet, COMPRESSION zstd)")
+        con.execute(f"CREATE OR REPLACE VIEW {schema}.{table} AS SELECT * FROM read_parquet('{target}')")
+
+
+class Benchmark:
+    def __init__(self, name, description, cases):
+        self.name = name
+        self.description = description
+        self.cases = cases
+
+
+BENCHMARKS = [
+    Benchmark(
+        "pipeline",
+        "the streaming example (ingest + models) at two scales, strata vs raw DuckDB doing the "
+        "same reads and writes directly",
+        lambda: [PipelineCase(5), PipelineCase(50)],
+    ),
+]

@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Installs everything strata needs to build, run and test, from the package registries only.
+# Idempotent: each step checks what is already there and does nothing when it is.
+#   scripts/setup.sh            build + run dependencies
+#   scripts/setup.sh --test     also the test dependencies (Python packages used as oracles)
+#   scripts/setup.sh --bench    also the benchmark peers
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+DUCKDB_VERSION="$(cat "$ROOT/DUCKDB_VERSION")"
+DEPS="$ROOT/.deps"
+DUCKDB_DIR="$DEPS/duckdb-$DUCKDB_VERSION"
+WANT_TEST=0
+WANT_BENCH=0
+for arg in "$@"; do
+  case "$arg" in
+    --test) WANT_TEST=1 ;;
+    --bench) WANT_TEST=1; WANT_BENCH=1 ;;
+    *) echo "setup.sh: unknown option '$arg'" >&2; exit 2 ;;
+  esac
+done
+
+say() { printf '[setup] %s\n' "$*"; }
+
+# --- Debian packages -------------------------------------------------------
+DEBIAN_PACKAGES=(build-essential cmake ninja-build pkg-config
+  libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libsqlite3-dev
+  libgtest-dev libgmock-dev clang-format unzip ca-certificates)
+missing=()
+for p in "${DEBIAN_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  say "installing Debian packages: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+for tool in node npm python3; do
+  command -v "$tool" >/dev/null || { say "installing $tool"; apt-get update -qq; apt-get install -y -qq nodejs npm python3 python3-pip >/dev/null; }
+done
+
+# --- DuckDB: library (npm), header (npm), extensions (PyPI), one version ----
+EXTENSIONS=(httpfs iceberg avro)
+if [[ ! -f "$DUCKDB_DIR/.complete" ]]; then
+  say "fetching DuckDB $DUCKDB_VERSION (library, header, extensions)"
+  rm -rf "$DUCKDB_DIR" && mkdir -p "$DUCKDB_DIR"/{lib,include,tmp}
+  (cd "$DUCKDB_DIR/tmp" &&
+    npm pack --silent "duckdb@$DUCKDB_VERSION" "@duckdb/node-bindings-linux-x64@$DUCKDB_VERSION-r.1" >/dev/null)
+  tar -xzf "$DUCKDB_DIR"/tmp/duckdb-node-bindings-linux-x64-*.tgz -C "$DUCKDB_DIR/tmp" package/libduckdb.so
+  mv "$DUCKDB_DIR/tmp/package/libduckdb.so" "$DUCKDB_DIR/lib/"
+  tar -xzf "$DUCKDB_DIR/tmp/duckdb-$DUCKDB_VERSION.tgz" -C "$DUCKDB_DIR/tmp" package/src/duckdb/src/include/duckdb.h
+  mv "$DUCKDB_DIR/tmp/package/src/duckdb/src/include/duckdb.h" "$DUCKDB_DIR/include/"
+  ext_dir="$DUCKDB_DIR/extensions/v$DUCKDB_VERSION/linux_amd64"
+  mkdir -p "$ext_dir"
+  wheels=()
+  for e in "${EXTENSIONS[@]}"; do wheels+=("duckdb-extension-$e==$DUCKDB_VERSION"); done
+  python3 -m pip download --quiet --no-deps -d "$DUCKDB_DIR/tmp/wheels" "${wheels[@]}"
+  for w in "$DUCKDB_DIR"/tmp/wheels/*.whl; do
+    unzip -q -o -j "$w" '*.duckdb_extension' -d "$ext_dir"
+  done
+  rm -rf "$DUCKDB_DIR/tmp"
+  touch "$DUCKDB_DIR/.complete"
+fi
+
+# --- Python packages: test oracles and benchmark peers ----------------------
+pip_need() { # pip_need NAME==VERSION...: installs those not already at that version
+  local todo=()
+  for spec in "$@"; do
+    local name="${spec%%==*}" ver="${spec#*==}"
+    [[ "$(python3 -m pip show "$name" 2>/dev/null | awk '/^Version:/{print $2}')" == "$ver" ]] || todo+=("$spec")
+  done
+  if ((${#todo[@]})); then
+    say "installing Python packages: ${todo[*]}"
+    python3 -m pip install --quiet --disable-pip-version-check "${todo[@]}"
+  fi
+}
+if ((WANT_TEST)); then
+  pip_need "duckdb==$DUCKDB_VERSION" "pytest==8.3.3"
+fi
+if ((WANT_BENCH)); then
+  pip_need "duckdb==$DUCKDB_VERSION"
+fi
+say "dependencies ready (DuckDB $DUCKDB_VERSION in $DUCKDB_DIR)"

@@ -1,0 +1,237 @@
+// Commands that move and read data: `ingest`, `query`, `table list`, `runs`.
+#include <chrono>
+#include <ctime>
+#include <iostream>
+
+#include "cli/commands.hpp"
+#include "cli/output.hpp"
+#include "core/error.hpp"
+#include "core/interrupt.hpp"
+#include "core/log.hpp"
+#include "core/progress.hpp"
+#include "core/text.hpp"
+#include "ingest/file_source.hpp"
+
+namespace strata::cli {
+
+namespace {
+
+struct TableSelection {
+  const SourceConfig* source;
+  const FileTableConfig* table;
+};
+
+// Resolves "SOURCE" and "SOURCE.TABLE" arguments; no argument selects everything.
+std::vector<TableSelection> select_tables(const ProjectConfig& config,
+                                          const std::vector<std::string>& selectors) {
+  std::vector<TableSelection> selected;
+  if (selectors.empty()) {
+    for (const auto& source : config.sources) {
+      for (const auto& table : source.tables) selected.push_back({&source, &table});
+    }
+    return selected;
+  }
+  std::vector<std::string> source_names;
+  for (const auto& s : config.sources) source_names.push_back(s.name);
+  for (const std::string& selector : selectors) {
+    const size_t dot = selector.find('.');
+    const std::string source_name = selector.substr(0, dot);
+    const SourceConfig* source = config.find_source(source_name);
+    if (!source) {
+      throw Error(ErrorKind::kUsage, "no source named '" + source_name + "'" +
+                                         did_you_mean(source_name, source_names));
+    }
+    if (dot == std::string::npos) {
+      for (const auto& table : source->tables) selected.push_back({source, &table});
+      continue;
+    }
+    const std::string table_name = selector.substr(dot + 1);
+    std::vector<std::string> table_names;
+    const FileTableConfig* found = nullptr;
+    for (const auto& table : source->tables) {
+      table_names.push_back(table.name);
+      if (table.name == table_name) found = &table;
+    }
+    if (!found) {
+      throw Error(ErrorKind::kUsage, "source '" + source_name + "' has no table '" + table_name +
+                                         "'" + did_you_mean(table_name, table_names));
+    }
+    selected.push_back({source, found});
+  }
+  return selected;
+}
+
+std::string time_of(int64_t ms) {
+  if (ms <= 0) return "";
+  std::time_t seconds = ms / 1000;
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  char buffer[32];
+  std::strftime(buffer, sizeof buffer, "%Y-%m-%d %H:%M:%S", &utc);
+  return buffer;
+}
+
+}  // namespace
+
+void add_ingest_command(CLI::App& app, const GlobalOptions& globals, Action& action) {
+  auto* command = app.add_subcommand(
+      "ingest", "Load new files of the project's sources into their bronze tables");
+  struct Options {
+    std::vector<std::string> selectors;
+    bool reload_changed = false;
+  };
+  auto options = std::make_shared<Options>();
+  command->add_option("SOURCE[.TABLE]", options->selectors,
+                      "Sources or tables to load (default: all)");
+  command->add_flag("--reload-changed", options->reload_changed,
+                    "Reload files that changed since they were loaded");
+  command->callback([&action, &globals, options] {
+    action = [&globals, options] {
+      ProjectContext context(globals);
+      auto selected = select_tables(context.config(), options->selectors);
+      if (selected.empty()) {
+        std::cout << "No sources to ingest: declare them under `sources:` in strata.yml\n";
+        return 0;
+      }
+      RunRecorder run(context.store(), "ingest");
+      int failures = 0;
+      for (const auto& [source, table] : selected) {
+        check_interrupt();
+        const std::string name = source->name + "." + table->name;
+        const int64_t step = context.store().begin_step(run.id(), name, "ingest");
+        ProgressLine progress("ingest " + name);
+        try {
+          ingest::LoadOptions load_options;
+          load_options.reload_changed = options->reload_changed;
+          ingest::LoadResult result = ingest::load_file_table(
+              context.config(), *source, *table, context.lake(), context.connection(),
+              load_options, [&](const ingest::LoadProgress& p) {
+                std::string status = format_bytes(p.bytes_total);
+                if (p.percentage >= 0) status += "  " + std::to_string(int(p.percentage)) + "%";
+                progress.update(status);
+              });
+          progress.finish();
+          context.store().finish_step(step, lake::RunStatus::kSuccess, result.rows_loaded, "");
+          std::cout << name << ": ";
+          if (result.files_loaded == 0) {
+            std::cout << "no new files (" << result.files_skipped << " already loaded)";
+          } else {
+            std::cout << result.files_loaded << " file(s), " << format_bytes(result.bytes) << ", "
+                      << format_count(result.rows_read()) << " rows read = "
+                      << format_count(result.rows_loaded) << " loaded + "
+                      << format_count(result.rows_quarantined) << " quarantined, "
+                      << format_seconds(result.seconds);
+          }
+          if (!result.changed_files.empty()) {
+            std::cout << "; " << result.changed_files.size()
+                      << " changed file(s) not reloaded (--reload-changed)";
+          }
+          std::cout << "\n";
+          if (result.files_loaded) context.lake().attach(context.connection(), result.table);
+        } catch (const Error& e) {
+          progress.finish();
+          context.store().finish_step(step, lake::RunStatus::kFailed, 0, e.what());
+          if (e.kind() == ErrorKind::kInterrupted || interrupt_requested()) throw;
+          std::cerr << "error: " << e.what() << "\n";
+          ++failures;
+        }
+      }
+      run.finish(failures ? lake::RunStatus::kFailed : lake::RunStatus::kSuccess,
+                 failures ? std::to_string(failures) + " table(s) failed" : "");
+      return failures ? 1 : 0;
+    };
+  });
+}
+
+void add_query_command(CLI::App& app, const GlobalOptions& globals, Action& action) {
+  auto* command = app.add_subcommand(
+      "query", "Run SQL on the lake; tables are named namespace.table (e.g. trusted.q1)");
+  struct Options {
+    std::string sql;
+    std::string format = "table";
+    uint64_t max_rows = 100;
+  };
+  auto options = std::make_shared<Options>();
+  command->add_option("SQL", options->sql, "The statement to run")->required();
+  command->add_option("-f,--format", options->format, "table, csv or json")
+      ->check(CLI::IsMember({"table", "csv", "json"}));
+  command->add_option("--max-rows", options->max_rows, "Rows shown in table format (default 100)");
+  command->callback([&action, &globals, options] {
+    action = [&globals, options] {
+      ProjectContext context(globals);
+      PrintOptions print;
+      print.format = parse_output_format(options->format);
+      print.max_rows = options->max_rows;
+      try {
+        print_query(context.connection(), options->sql, print, std::cout);
+      } catch (const Error& e) {
+        if (e.kind() != ErrorKind::kEngine) throw;
+        throw Error(ErrorKind::kInput, e.message(), Location::of("query"));
+      }
+      return 0;
+    };
+  });
+}
+
+void add_table_command(CLI::App& app, const GlobalOptions& globals, Action& action) {
+  auto* command = app.add_subcommand("table", "Inspect the lake's tables");
+  command->require_subcommand(1);
+  auto* list = command->add_subcommand("list", "List tables with their snapshot, rows and files");
+  list->callback([&action, &globals] {
+    action = [&globals] {
+      ProjectContext context(globals);
+      std::vector<std::vector<std::string>> rows;
+      for (const auto& table : context.store().list_tables()) {
+        if (table.kind == lake::TableKind::kView) {
+          rows.push_back({table.name.str(), "view", "", "", "", ""});
+          continue;
+        }
+        uint64_t row_count = 0;
+        uint64_t bytes = 0;
+        auto files = context.store().table_files(table);
+        for (const auto& f : files) {
+          row_count += f.rows;
+          bytes += f.bytes;
+        }
+        rows.push_back({table.name.str(), "table", std::to_string(table.current_snapshot),
+                        format_count(row_count), std::to_string(files.size()), format_bytes(bytes)});
+      }
+      std::cout << render_table({"table", "kind", "snapshot", "rows", "files", "size"}, rows);
+      return 0;
+    };
+  });
+}
+
+void add_runs_command(CLI::App& app, const GlobalOptions& globals, Action& action) {
+  auto* command = app.add_subcommand("runs", "Show the history of runs and their steps");
+  auto limit = std::make_shared<size_t>(10);
+  command->add_option("-n,--limit", *limit, "How many recent runs (default 10)");
+  command->callback([&action, &globals, limit] {
+    action = [&globals, limit] {
+      ProjectContext context(globals);
+      for (const auto& run : context.store().recent_runs(*limit)) {
+        std::cout << "run " << run.id << "  " << run.command << "  " << run.status << "  "
+                  << time_of(run.started_at_ms) << " UTC";
+        if (run.finished_at_ms) {
+          std::cout << "  " << format_seconds((run.finished_at_ms - run.started_at_ms) / 1000.0);
+        }
+        if (!run.error.empty()) std::cout << "  " << run.error;
+        std::cout << "\n";
+        std::vector<std::vector<std::string>> rows;
+        for (const auto& step : context.store().run_steps(run.id)) {
+          const double seconds =
+              step.finished_at_ms ? (step.finished_at_ms - step.started_at_ms) / 1000.0 : 0;
+          rows.push_back({step.name, step.kind, step.status, format_count(step.rows),
+                          format_seconds(seconds), step.error.substr(0, 120)});
+        }
+        if (!rows.empty()) {
+          std::cout << render_table({"step", "kind", "status", "rows", "time", "error"}, rows)
+                    << "\n";
+        }
+      }
+      return 0;
+    };
+  });
+}
+
+}  // namespace strata::cli

@@ -1,0 +1,190 @@
+#include "core/config.hpp"
+
+#include <regex>
+
+#include "core/paths.hpp"
+#include "core/text.hpp"
+#include "core/yaml_util.hpp"
+
+namespace strata {
+
+namespace {
+
+const std::regex kName("^[A-Za-z_][A-Za-z0-9_]*$");
+
+void check_name(const yaml::Reader& reader, const YAML::Node& node, const std::string& name,
+                const std::string& what) {
+  if (!std::regex_match(name, kName)) {
+    reader.fail_at(node, what + " name '" + name +
+                             "' must start with a letter or underscore and contain only letters, "
+                             "digits and underscores");
+  }
+}
+
+FileFormat format_from(const yaml::Reader& table, const std::string& path) {
+  std::string format = table.string("format", "");
+  if (format.empty()) {
+    // Inferred from the extension, ignoring compression suffixes.
+    std::string p = to_lower(path);
+    for (const char* suffix : {".gz", ".zst"}) {
+      if (p.size() > 4 && p.ends_with(suffix)) p = p.substr(0, p.size() - std::string(suffix).size());
+    }
+    if (p.ends_with(".csv") || p.ends_with(".tsv") || p.ends_with(".txt")) return FileFormat::kCsv;
+    if (p.ends_with(".ndjson") || p.ends_with(".jsonl")) return FileFormat::kNdjson;
+    if (p.ends_with(".json")) return FileFormat::kJson;
+    if (p.ends_with(".parquet")) return FileFormat::kParquet;
+    table.fail("cannot tell the format of '" + path +
+               "' from its name; set format: csv, tsv, ndjson, json or parquet");
+  }
+  if (format == "csv") return FileFormat::kCsv;
+  if (format == "tsv") return FileFormat::kCsv;
+  if (format == "ndjson" || format == "jsonl") return FileFormat::kNdjson;
+  if (format == "json") return FileFormat::kJson;
+  if (format == "parquet") return FileFormat::kParquet;
+  table.fail_at(table.node()["format"],
+                "unknown format '" + format + "'" +
+                    did_you_mean(format, {"csv", "tsv", "ndjson", "json", "parquet"}) +
+                    "; use csv, tsv, ndjson, json or parquet");
+}
+
+FileTableConfig parse_file_table(const std::string& name, const yaml::Reader& table) {
+  if (table.node().IsScalar()) {  // shorthand: `movies: data/movies.csv`
+    FileTableConfig config;
+    config.name = name;
+    config.path = table.node().as<std::string>();
+    config.format = format_from(yaml::Reader(YAML::Node(YAML::NodeType::Map), table.file()),
+                                config.path);
+    config.where = table.where();
+    return config;
+  }
+  table.expect_map("table '" + name + "'");
+  table.expect_keys({"path", "format", "header", "delimiter", "quote", "null", "columns"},
+                    "table '" + name + "'");
+  FileTableConfig config;
+  config.name = name;
+  config.path = table.required_string("path");
+  config.format = format_from(table, config.path);
+  config.header = table.boolean("header", true);
+  config.delimiter = table.string("delimiter", table.string("format", "") == "tsv" ? "\t" : "");
+  config.quote = table.string("quote", "");
+  config.null_strings = table.string_list("null");
+  config.columns = table.string_map("columns");
+  config.where = table.where();
+  if (config.delimiter.size() > 1) table.fail("delimiter must be one character");
+  return config;
+}
+
+SourceConfig parse_source(const std::string& name, const yaml::Reader& source) {
+  source.expect_map("source '" + name + "'");
+  source.expect_keys({"kind", "tables", "description"}, "source '" + name + "'");
+  SourceConfig config;
+  config.name = name;
+  config.where = source.where();
+  config.kind = source.string("kind", "files");
+  if (config.kind != "files") {
+    source.fail_at(source.node()["kind"],
+                   "source kind '" + config.kind +
+                       "' is not supported yet; supported: files" +
+                       did_you_mean(config.kind, {"files"}));
+  }
+  yaml::Reader tables = source.child("tables");
+  if (!tables.node().IsDefined()) source.fail("source '" + name + "' has no tables");
+  tables.expect_map("tables of source '" + name + "'");
+  for (auto& [table_name, table] : tables.entries()) {
+    check_name(tables, table.node(), table_name, "table");
+    config.tables.push_back(parse_file_table(table_name, table));
+  }
+  return config;
+}
+
+}  // namespace
+
+std::string file_format_name(FileFormat format) {
+  switch (format) {
+    case FileFormat::kCsv: return "csv";
+    case FileFormat::kNdjson: return "ndjson";
+    case FileFormat::kJson: return "json";
+    case FileFormat::kParquet: return "parquet";
+  }
+  return "csv";
+}
+
+const SourceConfig* ProjectConfig::find_source(const std::string& source_name) const {
+  for (const auto& source : sources) {
+    if (source.name == source_name) return &source;
+  }
+  return nullptr;
+}
+
+ProjectConfig parse_project(const std::string& yaml_text, const fs::path& root,
+                            const std::string& file) {
+  YAML::Node document;
+  try {
+    document = YAML::Load(yaml_text);
+  } catch (const YAML::ParserException& e) {
+    throw Error(ErrorKind::kConfig, "invalid YAML: " + e.msg,
+                Location{file, e.mark.line + 1, e.mark.column + 1});
+  }
+  yaml::Reader top(document, file);
+  if (document.IsNull()) top.fail("the file is empty; it needs at least `name: <project>`");
+  top.expect_map("strata.yml");
+  top.expect_keys({"name", "lake", "sources", "models", "vars", "engine", "description"},
+                  "strata.yml");
+
+  ProjectConfig config;
+  config.root = root;
+  config.config_file = file;
+  config.name = top.required_string("name");
+  check_name(top, document["name"], config.name, "project");
+
+  yaml::Reader lake = top.child("lake");
+  lake.expect_keys({"path", "catalog"}, "lake");
+  config.lake_dir = paths::resolve(root, lake.string("path", paths::default_lake_dir(root).string()));
+  config.catalog_file =
+      paths::resolve(root, lake.string("catalog", paths::default_catalog_file(root).string()));
+
+  yaml::Reader models = top.child("models");
+  models.expect_keys({"path"}, "models");
+  config.models_dir = paths::resolve(root, models.string("path", "models"));
+
+  for (const auto& [key, value] : top.string_map("vars")) config.vars[key] = value;
+
+  yaml::Reader engine = top.child("engine");
+  engine.expect_keys({"threads", "memory_limit"}, "engine");
+  config.engine.threads = engine.integer("threads", 0);
+  config.engine.memory_limit = engine.string("memory_limit", "");
+  if (config.engine.threads < 0) engine.fail("threads must be 0 (all cores) or more");
+
+  yaml::Reader sources = top.child("sources");
+  if (sources.node().IsDefined() && !sources.node().IsNull()) {
+    sources.expect_map("sources");
+    for (auto& [name, source] : sources.entries()) {
+      check_name(sources, source.node(), name, "source");
+      config.sources.push_back(parse_source(name, source));
+    }
+  }
+  return config;
+}
+
+ProjectConfig load_project(const fs::path& root) {
+  const fs::path file = root / "strata.yml";
+  if (fs::exists(file)) {
+    std::string text = paths::read_file(file);
+    return parse_project(text, root, file.string());
+  }
+  if (fs::exists(root / "dbt_project.yml")) {
+    ProjectConfig config;
+    config.root = root;
+    config.name = root.filename().string();
+    config.lake_dir = paths::default_lake_dir(root);
+    config.catalog_file = paths::default_catalog_file(root);
+    config.models_dir = root / "models";
+    return config;
+  }
+  throw Error(ErrorKind::kConfig,
+              "no strata.yml here: " + root.string() +
+                  " is not a strata project (create one with `strata init DIR`, or pass "
+                  "--project DIR)");
+}
+
+}  // namespace strata

@@ -1,0 +1,298 @@
+#include "ingest/file_source.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <random>
+
+#include "core/error.hpp"
+#include "core/log.hpp"
+#include "core/paths.hpp"
+#include "engine/query_monitor.hpp"
+
+namespace strata::ingest {
+
+namespace fs = std::filesystem;
+using engine::quote_identifier;
+using engine::quote_literal;
+
+namespace {
+
+struct SourceFile {
+  std::string path;
+  uint64_t size = 0;
+  std::string fingerprint;  // "size:mtime_ns": a change of either means the file changed
+};
+
+std::string fingerprint_of(const fs::path& path, uint64_t size) {
+  auto mtime = fs::last_write_time(path).time_since_epoch();
+  return std::to_string(size) + ":" +
+         std::to_string(std::chrono::duration_cast<std::chrono::nanoseconds>(mtime).count());
+}
+
+std::vector<SourceFile> discover(engine::Connection& connection, const fs::path& root,
+                                 const FileTableConfig& table) {
+  fs::path pattern = paths::resolve(root, table.path);
+  if (fs::is_directory(pattern)) pattern /= "**";
+  engine::Result result =
+      connection.query("SELECT file FROM glob(" + quote_literal(pattern.string()) + ") ORDER BY file");
+  std::vector<SourceFile> files;
+  while (auto chunk = result.next_chunk()) {
+    for (uint64_t row = 0; row < chunk->size(); ++row) {
+      fs::path path(std::string(chunk->get_string(0, row)));
+      std::error_code ec;
+      if (!fs::is_regular_file(path, ec)) continue;
+      uint64_t size = fs::file_size(path, ec);
+      files.push_back({fs::absolute(path).string(), size, fingerprint_of(path, size)});
+    }
+  }
+  return files;
+}
+
+std::string sql_list(const std::vector<SourceFile>& files) {
+  std::string list = "[";
+  for (size_t i = 0; i < files.size(); ++i) list += (i ? ", " : "") + quote_literal(files[i].path);
+  return list + "]";
+}
+
+std::string struct_literal(const std::vector<std::pair<std::string, std::string>>& columns) {
+  std::string out = "{";
+  for (size_t i = 0; i < columns.size(); ++i) {
+    out += (i ? ", " : "") + quote_literal(columns[i].first) + ": " + quote_literal(columns[i].second);
+  }
+  return out + "}";
+}
+
+std::string unique_suffix() {
+  static std::atomic<uint64_t> counter{0};
+  std::mt19937_64 random{std::random_device{}()};
+  char buffer[40];
+  std::snprintf(buffer, sizeof buffer, "%llx_%llu", static_cast<unsigned long long>(random() >> 16),
+                static_cast<unsigned long long>(counter++));
+  return buffer;
+}
+
+std::string now_literal() {
+  auto now = std::chrono::system_clock::now();
+  auto micros =
+      std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch()).count();
+  return "make_timestamptz(" + std::to_string(micros) + ")";
+}
+
+// The lineage columns every bronze row carries.
+std::string lineage_columns(const std::string& loaded_at, const std::string& batch_id,
+                            const std::string& file_column) {
+  return loaded_at + " AS _strata_loaded_at, " + quote_literal(batch_id) + " AS _strata_batch_id, " +
+         file_column + " AS _strata_source_file";
+}
+
+// Scans a CSV source; rejected lines land in the connection's temporary rejects tables.
+struct CsvScan {
+  std::string select_sql;
+  std::string quarantine_sql;
+};
+
+CsvScan csv_scan(const FileTableConfig& table, const std::vector<SourceFile>& files,
+                 const std::string& suffix, const std::string& loaded_at,
+                 const std::string& batch_id) {
+  const std::string rejects = "strata_rejects_" + suffix;
+  const std::string scans = "strata_scans_" + suffix;
+  std::string options = "header = " + std::string(table.header ? "true" : "false") +
+                        ", filename = '_strata_file', store_rejects = true, rejects_table = " +
+                        quote_literal(rejects) + ", rejects_scan = " + quote_literal(scans);
+  if (!table.delimiter.empty()) options += ", delim = " + quote_literal(table.delimiter);
+  if (!table.quote.empty()) options += ", quote = " + quote_literal(table.quote);
+  if (!table.null_strings.empty()) {
+    std::string list;
+    for (const auto& n : table.null_strings) list += (list.empty() ? "" : ", ") + quote_literal(n);
+    options += ", nullstr = [" + list + "]";
+  }
+  if (!table.columns.empty()) options += ", columns = " + struct_literal(table.columns);
+  CsvScan scan;
+  scan.select_sql = "SELECT * EXCLUDE (_strata_file), " +
+                    lineage_columns(loaded_at, batch_id, "_strata_file") + " FROM read_csv(" +
+                    sql_list(files) + ", " + options + ")";
+  // One row per rejected line (a line can fail in several columns: the first reason is kept).
+  scan.quarantine_sql =
+      "SELECT " + quote_literal(table.name) + " AS table_name, s.file_path AS source_file, "
+      "r.line::BIGINT AS line, r.byte_position::BIGINT AS byte_offset, "
+      "arg_min(r.error_type::VARCHAR || ': ' || r.error_message, r.column_idx) AS reason, "
+      "any_value(r.csv_line) AS raw, " + loaded_at + " AS _strata_loaded_at, " +
+      quote_literal(batch_id) + " AS _strata_batch_id FROM " + rejects + " r JOIN " + scans +
+      " s USING (scan_id, file_id) GROUP BY ALL";
+  return scan;
+}
+
+// NDJSON is read line by line so that one broken line never takes its neighbours with it: valid
+// object lines are typed with a structure inferred from all of them; the rest are quarantined.
+std::string lines_scan(const std::vector<SourceFile>& files, const std::string& rejects_suffix) {
+  // One scan per file keeps line numbers exact (row_number over an unordered union would not be).
+  std::string sql;
+  for (size_t i = 0; i < files.size(); ++i) {
+    if (i) sql += " UNION ALL ";
+    sql += "SELECT row_number() OVER () AS _strata_line, raw, _strata_file FROM read_csv(" +
+           quote_literal(files[i].path) +
+           ", columns = {'raw': 'VARCHAR'}, header = false, delim = '\x01', quote = '', "
+           "escape = '', auto_detect = false, parallel = false, filename = '_strata_file', "
+           "store_rejects = true, rejects_table = 'strata_line_rejects_" + rejects_suffix +
+           "', rejects_scan = 'strata_line_scans_" + rejects_suffix + "')";
+  }
+  return "(" + sql + ")";
+}
+
+// JSON types DuckDB infers, made friendly for tables: no unsigned integers, no NULL-typed columns.
+void normalize_structure(nlohmann::json& node) {
+  if (node.is_string()) {
+    const std::string type = node.get<std::string>();
+    if (type == "NULL") node = "VARCHAR";
+    else if (type == "UBIGINT") node = "BIGINT";
+  } else if (node.is_array() || node.is_object()) {
+    for (auto& child : node) normalize_structure(child);
+  }
+}
+
+}  // namespace
+
+lake::TableName quarantine_table(const std::string& source) { return {source, "_quarantine"}; }
+
+LoadResult load_file_table(const ProjectConfig& project, const SourceConfig& source,
+                           const FileTableConfig& table, lake::Lake& lake,
+                           engine::Connection& connection, const LoadOptions& options,
+                           const std::function<void(const LoadProgress&)>& on_progress) {
+  const auto started = std::chrono::steady_clock::now();
+  LoadResult result;
+  result.table = {source.name, table.name};
+  const std::string scope = "files:" + source.name + "." + table.name;
+
+  std::vector<SourceFile> to_load;
+  for (SourceFile& file : discover(connection, project.root, table)) {
+    std::optional<std::string> seen = lake.store().state(scope, file.path);
+    if (!seen) {
+      to_load.push_back(std::move(file));
+    } else if (*seen == file.fingerprint) {
+      ++result.files_skipped;
+    } else if (options.reload_changed) {
+      to_load.push_back(std::move(file));
+    } else {
+      result.changed_files.push_back(file.path);
+    }
+  }
+  for (const auto& path : result.changed_files) {
+    log::warn("file changed since it was loaded; not reloaded (use --reload-changed)",
+              {{"table", result.table.str()}, {"file", path}});
+  }
+  if (to_load.empty()) return result;
+  for (const auto& file : to_load) result.bytes += file.size;
+
+  const std::string suffix = unique_suffix();
+  const std::string loaded_at = now_literal();
+  const std::string batch_id = "b" + suffix;
+  std::string select_sql;
+  std::string quarantine_sql;
+  std::string lines;
+  switch (table.format) {
+    case FileFormat::kCsv: {
+      CsvScan scan = csv_scan(table, to_load, suffix, loaded_at, batch_id);
+      select_sql = scan.select_sql;
+      quarantine_sql = scan.quarantine_sql;
+      break;
+    }
+    case FileFormat::kNdjson: {
+      lines = lines_scan(to_load, suffix);
+      const std::string valid = "json_valid(raw) AND json_type(raw) = 'OBJECT'";
+      engine::Result inferred =
+          connection.query("SELECT json_group_structure(raw::JSON)::VARCHAR FROM " + lines +
+                           " WHERE " + valid);
+      engine::Value structure_text = inferred.scalar();
+      nlohmann::json structure = std::holds_alternative<std::string>(structure_text)
+                                     ? nlohmann::json::parse(std::get<std::string>(structure_text))
+                                     : nlohmann::json::object();
+      if (!structure.is_object()) structure = nlohmann::json::object();
+      normalize_structure(structure);
+      for (const auto& [name, type] : table.columns) structure[name] = type;
+      if (structure.empty()) structure["value"] = "VARCHAR";
+      select_sql = "SELECT unnest(json_transform(raw, " + quote_literal(structure.dump()) +
+                   ")), " + lineage_columns(loaded_at, batch_id, "_strata_file") + " FROM " +
+                   lines + " WHERE " + valid;
+      // Rejected lines: invalid JSON or not an object, plus lines the line reader itself refused.
+      quarantine_sql =
+          "SELECT " + quote_literal(table.name) +
+          " AS table_name, _strata_file AS source_file, _strata_line AS line, NULL::BIGINT AS "
+          "byte_offset, CASE WHEN json_valid(raw) THEN 'not a JSON object' ELSE 'invalid JSON' "
+          "END AS reason, raw, " + loaded_at + " AS _strata_loaded_at, " + quote_literal(batch_id) +
+          " AS _strata_batch_id FROM " + lines + " WHERE raw IS NOT NULL AND NOT (" + valid + ")";
+      break;
+    }
+    case FileFormat::kJson:
+      select_sql = "SELECT * EXCLUDE (_strata_file), " +
+                   lineage_columns(loaded_at, batch_id, "_strata_file") + " FROM read_json(" +
+                   sql_list(to_load) + ", format = 'array', filename = '_strata_file')";
+      break;
+    case FileFormat::kParquet:
+      select_sql = "SELECT * EXCLUDE (_strata_file), " +
+                   lineage_columns(loaded_at, batch_id, "_strata_file") + " FROM read_parquet(" +
+                   sql_list(to_load) + ", filename = '_strata_file', union_by_name = true)";
+      break;
+  }
+
+  lake::WriteResult rows;
+  {
+    engine::QueryMonitor monitor(connection, [&](const engine::QueryProgress& p) {
+      if (on_progress) on_progress({result.table.str(), p.percentage, result.bytes});
+    });
+    try {
+      rows = lake.write_files(connection, result.table, select_sql);
+    } catch (const Error& e) {
+      throw Error(e.kind(), "loading " + std::to_string(to_load.size()) + " file(s) failed: " +
+                                e.message(),
+                  Location(to_load.size() == 1 ? to_load[0].path : table.where.file,
+                           to_load.size() == 1 ? 0 : table.where.line, 0, result.table.str()));
+    }
+  }
+  result.rows_loaded = rows.rows;
+
+  lake::Commit commit;
+  commit.tables.push_back({result.table, lake::TableKind::kTable, lake::WriteMode::kAppend,
+                           lake.table_location(result.table).string(), "", std::nullopt,
+                           rows.files});
+  if (!quarantine_sql.empty()) {
+    if (table.format == FileFormat::kNdjson) {
+      // The line reader's own rejects (e.g. lines over the size limit). Every scan of the lines
+      // records them again, hence the DISTINCT.
+      quarantine_sql += " UNION ALL SELECT DISTINCT " + quote_literal(table.name) +
+                        ", s.file_path, r.line::BIGINT, r.byte_position::BIGINT, "
+                        "r.error_type::VARCHAR || ': ' || r.error_message, r.csv_line, " +
+                        loaded_at + ", " + quote_literal(batch_id) +
+                        " FROM strata_line_rejects_" + suffix + " r JOIN strata_line_scans_" +
+                        suffix + " s USING (scan_id, file_id)";
+    }
+    // Quarantined rows are few: collect them once, then write them only if there are any.
+    const std::string collected = "strata_quarantine_" + suffix;
+    connection.execute("CREATE TEMP TABLE " + collected + " AS " + quarantine_sql);
+    engine::Value count = connection.query("SELECT count(*) FROM " + collected).scalar();
+    if (std::get<int64_t>(count) > 0) {
+      const lake::TableName quarantine = quarantine_table(source.name);
+      lake::WriteResult bad = lake.write_files(
+          connection, quarantine, "SELECT * FROM " + collected + " ORDER BY source_file, line");
+      result.rows_quarantined = bad.rows;
+      commit.tables.push_back({quarantine, lake::TableKind::kTable, lake::WriteMode::kAppend,
+                               lake.table_location(quarantine).string(), "", std::nullopt,
+                               bad.files});
+    }
+  }
+  for (const SourceFile& file : to_load) commit.state.push_back({scope, file.path, file.fingerprint});
+  std::vector<int64_t> snapshots = lake.store().commit(commit);
+  result.snapshot = snapshots.front();
+  result.files_loaded = to_load.size();
+  for (const char* temp : {"strata_rejects_", "strata_scans_", "strata_line_rejects_",
+                           "strata_line_scans_", "strata_quarantine_"}) {
+    connection.execute("DROP TABLE IF EXISTS " + quote_identifier(temp + suffix));
+  }
+  result.seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  return result;
+}
+
+}  // namespace strata::ingest

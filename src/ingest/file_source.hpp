@@ -1,0 +1,50 @@
+// Loading a `files` source table into its bronze table. Only files not loaded before are read
+// (tracked by path, size and modification time in the source state); a file that changed since it
+// was loaded is reported and reloaded only when asked. Rows that cannot be parsed or typed go to
+// the source's quarantine table `<source>._quarantine` with the file, line, reason and raw text.
+// The bronze rows, the quarantined rows and the new source state are one atomic commit, so an
+// interrupted load that is run again neither loses nor duplicates a row.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "core/config.hpp"
+#include "engine/database.hpp"
+#include "lake/table_store.hpp"
+
+namespace strata::ingest {
+
+struct LoadOptions {
+  bool reload_changed = false;  // reload files whose size or time changed since they were loaded
+};
+
+struct LoadProgress {
+  std::string table;
+  double percentage = -1;
+  uint64_t bytes_total = 0;
+};
+
+struct LoadResult {
+  lake::TableName table;
+  size_t files_loaded = 0;
+  size_t files_skipped = 0;                // already loaded, unchanged
+  std::vector<std::string> changed_files;  // loaded before, changed since, not reloaded
+  uint64_t bytes = 0;
+  uint64_t rows_loaded = 0;
+  uint64_t rows_quarantined = 0;
+  uint64_t rows_read() const { return rows_loaded + rows_quarantined; }
+  double seconds = 0;
+  int64_t snapshot = 0;  // 0 when nothing was committed
+};
+
+// The name of the quarantine table of a source.
+lake::TableName quarantine_table(const std::string& source);
+
+LoadResult load_file_table(const ProjectConfig& project, const SourceConfig& source,
+                           const FileTableConfig& table, lake::Lake& lake,
+                           engine::Connection& connection, const LoadOptions& options,
+                           const std::function<void(const LoadProgress&)>& on_progress);
+
+}  // namespace strata::ingest

@@ -1,0 +1,176 @@
+#include "lake/table_store.hpp"
+
+#include <chrono>
+#include <random>
+#include <set>
+#include <system_error>
+
+#include "core/error.hpp"
+#include "core/log.hpp"
+#include "core/paths.hpp"
+
+namespace strata::lake {
+
+namespace fs = std::filesystem;
+using engine::quote_identifier;
+using engine::quote_literal;
+
+namespace {
+
+// A name unique across processes and time: milliseconds since the epoch plus random bits.
+std::string unique_batch_name() {
+  static thread_local std::mt19937_64 random{std::random_device{}()};
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                std::chrono::system_clock::now().time_since_epoch())
+                .count();
+  char buffer[48];
+  std::snprintf(buffer, sizeof buffer, "%013lld-%016llx", static_cast<long long>(ms),
+                static_cast<unsigned long long>(random()));
+  return buffer;
+}
+
+std::string relation(const TableName& name) {
+  return quote_identifier(name.space) + "." + quote_identifier(name.name);
+}
+
+}  // namespace
+
+std::string create_schema_sql(const std::string& space) {
+  return "CREATE SCHEMA IF NOT EXISTS " + quote_identifier(space);
+}
+
+Lake::Lake(fs::path root, MetadataStore& store) : root_(std::move(root)), store_(store) {}
+
+fs::path Lake::table_location(const TableName& name) const { return root_ / name.space / name.name; }
+
+WriteResult Lake::write_files(engine::Connection& connection, const TableName& table,
+                              const std::string& select_sql) {
+  const fs::path directory = table_location(table) / "data" / unique_batch_name();
+  paths::ensure_directory(directory.parent_path());
+  // One COPY writes the files in parallel, zstd-compressed, split at ~256 MB, and reports them.
+  engine::Result result = connection.query(
+      "COPY (" + select_sql + "\n) TO " + quote_literal(directory.string()) +
+      " (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880, FILE_SIZE_BYTES '256MB', "
+      "FILENAME_PATTERN 'part_{i}', RETURN_STATS true)");
+  WriteResult written;
+  while (auto chunk = result.next_chunk()) {
+    for (uint64_t row = 0; row < chunk->size(); ++row) {
+      DataFile file{std::string(chunk->get_string(0, row)),
+                    static_cast<uint64_t>(chunk->get_int64(1, row)),
+                    static_cast<uint64_t>(chunk->get_int64(2, row))};
+      written.rows += file.rows;
+      written.bytes += file.bytes;
+      written.files.push_back(std::move(file));
+    }
+  }
+  return written;
+}
+
+int64_t Lake::append(engine::Connection& connection, const TableName& table,
+                     const std::string& select_sql, uint64_t* rows_written) {
+  WriteResult written = write_files(connection, table, select_sql);
+  if (rows_written) *rows_written = written.rows;
+  Commit commit;
+  commit.tables.push_back({table, TableKind::kTable, WriteMode::kAppend,
+                           table_location(table).string(), "", std::nullopt, written.files});
+  return store_.commit(commit).front();
+}
+
+int64_t Lake::overwrite(engine::Connection& connection, const TableName& table,
+                        const std::string& select_sql, uint64_t* rows_written) {
+  WriteResult written = write_files(connection, table, select_sql);
+  if (rows_written) *rows_written = written.rows;
+  Commit commit;
+  commit.tables.push_back({table, TableKind::kTable, WriteMode::kOverwrite,
+                           table_location(table).string(), "", std::nullopt, written.files});
+  return store_.commit(commit).front();
+}
+
+int64_t Lake::create_or_replace_view(engine::Connection& connection, const TableName& view,
+                                     const std::string& select_sql) {
+  // Created in the session first, so an invalid definition fails before it is committed.
+  connection.execute(create_schema_sql(view.space));
+  connection.execute("CREATE OR REPLACE VIEW " + relation(view) + " AS " + select_sql);
+  Commit commit;
+  commit.tables.push_back(
+      {view, TableKind::kView, WriteMode::kOverwrite, "", select_sql, std::nullopt, {}});
+  return store_.commit(commit).front();
+}
+
+void Lake::attach_table(engine::Connection& connection, const TableInfo& table) {
+  connection.execute(create_schema_sql(table.name.space));
+  if (table.kind == TableKind::kView) {
+    connection.execute("CREATE OR REPLACE VIEW " + relation(table.name) + " AS " + table.view_sql);
+    return;
+  }
+  std::vector<DataFile> files = store_.table_files(table);
+  if (files.empty()) {
+    throw Error(ErrorKind::kStorage, "table has no data files at snapshot " +
+                                         std::to_string(table.current_snapshot),
+                Location::of(table.name.str()));
+  }
+  std::string list;
+  for (const auto& file : files) {
+    if (!list.empty()) list += ", ";
+    list += quote_literal(file.path);
+  }
+  connection.execute("CREATE OR REPLACE VIEW " + relation(table.name) +
+                     " AS SELECT * FROM read_parquet([" + list + "], union_by_name = true)");
+}
+
+void Lake::attach(engine::Connection& connection, const TableName& name) {
+  std::optional<TableInfo> table = store_.find_table(name);
+  if (!table) throw Error(ErrorKind::kInput, "no such table", Location::of(name.str()));
+  attach_table(connection, *table);
+}
+
+void Lake::attach_all(engine::Connection& connection) {
+  // Views may depend on other views: attach tables first, then retry views until none progress.
+  std::vector<TableInfo> pending;
+  for (const TableInfo& table : store_.list_tables()) {
+    if (table.kind == TableKind::kTable) {
+      attach_table(connection, table);
+    } else {
+      pending.push_back(table);
+    }
+  }
+  while (!pending.empty()) {
+    std::vector<TableInfo> failed;
+    std::string last_error;
+    for (const TableInfo& view : pending) {
+      try {
+        attach_table(connection, view);
+      } catch (const Error& e) {
+        failed.push_back(view);
+        last_error = e.message();
+      }
+    }
+    if (failed.size() == pending.size()) {
+      for (const TableInfo& view : failed) {
+        log::warn("view cannot be attached", {{"view", view.name.str()}, {"error", last_error}});
+      }
+      break;
+    }
+    pending = std::move(failed);
+  }
+}
+
+size_t Lake::remove_orphan_files(std::chrono::seconds min_age) {
+  const auto cutoff = fs::file_time_type::clock::now() - min_age;
+  std::set<std::string> referenced;
+  for (auto& path : store_.referenced_files()) referenced.insert(std::move(path));
+  size_t removed = 0;
+  std::error_code ec;
+  if (!fs::exists(root_, ec)) return 0;
+  for (auto it = fs::recursive_directory_iterator(root_, ec); it != fs::recursive_directory_iterator();
+       it.increment(ec)) {
+    if (ec) break;
+    if (it->is_regular_file() && it->path().extension() == ".parquet" &&
+        !referenced.contains(it->path().string()) && it->last_write_time(ec) <= cutoff) {
+      if (fs::remove(it->path(), ec)) ++removed;
+    }
+  }
+  return removed;
+}
+
+}  // namespace strata::lake

@@ -1,0 +1,115 @@
+#include <gtest/gtest.h>
+
+#include "core/config.hpp"
+#include "ingest/file_source.hpp"
+#include "lake/metastore.hpp"
+#include "lake/table_store.hpp"
+#include "test_support.hpp"
+
+namespace strata::ingest {
+namespace {
+
+class IngestTest : public ::testing::Test {
+ protected:
+  test::TempDir dir;
+  std::unique_ptr<lake::MetadataStore> store = lake::open_sqlite_metastore(dir / "catalog.db");
+  lake::Lake lake{dir / "lake", *store};
+  engine::Database db;
+  engine::Connection c = db.connect();
+
+  ProjectConfig project(const std::string& yaml) {
+    return parse_project(yaml, dir.path(), (dir / "strata.yml").string());
+  }
+  LoadResult load(const ProjectConfig& config, size_t table, LoadOptions options = {}) {
+    const auto& source = config.sources.at(0);
+    LoadResult result =
+        load_file_table(config, source, source.tables.at(table), lake, c, options, nullptr);
+    lake.attach_all(c);
+    return result;
+  }
+  int64_t scalar(const std::string& sql) { return std::get<int64_t>(c.query(sql).scalar()); }
+};
+
+TEST_F(IngestTest, CsvBadLinesAreQuarantinedWithTheirPlace) {
+  test::write_text(dir / "data/a.csv",
+                   "id,size\n1,10.5\n2,twelve\n3,7\n4,1,extra\n5,\n");
+  auto config = project(
+      "name: t\nsources:\n  src:\n    tables:\n      sizes:\n        path: data/*.csv\n"
+      "        columns: {id: INTEGER, size: DOUBLE}\n");
+  LoadResult r = load(config, 0);
+  EXPECT_EQ(r.files_loaded, 1u);
+  EXPECT_EQ(r.rows_loaded, 3u);
+  EXPECT_EQ(r.rows_quarantined, 2u);
+  EXPECT_EQ(r.rows_read(), 5u);
+  EXPECT_EQ(scalar("SELECT count(*) FROM src.sizes WHERE size IS NULL"), 1);
+  auto bad = c.query("SELECT line, reason, raw, source_file FROM src._quarantine ORDER BY line")
+                 .fetch_all();
+  ASSERT_EQ(bad.size(), 2u);
+  EXPECT_EQ(std::get<int64_t>(bad[0][0]), 3);
+  EXPECT_NE(std::get<std::string>(bad[0][1]).find("CAST"), std::string::npos);
+  EXPECT_EQ(std::get<std::string>(bad[0][2]), "2,twelve");
+  EXPECT_EQ(std::get<int64_t>(bad[1][0]), 5);
+  EXPECT_NE(std::get<std::string>(bad[1][3]).find("a.csv"), std::string::npos);
+  // Lineage columns on every bronze row.
+  EXPECT_EQ(scalar("SELECT count(DISTINCT _strata_batch_id) FROM src.sizes"), 1);
+  EXPECT_EQ(scalar("SELECT count(*) FROM src.sizes WHERE _strata_source_file LIKE '%a.csv' AND "
+                   "_strata_loaded_at IS NOT NULL"),
+            3);
+}
+
+TEST_F(IngestTest, OnlyNewFilesAreLoadedAndChangedFilesAreReported) {
+  test::write_text(dir / "data/1.csv", "id\n1\n2\n");
+  auto config = project("name: t\nsources:\n  src:\n    tables:\n      t: data/*.csv\n");
+  EXPECT_EQ(load(config, 0).rows_loaded, 2u);
+  LoadResult again = load(config, 0);
+  EXPECT_EQ(again.files_loaded, 0u);
+  EXPECT_EQ(again.files_skipped, 1u);
+  test::write_text(dir / "data/2.csv", "id\n3\n");
+  EXPECT_EQ(load(config, 0).rows_loaded, 1u);
+  EXPECT_EQ(scalar("SELECT count(*) FROM src.t"), 3);
+  test::write_text(dir / "data/1.csv", "id\n1\n2\n99\n");
+  LoadResult changed = load(config, 0);
+  EXPECT_EQ(changed.files_loaded, 0u);
+  ASSERT_EQ(changed.changed_files.size(), 1u);
+  EXPECT_EQ(scalar("SELECT count(*) FROM src.t"), 3);
+  LoadOptions reload;
+  reload.reload_changed = true;
+  EXPECT_EQ(load(config, 0, reload).rows_loaded, 3u);
+  EXPECT_EQ(scalar("SELECT count(*) FROM src.t"), 6);
+}
+
+TEST_F(IngestTest, NdjsonBrokenLineNeverTakesItsNeighbour) {
+  test::write_text(dir / "data/r.ndjson",
+                   "{\"id\":1,\"tags\":[\"a\"],\"who\":{\"name\":\"x\"}}\n"
+                   "{\"id\":2,\"tags\":[],\"who\":{\"name\":\n"
+                   "{\"id\":3,\"tags\":[\"b\",\"c\"],\"who\":null}\n"
+                   "\n"
+                   "[1,2]\n"
+                   "{\"id\":-4,\"extra\":true,\"who\":{\"name\":\"y\"}}\n");
+  auto config = project("name: t\nsources:\n  src:\n    tables:\n      r: data/r.ndjson\n");
+  LoadResult r = load(config, 0);
+  EXPECT_EQ(r.rows_loaded, 3u);
+  EXPECT_EQ(r.rows_quarantined, 2u);
+  EXPECT_EQ(scalar("SELECT sum(id) FROM src.r"), 0);
+  EXPECT_EQ(scalar("SELECT len(tags) FROM src.r WHERE id = 3"), 2);
+  EXPECT_EQ(scalar("SELECT count(*) FROM src.r WHERE who.name = 'y' AND extra"), 1);
+  auto bad = c.query("SELECT line, reason FROM src._quarantine ORDER BY line").fetch_all();
+  ASSERT_EQ(bad.size(), 2u);
+  EXPECT_EQ(std::get<int64_t>(bad[0][0]), 2);
+  EXPECT_EQ(std::get<std::string>(bad[0][1]), "invalid JSON");
+  EXPECT_EQ(std::get<int64_t>(bad[1][0]), 5);
+  EXPECT_EQ(std::get<std::string>(bad[1][1]), "not a JSON object");
+}
+
+TEST_F(IngestTest, AnInterruptedLoadCommitsNothingAndReloadsCleanly) {
+  test::write_text(dir / "data/1.csv", "id\n1\n2\n");
+  auto config = project("name: t\nsources:\n  src:\n    tables:\n      t: data/*.csv\n");
+  // Simulate a crash after the data files were written but before the commit.
+  lake.write_files(c, {"src", "t"}, "SELECT 1 AS id");
+  EXPECT_FALSE(store->find_table({"src", "t"}).has_value());
+  EXPECT_EQ(load(config, 0).rows_loaded, 2u);
+  EXPECT_EQ(scalar("SELECT count(*) FROM src.t"), 2);
+}
+
+}  // namespace
+}  // namespace strata::ingest
