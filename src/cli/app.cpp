@@ -1,5 +1,6 @@
 #include "cli/app.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 #include <iostream>
 
@@ -8,6 +9,7 @@
 #include "core/interrupt.hpp"
 #include "core/log.hpp"
 #include "core/progress.hpp"
+#include "core/text.hpp"
 
 namespace strata::cli {
 
@@ -30,6 +32,32 @@ void print_error(const Error& error) {
   } else {
     std::cerr << "error: " << error.what() << "\n";
   }
+}
+
+// The first word that is not a global option, if it names no command: CLI11 would only say "a
+// subcommand is required", which hides the typo.
+std::string unknown_command(const CLI::App& app, int argc, char** argv) {
+  const std::vector<std::string> takes_value = {"-p", "--project", "--log-format", "--log-level"};
+  for (int i = 1; i < argc; ++i) {
+    const std::string word = argv[i];
+    if (word.starts_with("-")) {
+      if (std::find(takes_value.begin(), takes_value.end(), word) != takes_value.end()) ++i;
+      continue;
+    }
+    for (const CLI::App* command : app.get_subcommands([](const CLI::App*) { return true; })) {
+      if (command->get_name() == word) return "";
+    }
+    return word;
+  }
+  return "";
+}
+
+std::vector<std::string> command_names(const CLI::App& app) {
+  std::vector<std::string> names;
+  for (const CLI::App* command : app.get_subcommands([](const CLI::App*) { return true; })) {
+    names.push_back(command->get_name());
+  }
+  return names;
 }
 
 }  // namespace
@@ -60,6 +88,11 @@ int run(int argc, char** argv) {
   add_runs_command(app, globals, action);
   add_version_command(app, globals, action);
 
+  if (std::string word = unknown_command(app, argc, argv); !word.empty()) {
+    std::cerr << "error: unknown command '" << word << "'" << did_you_mean(word, command_names(app))
+              << "; commands: " << join(command_names(app), ", ") << "\n";
+    return static_cast<int>(ErrorKind::kUsage);
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

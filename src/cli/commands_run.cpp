@@ -3,6 +3,7 @@
 
 #include "cli/commands.hpp"
 #include "core/error.hpp"
+#include "core/progress.hpp"
 #include "core/text.hpp"
 #include "transform/project.hpp"
 #include "transform/runner.hpp"
@@ -12,8 +13,11 @@ namespace strata::cli {
 void add_run_command(CLI::App& app, const GlobalOptions& globals, Action& action) {
   auto* command = app.add_subcommand(
       "run", "Build the SQL models under models/ in dependency order (tables and views)");
-  command->callback([&action, &globals] {
-    action = [&globals] {
+  auto select = std::make_shared<std::vector<std::string>>();
+  command->add_option("-s,--select", *select,
+                      "Models to build: NAME, +NAME (with upstream), NAME+ (with downstream)");
+  command->callback([&action, &globals, select] {
+    action = [&globals, select] {
       ProjectContext context(globals);
       transform::ModelProject models = transform::load_models(context.config());
       if (models.models.empty()) {
@@ -22,6 +26,12 @@ void add_run_command(CLI::App& app, const GlobalOptions& globals, Action& action
       }
       RunRecorder run(context.store(), "run");
       transform::RunOptions options;
+      options.select = *select;
+      ProgressLine progress("run");
+      options.on_model_start = [&](const transform::Model& model) {
+        progress.update("building " + model.schema + "." + model.name, true);
+      };
+      options.on_model_done = [&](const transform::ModelResult&) { progress.finish(); };
       transform::RunSummary summary = transform::run_models(
           context.config(), models, context.lake(), context.connection(), run.id(), options);
       size_t ok = 0, failed = 0, skipped = 0;
@@ -37,7 +47,7 @@ void add_run_command(CLI::App& app, const GlobalOptions& globals, Action& action
         std::cout << status << " " << model.relation;
         if (model.status == lake::RunStatus::kSuccess) {
           std::cout << "  " << model.materialized;
-          if (model.materialized != "view") std::cout << "  " << format_count(model.rows) << " rows";
+          if (model.materialized != "view") std::cout << "  " << format_count(model.rows) << (model.rows == 1 ? " row" : " rows");
           std::cout << "  " << format_seconds(model.seconds);
         }
         std::cout << "\n";

@@ -87,8 +87,8 @@ SourceConfig parse_source(const std::string& name, const yaml::Reader& source) {
                        "' is not supported yet; supported: files" +
                        did_you_mean(config.kind, {"files"}));
   }
+  if (!source.has("tables")) source.fail("source '" + name + "' has no tables");
   yaml::Reader tables = source.child("tables");
-  if (!tables.node().IsDefined()) source.fail("source '" + name + "' has no tables");
   tables.expect_map("tables of source '" + name + "'");
   for (auto& [table_name, table] : tables.entries()) {
     check_name(tables, table.node(), table_name, "table");

@@ -5,10 +5,13 @@ namespace strata {
 std::string Location::str() const {
   std::string out = file;
   if (!file.empty() && line > 0) {
-    out += ":" + std::to_string(line);
-    if (column > 0) out += ":" + std::to_string(column);
+    out.append(":").append(std::to_string(line));
+    if (column > 0) out.append(":").append(std::to_string(column));
   }
-  if (!object.empty()) out += (out.empty() ? "" : " ") + object;
+  if (!object.empty()) {
+    if (!out.empty()) out.push_back(' ');
+    out.append(object);
+  }
   return out;
 }
 

@@ -50,7 +50,8 @@ void Reader::expect_keys(const std::vector<std::string>& allowed, const std::str
 bool Reader::has(const std::string& key) const { return node_.IsMap() && node_[key].IsDefined(); }
 
 Reader Reader::child(const std::string& key) const {
-  return Reader(node_.IsMap() ? node_[key] : YAML::Node(), file_);
+  // A missing key reads as an empty (null) node, never as yaml-cpp's invalid node, which throws.
+  return Reader(has(key) ? node_[key] : YAML::Node(), file_);
 }
 
 std::string Reader::string(const std::string& key, const std::string& fallback) const {

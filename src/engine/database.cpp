@@ -32,7 +32,7 @@ bool is_integer_type(duckdb_type type) {
 
 // ---- Chunk ----------------------------------------------------------------------------------
 
-Chunk::Chunk(duckdb_data_chunk chunk, const std::vector<duckdb_type>* types) : chunk_(chunk) {
+Chunk::Chunk(duckdb_data_chunk chunk, const std::vector<ColumnType>* types) : chunk_(chunk) {
   const auto& api = duckdb();
   size_ = api.duckdb_data_chunk_get_size(chunk);
   columns_.reserve(types->size());
@@ -55,7 +55,7 @@ bool Chunk::is_null(size_t index, uint64_t row) const {
 
 int64_t Chunk::get_int64(size_t index, uint64_t row) const {
   const Column& c = column(index);
-  switch (c.type) {
+  switch (c.type.type) {
     case DUCKDB_TYPE_TINYINT: return static_cast<const int8_t*>(c.data)[row];
     case DUCKDB_TYPE_SMALLINT: return static_cast<const int16_t*>(c.data)[row];
     case DUCKDB_TYPE_INTEGER: case DUCKDB_TYPE_DATE:
@@ -82,21 +82,38 @@ int64_t Chunk::get_int64(size_t index, uint64_t row) const {
 
 double Chunk::get_double(size_t index, uint64_t row) const {
   const Column& c = column(index);
-  if (c.type == DUCKDB_TYPE_DOUBLE) return static_cast<const double*>(c.data)[row];
-  if (c.type == DUCKDB_TYPE_FLOAT) return static_cast<const float*>(c.data)[row];
-  if (is_integer_type(c.type)) return static_cast<double>(get_int64(index, row));
+  if (c.type.type == DUCKDB_TYPE_DOUBLE) return static_cast<const double*>(c.data)[row];
+  if (c.type.type == DUCKDB_TYPE_FLOAT) return static_cast<const float*>(c.data)[row];
+  if (c.type.type == DUCKDB_TYPE_DECIMAL) {
+    double unscaled = 0;
+    switch (c.type.decimal_storage) {
+      case DUCKDB_TYPE_SMALLINT: unscaled = static_cast<const int16_t*>(c.data)[row]; break;
+      case DUCKDB_TYPE_INTEGER: unscaled = static_cast<const int32_t*>(c.data)[row]; break;
+      case DUCKDB_TYPE_BIGINT: unscaled = static_cast<double>(static_cast<const int64_t*>(c.data)[row]); break;
+      case DUCKDB_TYPE_HUGEINT: {
+        const duckdb_hugeint v = static_cast<const duckdb_hugeint*>(c.data)[row];
+        unscaled = static_cast<double>(v.upper) * 18446744073709551616.0 + static_cast<double>(v.lower);
+        break;
+      }
+      default: fail("column " + std::to_string(index) + " has an unknown decimal storage");
+    }
+    double scale = 1;
+    for (int i = 0; i < c.type.decimal_scale; ++i) scale *= 10;
+    return unscaled / scale;
+  }
+  if (is_integer_type(c.type.type)) return static_cast<double>(get_int64(index, row));
   fail("column " + std::to_string(index) + " is not numeric");
 }
 
 bool Chunk::get_bool(size_t index, uint64_t row) const {
   const Column& c = column(index);
-  if (c.type != DUCKDB_TYPE_BOOLEAN) fail("column " + std::to_string(index) + " is not BOOLEAN");
+  if (c.type.type != DUCKDB_TYPE_BOOLEAN) fail("column " + std::to_string(index) + " is not BOOLEAN");
   return static_cast<const bool*>(c.data)[row];
 }
 
 std::string_view Chunk::get_string(size_t index, uint64_t row) const {
   const Column& c = column(index);
-  if (c.type != DUCKDB_TYPE_VARCHAR && c.type != DUCKDB_TYPE_BLOB) {
+  if (c.type.type != DUCKDB_TYPE_VARCHAR && c.type.type != DUCKDB_TYPE_BLOB) {
     fail("column " + std::to_string(index) + " is not text; cast it to VARCHAR to read it as text");
   }
   auto* value = &static_cast<duckdb_string_t*>(c.data)[row];
@@ -109,16 +126,19 @@ std::string_view Chunk::get_string(size_t index, uint64_t row) const {
 Value Chunk::get(size_t index, uint64_t row) const {
   if (is_null(index, row)) return std::monostate{};
   const Column& c = column(index);
-  if (c.type == DUCKDB_TYPE_BOOLEAN) return get_bool(index, row);
-  if (c.type == DUCKDB_TYPE_DOUBLE || c.type == DUCKDB_TYPE_FLOAT) return get_double(index, row);
-  if (c.type == DUCKDB_TYPE_VARCHAR || c.type == DUCKDB_TYPE_BLOB) {
+  if (c.type.type == DUCKDB_TYPE_BOOLEAN) return get_bool(index, row);
+  if (c.type.type == DUCKDB_TYPE_DOUBLE || c.type.type == DUCKDB_TYPE_FLOAT ||
+      c.type.type == DUCKDB_TYPE_DECIMAL) {
+    return get_double(index, row);
+  }
+  if (c.type.type == DUCKDB_TYPE_VARCHAR || c.type.type == DUCKDB_TYPE_BLOB) {
     return std::string(get_string(index, row));
   }
-  if (c.type == DUCKDB_TYPE_TINYINT || c.type == DUCKDB_TYPE_SMALLINT ||
-      c.type == DUCKDB_TYPE_INTEGER || c.type == DUCKDB_TYPE_BIGINT ||
-      c.type == DUCKDB_TYPE_UTINYINT || c.type == DUCKDB_TYPE_USMALLINT ||
-      c.type == DUCKDB_TYPE_UINTEGER || c.type == DUCKDB_TYPE_UBIGINT ||
-      c.type == DUCKDB_TYPE_HUGEINT) {
+  if (c.type.type == DUCKDB_TYPE_TINYINT || c.type.type == DUCKDB_TYPE_SMALLINT ||
+      c.type.type == DUCKDB_TYPE_INTEGER || c.type.type == DUCKDB_TYPE_BIGINT ||
+      c.type.type == DUCKDB_TYPE_UTINYINT || c.type.type == DUCKDB_TYPE_USMALLINT ||
+      c.type.type == DUCKDB_TYPE_UINTEGER || c.type.type == DUCKDB_TYPE_UBIGINT ||
+      c.type.type == DUCKDB_TYPE_HUGEINT) {
     return get_int64(index, row);
   }
   fail("column " + std::to_string(index) +
@@ -132,7 +152,15 @@ Result::Result(std::unique_ptr<duckdb_result> result) : result_(std::move(result
   const idx_t count = api.duckdb_column_count(result_.get());
   for (idx_t i = 0; i < count; ++i) {
     names_.emplace_back(api.duckdb_column_name(result_.get(), i));
-    types_.push_back(api.duckdb_column_type(result_.get(), i));
+    Chunk::ColumnType type;
+    type.type = api.duckdb_column_type(result_.get(), i);
+    if (type.type == DUCKDB_TYPE_DECIMAL) {
+      duckdb_logical_type logical = api.duckdb_column_logical_type(result_.get(), i);
+      type.decimal_scale = api.duckdb_decimal_scale(logical);
+      type.decimal_storage = api.duckdb_decimal_internal_type(logical);
+      api.duckdb_destroy_logical_type(&logical);
+    }
+    types_.push_back(type);
   }
 }
 
@@ -338,7 +366,6 @@ Database::Database(const DatabaseOptions& options) {
     settings.try_emplace("autoinstall_known_extensions", "false");
     settings.try_emplace("autoload_known_extensions", "true");
   }
-  settings.try_emplace("TimeZone", "UTC");
   for (const auto& [name, value] : settings) {
     if (api.duckdb_set_config(config, name.c_str(), value.c_str()) == DuckDBError) {
       api.duckdb_destroy_config(&config);
@@ -355,6 +382,10 @@ Database::Database(const DatabaseOptions& options) {
          ": " + message);
   }
   api.duckdb_destroy_config(&config);
+  // Sessions work in UTC, whatever the machine's zone: timestamps print and compare the same
+  // everywhere. TimeZone needs ICU, which is built into the library but loaded on demand.
+  Connection bootstrap(*this);
+  bootstrap.execute("LOAD icu; SET GLOBAL TimeZone = 'UTC'");
 }
 
 // ---- SQL text helpers -----------------------------------------------------------------------

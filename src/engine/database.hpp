@@ -58,21 +58,27 @@ using Value = std::variant<std::monostate, bool, int64_t, double, std::string>;
 class Chunk {
  public:
   Chunk() = default;
-  Chunk(duckdb_data_chunk chunk, const std::vector<duckdb_type>* types);
+  // How a column is stored: its type and, for decimals, their storage type and scale.
+  struct ColumnType {
+    duckdb_type type = DUCKDB_TYPE_INVALID;
+    duckdb_type decimal_storage = DUCKDB_TYPE_INVALID;
+    uint8_t decimal_scale = 0;
+  };
+  Chunk(duckdb_data_chunk chunk, const std::vector<ColumnType>* types);
   Chunk(Chunk&&) noexcept = default;
   Chunk& operator=(Chunk&&) noexcept = default;
 
   uint64_t size() const { return size_; }
   bool is_null(size_t column, uint64_t row) const;
   int64_t get_int64(size_t column, uint64_t row) const;    // integers, dates (days), timestamps (us)
-  double get_double(size_t column, uint64_t row) const;     // floats and decimals, integers too
+  double get_double(size_t column, uint64_t row) const;  // floats, decimals and integers
   bool get_bool(size_t column, uint64_t row) const;
   std::string_view get_string(size_t column, uint64_t row) const;  // VARCHAR and BLOB
   Value get(size_t column, uint64_t row) const;  // by the column's type; strings for text types
 
  private:
   struct Column {
-    duckdb_type type;
+    ColumnType type;
     void* data;
     uint64_t* validity;
   };
@@ -93,7 +99,7 @@ class Result {
 
   size_t column_count() const { return names_.size(); }
   const std::vector<std::string>& column_names() const { return names_; }
-  duckdb_type column_type(size_t index) const { return types_.at(index); }
+  duckdb_type column_type(size_t index) const { return types_.at(index).type; }
   std::string column_type_name(size_t index) const;
   // The next chunk, or an empty optional at the end.
   std::optional<Chunk> next_chunk();
@@ -107,7 +113,7 @@ class Result {
  private:
   std::unique_ptr<duckdb_result> result_;
   std::vector<std::string> names_;
-  std::vector<duckdb_type> types_;
+  std::vector<Chunk::ColumnType> types_;
 };
 
 class PreparedStatement {

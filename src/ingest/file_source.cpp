@@ -201,10 +201,14 @@ LoadResult load_file_table(const ProjectConfig& project, const SourceConfig& sou
     }
     case FileFormat::kNdjson: {
       lines = lines_scan(to_load, suffix);
-      const std::string valid = "json_valid(raw) AND json_type(raw) = 'OBJECT'";
-      engine::Result inferred =
-          connection.query("SELECT json_group_structure(raw::JSON)::VARCHAR FROM " + lines +
-                           " WHERE " + valid);
+      // json_type would fail on invalid text, so it is asked only of valid lines.
+      const std::string valid =
+          "(CASE WHEN json_valid(raw) THEN json_type(raw) = 'OBJECT' ELSE false END)";
+      // CASE keeps invalid lines away from the JSON parser whatever order the optimizer picks.
+      const std::string valid_json = "CASE WHEN " + valid + " THEN raw END";
+      engine::Result inferred = connection.query("SELECT json_group_structure((" + valid_json +
+                                                 ")::JSON)::VARCHAR FROM " + lines + " WHERE " +
+                                                 valid);
       engine::Value structure_text = inferred.scalar();
       nlohmann::json structure = std::holds_alternative<std::string>(structure_text)
                                      ? nlohmann::json::parse(std::get<std::string>(structure_text))
@@ -213,7 +217,8 @@ LoadResult load_file_table(const ProjectConfig& project, const SourceConfig& sou
       normalize_structure(structure);
       for (const auto& [name, type] : table.columns) structure[name] = type;
       if (structure.empty()) structure["value"] = "VARCHAR";
-      select_sql = "SELECT unnest(json_transform(raw, " + quote_literal(structure.dump()) +
+      select_sql = "SELECT unnest(json_transform(" + valid_json + ", " +
+                   quote_literal(structure.dump()) +
                    ")), " + lineage_columns(loaded_at, batch_id, "_strata_file") + " FROM " +
                    lines + " WHERE " + valid;
       // Rejected lines: invalid JSON or not an object, plus lines the line reader itself refused.

@@ -1,0 +1,32 @@
+// Jinja's built-in filters (`{{ name | lower }}`) and tests (`{% if x is defined %}`), looked up by
+// name. The parser checks names when it reads a template, so an unknown filter is a syntax error
+// with a did-you-mean hint even in a branch that never renders. Filters and tests throw
+// Error(kInput) without a location on misuse; the renderer adds the place of the call.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "transform/template_value.hpp"
+
+namespace strata::transform::jinja {
+
+using FilterFunction = Value (*)(const Value& input, const CallArguments& arguments);
+using TestFunction = bool (*)(const Value& input, const CallArguments& arguments);
+
+// nullptr when there is no filter or test of that name.
+FilterFunction find_filter(std::string_view name);
+TestFunction find_test(std::string_view name);
+
+std::vector<std::string> filter_names();
+std::vector<std::string> test_names();
+
+// Iterates a value the way a `for` loop does: list items, dict keys, string characters; nothing
+// for undefined. Throws kInput for values that cannot be iterated (none, numbers, functions).
+List iterate(const Value& value);
+
+// The number of items of a string, list or dict (0 for undefined); throws kInput otherwise.
+int64_t length_of(const Value& value);
+
+}  // namespace strata::transform::jinja

@@ -1,0 +1,367 @@
+#include "transform/template_render.hpp"
+
+#include "core/text.hpp"
+#include "transform/template_builtins.hpp"
+#include "transform/template_operators.hpp"
+
+namespace strata::transform::jinja {
+namespace {
+
+using namespace ast;
+
+// Rendered text plus, for each of its lines, the template line that produced the line's start.
+class RenderedText {
+ public:
+  // `advances` is true for template text, whose newlines are template newlines too; false for an
+  // expression's value, which comes entirely from the expression's line.
+  void append(std::string_view text, int64_t source_line, bool advances) {
+    for (char c : text) {
+      if (at_line_start_) {
+        lines_.push_back(source_line);
+        at_line_start_ = false;
+      }
+      text_ += c;
+      if (c == '\n') {
+        at_line_start_ = true;
+        if (advances) ++source_line;
+      }
+    }
+  }
+  std::string& text() { return text_; }
+  std::vector<int64_t>& lines() { return lines_; }
+
+ private:
+  std::string text_;
+  std::vector<int64_t> lines_;
+  bool at_line_start_ = true;
+};
+
+// A short source-like description of an expression, for error messages ("adapter.get").
+std::string describe(const Expr& expr) {
+  if (const auto* name = std::get_if<Name>(&expr.node)) return name->name;
+  if (const auto* attribute = std::get_if<Attribute>(&expr.node)) {
+    return describe(*attribute->object) + "." + attribute->name;
+  }
+  if (const auto* call = std::get_if<Call>(&expr.node)) return describe(*call->callee) + "(...)";
+  return "the expression";
+}
+
+class Renderer {
+ public:
+  Renderer(const Context& context, const std::string& file) : context_(context), file_(file) {
+    scopes_.emplace_back();  // the template's top-level scope
+  }
+
+  void render(const Body& body, RenderedText& out) {
+    for (const Node& node : body) {
+      std::visit([&](const auto& statement) { render_node(statement, node.where, out); },
+                 node.node);
+    }
+  }
+
+ private:
+  const Context& context_;
+  const std::string& file_;
+  std::vector<Dict> scopes_;  // innermost last; `set` writes to the innermost
+
+  Location at(Position where) const { return Location{file_, where.line, where.column, {}}; }
+
+  // Runs `action`, giving errors that lack a place the place `where`.
+  template <typename Action>
+  auto located(Position where, Action&& action) -> decltype(action()) {
+    try {
+      return action();
+    } catch (const Error& error) {
+      if (!error.where().empty()) throw;
+      throw Error(error.kind(), error.message(), at(where));
+    }
+  }
+
+  [[noreturn]] void fail(Position where, const std::string& message) const {
+    throw Error(ErrorKind::kInput, message, at(where));
+  }
+
+  // A scope for the duration of one loop iteration.
+  class ScopeGuard {
+   public:
+    explicit ScopeGuard(std::vector<Dict>& scopes) : scopes_(scopes) { scopes_.emplace_back(); }
+    ~ScopeGuard() { scopes_.pop_back(); }
+    ScopeGuard(const ScopeGuard&) = delete;
+    ScopeGuard& operator=(const ScopeGuard&) = delete;
+
+   private:
+    std::vector<Dict>& scopes_;
+  };
+
+  Value lookup(const std::string& name) const {
+    for (auto scope = scopes_.rbegin(); scope != scopes_.rend(); ++scope) {
+      if (const Value* value = scope->find(name)) return *value;
+    }
+    if (const Value* value = context_.find(name)) return *value;
+    return Value::undefined("'" + name + "' is undefined");
+  }
+
+  void assign(const std::vector<std::string>& targets, const Value& value, Position where) {
+    Dict& scope = scopes_.back();
+    if (targets.size() == 1) {
+      scope.set(targets.front(), value);
+      return;
+    }
+    if (!value.is_list() || value.as_list().size() != targets.size()) {
+      fail(where, "cannot unpack " + value.type_name() + " " + value.repr() + " into " +
+                      std::to_string(targets.size()) + " variables");
+    }
+    for (size_t i = 0; i < targets.size(); ++i) scope.set(targets[i], value.as_list()[i]);
+  }
+
+  // --- statements -----------------------------------------------------------------------------
+
+  void render_node(const Text& node, Position where, RenderedText& out) {
+    out.append(node.text, where.line, true);
+  }
+
+  void render_node(const ast::Output& node, Position, RenderedText& out) {
+    out.append(evaluate(*node.expression).str(), node.expression->where.line, false);
+  }
+
+  void render_node(const If& node, Position, RenderedText& out) {
+    for (const auto& [condition, body] : node.branches) {
+      if (evaluate(*condition).truthy()) return render(body, out);
+    }
+    render(node.otherwise, out);
+  }
+
+  void render_node(const For& node, Position where, RenderedText& out) {
+    const Value iterable = evaluate(*node.iterable);
+    List items = located(node.iterable->where, [&] { return iterate(iterable); });
+    if (node.condition) {
+      List kept;
+      for (const Value& item : items) {
+        ScopeGuard scope(scopes_);
+        assign(node.targets, item, where);
+        if (evaluate(*node.condition).truthy()) kept.push_back(item);
+      }
+      items = std::move(kept);
+    }
+    if (items.empty()) return render(node.otherwise, out);
+    const auto length = static_cast<int64_t>(items.size());
+    for (int64_t i = 0; i < length; ++i) {
+      ScopeGuard scope(scopes_);
+      assign(node.targets, items[static_cast<size_t>(i)], where);
+      scopes_.back().set("loop", loop_object(items, i));
+      render(node.body, out);
+    }
+  }
+
+  static Value loop_object(const List& items, int64_t index) {
+    const auto length = static_cast<int64_t>(items.size());
+    Dict loop;
+    loop.set("index", index + 1);
+    loop.set("index0", index);
+    loop.set("revindex", length - index);
+    loop.set("revindex0", length - index - 1);
+    loop.set("first", index == 0);
+    loop.set("last", index == length - 1);
+    loop.set("length", length);
+    loop.set("previtem", index > 0 ? items[static_cast<size_t>(index - 1)]
+                                   : Value::undefined("there is no previous item"));
+    loop.set("nextitem", index + 1 < length ? items[static_cast<size_t>(index + 1)]
+                                            : Value::undefined("there is no next item"));
+    loop.set(
+        "cycle", Value::function("cycle", [index](const CallArguments& arguments) {
+          if (arguments.positional.empty()) {
+            throw Error(ErrorKind::kInput, "loop.cycle() needs at least one value",
+                        arguments.where);
+          }
+          return arguments.positional[static_cast<size_t>(index) % arguments.positional.size()];
+        }));
+    return loop;
+  }
+
+  void render_node(const Set& node, Position where, RenderedText&) {
+    assign(node.targets, evaluate(*node.value), where);
+  }
+
+  void render_node(const SetBlock& node, Position, RenderedText&) {
+    RenderedText captured;
+    render(node.body, captured);
+    scopes_.back().set(node.target, std::move(captured.text()));
+  }
+
+  // --- expressions ----------------------------------------------------------------------------
+
+  Value evaluate(const Expr& expr) {
+    return std::visit([&](const auto& node) { return evaluate_node(node, expr.where); }, expr.node);
+  }
+
+  CallArguments evaluate_arguments(const Arguments& arguments, Position where) {
+    CallArguments out;
+    out.where = at(where);
+    for (const auto& argument : arguments.positional) out.positional.push_back(evaluate(*argument));
+    for (const auto& [name, argument] : arguments.keyword) {
+      out.keyword.emplace_back(name, evaluate(*argument));
+    }
+    return out;
+  }
+
+  Value evaluate_node(const Literal& node, Position) { return node.value; }
+
+  Value evaluate_node(const Name& node, Position) { return lookup(node.name); }
+
+  Value evaluate_node(const ListLiteral& node, Position) {
+    List items;
+    for (const auto& item : node.items) items.push_back(evaluate(*item));
+    return node.tuple ? Value::tuple(std::move(items)) : Value(std::move(items));
+  }
+
+  Value evaluate_node(const DictLiteral& node, Position) {
+    Dict dict;
+    for (const auto& [key_expr, value_expr] : node.items) {
+      const Value key = evaluate(*key_expr);
+      if (!key.is_string())
+        fail(key_expr->where, "dict keys must be strings, not " + key.type_name());
+      dict.set(key.as_string(), evaluate(*value_expr));
+    }
+    return dict;
+  }
+
+  // The object of `.attr`, `[index]` or a slice, which must exist.
+  Value evaluate_object(const Expr& expr) {
+    Value object = evaluate(expr);
+    if (object.is_undefined()) fail(expr.where, object.undefined_hint());
+    return object;
+  }
+
+  Value evaluate_node(const Attribute& node, Position) {
+    return get_attribute(evaluate_object(*node.object), node.name);
+  }
+
+  Value evaluate_node(const Subscript& node, Position where) {
+    const Value object = evaluate_object(*node.object);
+    const Value index = evaluate(*node.index);
+    return located(where, [&] { return get_item(object, index); });
+  }
+
+  Value evaluate_node(const Slice& node, Position where) {
+    const Value object = evaluate_object(*node.object);
+    auto bound = [&](const ExprPtr& expr) -> std::optional<Value> {
+      if (!expr) return std::nullopt;
+      return evaluate(*expr);
+    };
+    auto start = bound(node.start), stop = bound(node.stop), step = bound(node.step);
+    return located(where, [&] { return get_slice(object, start, stop, step); });
+  }
+
+  Value evaluate_node(const Call& node, Position) {
+    const Position where = node.callee->where;
+    const Value callee = evaluate(*node.callee);
+    if (callee.is_undefined()) {
+      if (std::holds_alternative<Name>(node.callee->node)) {
+        const std::string& name = std::get<Name>(node.callee->node).name;
+        fail(where, "unknown function '" + name + "'" + did_you_mean(name, function_names()));
+      }
+      fail(where, "cannot call " + describe(*node.callee) + ": " + callee.undefined_hint());
+    }
+    if (!callee.is_callable()) {
+      fail(where, "cannot call " + describe(*node.callee) + ": it is " + callee.type_name() + " " +
+                      callee.repr() + ", not a function");
+    }
+    CallArguments arguments = evaluate_arguments(node.arguments, where);
+    return located(where, [&] { return callee.as_callable().function(arguments); });
+  }
+
+  std::vector<std::string> function_names() const {
+    std::vector<std::string> names;
+    for (const std::string& name : context_.names()) {
+      if (context_.find(name)->is_callable()) names.push_back(name);
+    }
+    return names;
+  }
+
+  Value evaluate_node(const Unary& node, Position where) {
+    const Value operand = evaluate(*node.operand);
+    if (node.op == UnaryOp::kNot) return !operand.truthy();
+    if (operand.is_undefined()) fail(where, operand.undefined_hint());
+    if (!operand.is_number()) {
+      fail(where, std::string("cannot apply unary '") + (node.op == UnaryOp::kNegate ? "-" : "+") +
+                      "' to " + operand.type_name());
+    }
+    if (node.op == UnaryOp::kPlus) return operand;
+    if (operand.kind() == Value::Kind::kDouble) return -operand.as_double();
+    return -operand.as_int();
+  }
+
+  Value evaluate_node(const Binary& node, Position where) {
+    Value left = evaluate(*node.left);
+    // `and` and `or` return one of their operands, as in Python.
+    if (node.op == BinaryOp::kAnd) return left.truthy() ? evaluate(*node.right) : left;
+    if (node.op == BinaryOp::kOr) return left.truthy() ? left : evaluate(*node.right);
+    const Value right = evaluate(*node.right);
+    return located(where, [&] { return apply_binary(node.op, left, right); });
+  }
+
+  static bool compare_step(CompareOp op, const Value& left, const Value& right) {
+    switch (op) {
+      case CompareOp::kEqual:
+        return left == right;
+      case CompareOp::kNotEqual:
+        return !(left == right);
+      case CompareOp::kLess:
+        return compare(left, right) < 0;
+      case CompareOp::kLessEqual:
+        return compare(left, right) <= 0;
+      case CompareOp::kGreater:
+        return compare(left, right) > 0;
+      case CompareOp::kGreaterEqual:
+        return compare(left, right) >= 0;
+      case CompareOp::kIn:
+        return contains(right, left);
+      case CompareOp::kNotIn:
+        return !contains(right, left);
+    }
+    return false;
+  }
+
+  Value evaluate_node(const Compare& node, Position) {
+    Value left = evaluate(*node.first);
+    for (const CompareStep& step : node.rest) {
+      Value right = evaluate(*step.operand);
+      if (!located(step.where, [&] { return compare_step(step.op, left, right); })) return false;
+      left = std::move(right);
+    }
+    return true;
+  }
+
+  Value evaluate_node(const Conditional& node, Position) {
+    if (evaluate(*node.condition).truthy()) return evaluate(*node.then);
+    if (node.otherwise) return evaluate(*node.otherwise);
+    return Value::undefined("the inline if's condition was false and it has no else");
+  }
+
+  Value evaluate_node(const Filter& node, Position where) {
+    const Value input = evaluate(*node.operand);
+    const CallArguments arguments = evaluate_arguments(node.arguments, where);
+    const FilterFunction filter = find_filter(node.name);
+    return located(where, [&] { return filter(input, arguments); });
+  }
+
+  Value evaluate_node(const Test& node, Position where) {
+    const Value input = evaluate(*node.operand);
+    const CallArguments arguments = evaluate_arguments(node.arguments, where);
+    const TestFunction test = find_test(node.name);
+    const bool passed = located(where, [&] { return test(input, arguments); });
+    return node.negated ? !passed : passed;
+  }
+};
+
+}  // namespace
+
+std::string render_body(const Body& body, const Context& context, const std::string& file,
+                        std::vector<int64_t>* source_lines) {
+  RenderedText out;
+  Renderer(context, file).render(body, out);
+  if (source_lines) *source_lines = std::move(out.lines());
+  return std::move(out.text());
+}
+
+}  // namespace strata::transform::jinja
