@@ -104,9 +104,10 @@ void add_ingest_command(CLI::App& app, const GlobalOptions& globals, Action& act
           ingest::LoadOptions load_options;
           load_options.reload_changed = options->reload_changed;
           ingest::LoadResult result = ingest::load_file_table(
-              context.config(), *source, *table, context.lake(), context.connection(),
-              load_options, [&](const ingest::LoadProgress& p) {
+              context.config(), *source, *table, context.lake(), context.connection(), load_options,
+              [&](const ingest::LoadProgress& p) {
                 std::string status = format_bytes(p.bytes_total);
+                if (p.rows_processed) status += "  " + format_count(p.rows_processed) + " rows";
                 if (p.percentage >= 0) status += "  " + std::to_string(int(p.percentage)) + "%";
                 progress.update(status);
               });
@@ -117,8 +118,8 @@ void add_ingest_command(CLI::App& app, const GlobalOptions& globals, Action& act
             std::cout << "no new files (" << result.files_skipped << " already loaded)";
           } else {
             std::cout << result.files_loaded << " file(s), " << format_bytes(result.bytes) << ", "
-                      << format_count(result.rows_read()) << " rows read = "
-                      << format_count(result.rows_loaded) << " loaded + "
+                      << format_count(result.rows_read())
+                      << " rows read = " << format_count(result.rows_loaded) << " loaded + "
                       << format_count(result.rows_quarantined) << " quarantined, "
                       << format_seconds(result.seconds);
           }
@@ -194,7 +195,8 @@ void add_table_command(CLI::App& app, const GlobalOptions& globals, Action& acti
           bytes += f.bytes;
         }
         rows.push_back({table.name.str(), "table", std::to_string(table.current_snapshot),
-                        format_count(row_count), std::to_string(files.size()), format_bytes(bytes)});
+                        format_count(row_count), std::to_string(files.size()),
+                        format_bytes(bytes)});
       }
       std::cout << render_table({"table", "kind", "snapshot", "rows", "files", "size"}, rows);
       return 0;

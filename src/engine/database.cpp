@@ -8,7 +8,9 @@ namespace strata::engine {
 
 namespace {
 
-[[noreturn]] void fail(const std::string& message) { throw Error(ErrorKind::kEngine, message); }
+[[noreturn]] void fail(const std::string& message) {
+  throw Error(ErrorKind::kEngine, message);
+}
 
 std::string take_error(duckdb_result* result) {
   const char* message = duckdb().duckdb_result_error(result);
@@ -17,10 +19,18 @@ std::string take_error(duckdb_result* result) {
 
 bool is_integer_type(duckdb_type type) {
   switch (type) {
-    case DUCKDB_TYPE_TINYINT: case DUCKDB_TYPE_SMALLINT: case DUCKDB_TYPE_INTEGER:
-    case DUCKDB_TYPE_BIGINT: case DUCKDB_TYPE_UTINYINT: case DUCKDB_TYPE_USMALLINT:
-    case DUCKDB_TYPE_UINTEGER: case DUCKDB_TYPE_UBIGINT: case DUCKDB_TYPE_DATE:
-    case DUCKDB_TYPE_TIMESTAMP: case DUCKDB_TYPE_TIMESTAMP_TZ: case DUCKDB_TYPE_TIME:
+    case DUCKDB_TYPE_TINYINT:
+    case DUCKDB_TYPE_SMALLINT:
+    case DUCKDB_TYPE_INTEGER:
+    case DUCKDB_TYPE_BIGINT:
+    case DUCKDB_TYPE_UTINYINT:
+    case DUCKDB_TYPE_USMALLINT:
+    case DUCKDB_TYPE_UINTEGER:
+    case DUCKDB_TYPE_UBIGINT:
+    case DUCKDB_TYPE_DATE:
+    case DUCKDB_TYPE_TIMESTAMP:
+    case DUCKDB_TYPE_TIMESTAMP_TZ:
+    case DUCKDB_TYPE_TIME:
     case DUCKDB_TYPE_HUGEINT:
       return true;
     default:
@@ -56,18 +66,28 @@ bool Chunk::is_null(size_t index, uint64_t row) const {
 int64_t Chunk::get_int64(size_t index, uint64_t row) const {
   const Column& c = column(index);
   switch (c.type.type) {
-    case DUCKDB_TYPE_TINYINT: return static_cast<const int8_t*>(c.data)[row];
-    case DUCKDB_TYPE_SMALLINT: return static_cast<const int16_t*>(c.data)[row];
-    case DUCKDB_TYPE_INTEGER: case DUCKDB_TYPE_DATE:
+    case DUCKDB_TYPE_TINYINT:
+      return static_cast<const int8_t*>(c.data)[row];
+    case DUCKDB_TYPE_SMALLINT:
+      return static_cast<const int16_t*>(c.data)[row];
+    case DUCKDB_TYPE_INTEGER:
+    case DUCKDB_TYPE_DATE:
       return static_cast<const int32_t*>(c.data)[row];
-    case DUCKDB_TYPE_BIGINT: case DUCKDB_TYPE_TIMESTAMP: case DUCKDB_TYPE_TIMESTAMP_TZ:
+    case DUCKDB_TYPE_BIGINT:
+    case DUCKDB_TYPE_TIMESTAMP:
+    case DUCKDB_TYPE_TIMESTAMP_TZ:
     case DUCKDB_TYPE_TIME:
       return static_cast<const int64_t*>(c.data)[row];
-    case DUCKDB_TYPE_UTINYINT: return static_cast<const uint8_t*>(c.data)[row];
-    case DUCKDB_TYPE_USMALLINT: return static_cast<const uint16_t*>(c.data)[row];
-    case DUCKDB_TYPE_UINTEGER: return static_cast<const uint32_t*>(c.data)[row];
-    case DUCKDB_TYPE_UBIGINT: return static_cast<int64_t>(static_cast<const uint64_t*>(c.data)[row]);
-    case DUCKDB_TYPE_BOOLEAN: return static_cast<const bool*>(c.data)[row] ? 1 : 0;
+    case DUCKDB_TYPE_UTINYINT:
+      return static_cast<const uint8_t*>(c.data)[row];
+    case DUCKDB_TYPE_USMALLINT:
+      return static_cast<const uint16_t*>(c.data)[row];
+    case DUCKDB_TYPE_UINTEGER:
+      return static_cast<const uint32_t*>(c.data)[row];
+    case DUCKDB_TYPE_UBIGINT:
+      return static_cast<int64_t>(static_cast<const uint64_t*>(c.data)[row]);
+    case DUCKDB_TYPE_BOOLEAN:
+      return static_cast<const bool*>(c.data)[row] ? 1 : 0;
     case DUCKDB_TYPE_HUGEINT: {
       // Sums of integers are HUGEINT; they are readable as int64 when they fit.
       const duckdb_hugeint value = static_cast<const duckdb_hugeint*>(c.data)[row];
@@ -76,7 +96,8 @@ int64_t Chunk::get_int64(size_t index, uint64_t row) const {
       if (!fits) fail("column " + std::to_string(index) + " holds a value beyond 64 bits");
       return static_cast<int64_t>(value.lower);
     }
-    default: fail("column " + std::to_string(index) + " is not an integer column");
+    default:
+      fail("column " + std::to_string(index) + " is not an integer column");
   }
 }
 
@@ -87,15 +108,23 @@ double Chunk::get_double(size_t index, uint64_t row) const {
   if (c.type.type == DUCKDB_TYPE_DECIMAL) {
     double unscaled = 0;
     switch (c.type.decimal_storage) {
-      case DUCKDB_TYPE_SMALLINT: unscaled = static_cast<const int16_t*>(c.data)[row]; break;
-      case DUCKDB_TYPE_INTEGER: unscaled = static_cast<const int32_t*>(c.data)[row]; break;
-      case DUCKDB_TYPE_BIGINT: unscaled = static_cast<double>(static_cast<const int64_t*>(c.data)[row]); break;
+      case DUCKDB_TYPE_SMALLINT:
+        unscaled = static_cast<const int16_t*>(c.data)[row];
+        break;
+      case DUCKDB_TYPE_INTEGER:
+        unscaled = static_cast<const int32_t*>(c.data)[row];
+        break;
+      case DUCKDB_TYPE_BIGINT:
+        unscaled = static_cast<double>(static_cast<const int64_t*>(c.data)[row]);
+        break;
       case DUCKDB_TYPE_HUGEINT: {
         const duckdb_hugeint v = static_cast<const duckdb_hugeint*>(c.data)[row];
-        unscaled = static_cast<double>(v.upper) * 18446744073709551616.0 + static_cast<double>(v.lower);
+        unscaled =
+            static_cast<double>(v.upper) * 18446744073709551616.0 + static_cast<double>(v.lower);
         break;
       }
-      default: fail("column " + std::to_string(index) + " has an unknown decimal storage");
+      default:
+        fail("column " + std::to_string(index) + " has an unknown decimal storage");
     }
     double scale = 1;
     for (int i = 0; i < c.type.decimal_scale; ++i) scale *= 10;
@@ -107,7 +136,8 @@ double Chunk::get_double(size_t index, uint64_t row) const {
 
 bool Chunk::get_bool(size_t index, uint64_t row) const {
   const Column& c = column(index);
-  if (c.type.type != DUCKDB_TYPE_BOOLEAN) fail("column " + std::to_string(index) + " is not BOOLEAN");
+  if (c.type.type != DUCKDB_TYPE_BOOLEAN)
+    fail("column " + std::to_string(index) + " is not BOOLEAN");
   return static_cast<const bool*>(c.data)[row];
 }
 
@@ -170,24 +200,42 @@ Result::~Result() {
 
 std::string Result::column_type_name(size_t index) const {
   switch (column_type(index)) {
-    case DUCKDB_TYPE_BOOLEAN: return "BOOLEAN";
-    case DUCKDB_TYPE_TINYINT: return "TINYINT";
-    case DUCKDB_TYPE_SMALLINT: return "SMALLINT";
-    case DUCKDB_TYPE_INTEGER: return "INTEGER";
-    case DUCKDB_TYPE_BIGINT: return "BIGINT";
-    case DUCKDB_TYPE_HUGEINT: return "HUGEINT";
-    case DUCKDB_TYPE_FLOAT: return "FLOAT";
-    case DUCKDB_TYPE_DOUBLE: return "DOUBLE";
-    case DUCKDB_TYPE_DECIMAL: return "DECIMAL";
-    case DUCKDB_TYPE_VARCHAR: return "VARCHAR";
-    case DUCKDB_TYPE_BLOB: return "BLOB";
-    case DUCKDB_TYPE_DATE: return "DATE";
-    case DUCKDB_TYPE_TIMESTAMP: return "TIMESTAMP";
-    case DUCKDB_TYPE_TIMESTAMP_TZ: return "TIMESTAMPTZ";
-    case DUCKDB_TYPE_LIST: return "LIST";
-    case DUCKDB_TYPE_STRUCT: return "STRUCT";
-    case DUCKDB_TYPE_MAP: return "MAP";
-    default: return "OTHER";
+    case DUCKDB_TYPE_BOOLEAN:
+      return "BOOLEAN";
+    case DUCKDB_TYPE_TINYINT:
+      return "TINYINT";
+    case DUCKDB_TYPE_SMALLINT:
+      return "SMALLINT";
+    case DUCKDB_TYPE_INTEGER:
+      return "INTEGER";
+    case DUCKDB_TYPE_BIGINT:
+      return "BIGINT";
+    case DUCKDB_TYPE_HUGEINT:
+      return "HUGEINT";
+    case DUCKDB_TYPE_FLOAT:
+      return "FLOAT";
+    case DUCKDB_TYPE_DOUBLE:
+      return "DOUBLE";
+    case DUCKDB_TYPE_DECIMAL:
+      return "DECIMAL";
+    case DUCKDB_TYPE_VARCHAR:
+      return "VARCHAR";
+    case DUCKDB_TYPE_BLOB:
+      return "BLOB";
+    case DUCKDB_TYPE_DATE:
+      return "DATE";
+    case DUCKDB_TYPE_TIMESTAMP:
+      return "TIMESTAMP";
+    case DUCKDB_TYPE_TIMESTAMP_TZ:
+      return "TIMESTAMPTZ";
+    case DUCKDB_TYPE_LIST:
+      return "LIST";
+    case DUCKDB_TYPE_STRUCT:
+      return "STRUCT";
+    case DUCKDB_TYPE_MAP:
+      return "MAP";
+    default:
+      return "OTHER";
   }
 }
 
@@ -203,7 +251,9 @@ std::optional<Chunk> Result::next_chunk() {
   return Chunk(chunk, &types_);
 }
 
-uint64_t Result::rows_changed() { return result_ ? duckdb().duckdb_rows_changed(result_.get()) : 0; }
+uint64_t Result::rows_changed() {
+  return result_ ? duckdb().duckdb_rows_changed(result_.get()) : 0;
+}
 
 std::vector<std::vector<Value>> Result::fetch_all() {
   std::vector<std::vector<Value>> rows;
@@ -287,19 +337,28 @@ Appender& Appender::append(const Value& value) {
   duckdb_state state = std::visit(
       [&](const auto& v) -> duckdb_state {
         using T = std::decay_t<decltype(v)>;
-        if constexpr (std::is_same_v<T, std::monostate>) return api.duckdb_append_null(a);
-        else if constexpr (std::is_same_v<T, bool>) return api.duckdb_append_bool(a, v);
-        else if constexpr (std::is_same_v<T, int64_t>) return api.duckdb_append_int64(a, v);
-        else if constexpr (std::is_same_v<T, double>) return api.duckdb_append_double(a, v);
-        else return api.duckdb_append_varchar_length(a, v.data(), v.size());
+        if constexpr (std::is_same_v<T, std::monostate>)
+          return api.duckdb_append_null(a);
+        else if constexpr (std::is_same_v<T, bool>)
+          return api.duckdb_append_bool(a, v);
+        else if constexpr (std::is_same_v<T, int64_t>)
+          return api.duckdb_append_int64(a, v);
+        else if constexpr (std::is_same_v<T, double>)
+          return api.duckdb_append_double(a, v);
+        else
+          return api.duckdb_append_varchar_length(a, v.data(), v.size());
       },
       value);
   check(state, "append");
   return *this;
 }
 
-void Appender::end_row() { check(duckdb().duckdb_appender_end_row(appender_.get()), "end row"); }
-void Appender::flush() { check(duckdb().duckdb_appender_flush(appender_.get()), "flush"); }
+void Appender::end_row() {
+  check(duckdb().duckdb_appender_end_row(appender_.get()), "end row");
+}
+void Appender::flush() {
+  check(duckdb().duckdb_appender_flush(appender_.get()), "flush");
+}
 
 // ---- Connection -----------------------------------------------------------------------------
 
@@ -337,8 +396,8 @@ Result Connection::query(const std::string& sql, const std::vector<Value>& param
 
 Appender Connection::appender(const std::string& schema, const std::string& table) {
   duckdb_appender appender = nullptr;
-  if (duckdb().duckdb_appender_create_ext(connection_.get(), nullptr, schema.c_str(),
-                                          table.c_str(), &appender) == DuckDBError) {
+  if (duckdb().duckdb_appender_create_ext(connection_.get(), nullptr, schema.c_str(), table.c_str(),
+                                          &appender) == DuckDBError) {
     std::string message = duckdb().duckdb_appender_error(appender);
     duckdb().duckdb_appender_destroy(&appender);
     fail("cannot append to " + schema + "." + table + ": " + message);
@@ -346,7 +405,9 @@ Appender Connection::appender(const std::string& schema, const std::string& tabl
   return Appender(appender, schema + "." + table);
 }
 
-void Connection::interrupt() { duckdb().duckdb_interrupt(connection_.get()); }
+void Connection::interrupt() {
+  duckdb().duckdb_interrupt(connection_.get());
+}
 
 QueryProgress Connection::progress() const {
   duckdb_query_progress_type p = duckdb().duckdb_query_progress(connection_.get());
@@ -402,21 +463,29 @@ static std::string quote_with(std::string_view text, char quote) {
   return out;
 }
 
-std::string quote_identifier(std::string_view name) { return quote_with(name, '"'); }
-std::string quote_literal(std::string_view text) { return quote_with(text, '\''); }
+std::string quote_identifier(std::string_view name) {
+  return quote_with(name, '"');
+}
+std::string quote_literal(std::string_view text) {
+  return quote_with(text, '\'');
+}
 
 std::optional<std::string> value_to_text(const Value& value) {
   return std::visit(
       [](const auto& v) -> std::optional<std::string> {
         using T = std::decay_t<decltype(v)>;
-        if constexpr (std::is_same_v<T, std::monostate>) return std::nullopt;
-        else if constexpr (std::is_same_v<T, bool>) return v ? "true" : "false";
-        else if constexpr (std::is_same_v<T, int64_t>) return std::to_string(v);
+        if constexpr (std::is_same_v<T, std::monostate>)
+          return std::nullopt;
+        else if constexpr (std::is_same_v<T, bool>)
+          return v ? "true" : "false";
+        else if constexpr (std::is_same_v<T, int64_t>)
+          return std::to_string(v);
         else if constexpr (std::is_same_v<T, double>) {
           char buffer[64];
           std::snprintf(buffer, sizeof buffer, "%.17g", v);
           return std::string(buffer);
-        } else return v;
+        } else
+          return v;
       },
       value);
 }

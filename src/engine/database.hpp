@@ -70,7 +70,7 @@ class Chunk {
 
   uint64_t size() const { return size_; }
   bool is_null(size_t column, uint64_t row) const;
-  int64_t get_int64(size_t column, uint64_t row) const;    // integers, dates (days), timestamps (us)
+  int64_t get_int64(size_t column, uint64_t row) const;  // integers, dates (days), timestamps (us)
   double get_double(size_t column, uint64_t row) const;  // floats, decimals and integers
   bool get_bool(size_t column, uint64_t row) const;
   std::string_view get_string(size_t column, uint64_t row) const;  // VARCHAR and BLOB
@@ -183,7 +183,7 @@ class Connection {
 };
 
 struct DatabaseOptions {
-  std::string path;  // empty: in memory
+  std::string path;                             // empty: in memory
   std::map<std::string, std::string> settings;  // DuckDB configuration options
   bool load_extensions_offline = true;  // extensions come only from strata's pinned directory
 };

@@ -13,7 +13,9 @@ namespace strata::engine {
 namespace {
 
 // Directories baked in by CMake: the pinned library fetched by scripts/setup.sh.
-std::string default_library_path() { return STRATA_DUCKDB_LIBRARY; }
+std::string default_library_path() {
+  return STRATA_DUCKDB_LIBRARY;
+}
 
 std::string env_or(const char* name, const std::string& fallback) {
   const char* value = std::getenv(name);
@@ -35,12 +37,12 @@ DuckDbApi load() {
     throw Error(ErrorKind::kEngine,
                 "cannot load DuckDB library " + api.library_path + ": " + dlerror() + hint);
   }
-#define STRATA_RESOLVE(name)                                                                  \
-  api.name = reinterpret_cast<decltype(&::name)>(dlsym(handle, #name));                       \
-  if (!api.name) {                                                                            \
-    throw Error(ErrorKind::kEngine,                                                           \
-                api.library_path + " has no function " #name ", so it is not DuckDB " +      \
-                    pinned_duckdb_version() + hint);                                          \
+#define STRATA_RESOLVE(name)                                                                 \
+  api.name = reinterpret_cast<decltype(&::name)>(dlsym(handle, #name));                      \
+  if (!api.name) {                                                                           \
+    throw Error(ErrorKind::kEngine, api.library_path +                                       \
+                                        " has no function " #name ", so it is not DuckDB " + \
+                                        pinned_duckdb_version() + hint);                     \
   }
   STRATA_DUCKDB_FUNCTIONS(STRATA_RESOLVE)
 #undef STRATA_RESOLVE
@@ -55,7 +57,9 @@ DuckDbApi load() {
 
 }  // namespace
 
-const char* pinned_duckdb_version() { return STRATA_DUCKDB_VERSION; }
+const char* pinned_duckdb_version() {
+  return STRATA_DUCKDB_VERSION;
+}
 
 std::string duckdb_extension_directory() {
   return env_or("STRATA_DUCKDB_EXTENSIONS", STRATA_DUCKDB_EXTENSION_DIR);

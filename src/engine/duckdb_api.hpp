@@ -1,7 +1,8 @@
-// The DuckDB C API, loaded at run time. strata does not link libduckdb.so: it opens it with dlopen so
-// that a missing library or one of another version than the pinned one is reported in plain words
-// (where it looked, what it found, what it expected) instead of failing inside the dynamic loader.
-// `duckdb()` returns the table of entry points, loading and checking the library on first use.
+// The DuckDB C API, loaded at run time. strata does not link libduckdb.so: it opens it with dlopen
+// so that a missing library or one of another version than the pinned one is reported in plain
+// words (where it looked, what it found, what it expected) instead of failing inside the dynamic
+// loader. `duckdb()` returns the table of entry points, loading and checking the library on first
+// use.
 #pragma once
 
 #include <duckdb.h>
@@ -11,24 +12,63 @@
 namespace strata::engine {
 
 // Every C API function strata calls. One list, used to declare the table and to resolve it.
-#define STRATA_DUCKDB_FUNCTIONS(X)                                                              \
-  X(duckdb_library_version)                                                                     \
-  X(duckdb_create_config) X(duckdb_set_config) X(duckdb_destroy_config) X(duckdb_open_ext)      \
-  X(duckdb_close) X(duckdb_connect) X(duckdb_disconnect) X(duckdb_interrupt)                    \
-  X(duckdb_query_progress) X(duckdb_free) X(duckdb_query) X(duckdb_destroy_result)              \
-  X(duckdb_result_error) X(duckdb_column_count) X(duckdb_column_name) X(duckdb_column_type)     \
-  X(duckdb_column_logical_type) X(duckdb_rows_changed) X(duckdb_result_statement_type)          \
-  X(duckdb_prepare) X(duckdb_destroy_prepare) X(duckdb_prepare_error) X(duckdb_nparams)         \
-  X(duckdb_clear_bindings) X(duckdb_bind_varchar_length) X(duckdb_bind_int64)                   \
-  X(duckdb_bind_double) X(duckdb_bind_boolean) X(duckdb_bind_null)                              \
-  X(duckdb_execute_prepared_streaming) X(duckdb_fetch_chunk) X(duckdb_destroy_data_chunk)       \
-  X(duckdb_data_chunk_get_size) X(duckdb_data_chunk_get_vector) X(duckdb_vector_get_data)       \
-  X(duckdb_vector_get_validity) X(duckdb_validity_row_is_valid) X(duckdb_string_is_inlined)     \
-  X(duckdb_get_type_id) X(duckdb_destroy_logical_type) X(duckdb_decimal_scale)                  \
-  X(duckdb_decimal_internal_type) X(duckdb_appender_create_ext) X(duckdb_appender_error)        \
-  X(duckdb_appender_flush) X(duckdb_appender_close) X(duckdb_appender_destroy)                  \
-  X(duckdb_appender_end_row) X(duckdb_append_varchar_length) X(duckdb_append_int64)             \
-  X(duckdb_append_double) X(duckdb_append_bool) X(duckdb_append_null)
+// clang-format off
+#define STRATA_DUCKDB_FUNCTIONS(X) \
+  X(duckdb_library_version) \
+  X(duckdb_create_config) \
+  X(duckdb_set_config) \
+  X(duckdb_destroy_config) \
+  X(duckdb_open_ext) \
+  X(duckdb_close) \
+  X(duckdb_connect) \
+  X(duckdb_disconnect) \
+  X(duckdb_interrupt) \
+  X(duckdb_query_progress) \
+  X(duckdb_free) \
+  X(duckdb_query) \
+  X(duckdb_destroy_result) \
+  X(duckdb_result_error) \
+  X(duckdb_column_count) \
+  X(duckdb_column_name) \
+  X(duckdb_column_type) \
+  X(duckdb_column_logical_type) \
+  X(duckdb_rows_changed) \
+  X(duckdb_result_statement_type) \
+  X(duckdb_prepare) \
+  X(duckdb_destroy_prepare) \
+  X(duckdb_prepare_error) \
+  X(duckdb_nparams) \
+  X(duckdb_clear_bindings) \
+  X(duckdb_bind_varchar_length) \
+  X(duckdb_bind_int64) \
+  X(duckdb_bind_double) \
+  X(duckdb_bind_boolean) \
+  X(duckdb_bind_null) \
+  X(duckdb_execute_prepared_streaming) \
+  X(duckdb_fetch_chunk) \
+  X(duckdb_destroy_data_chunk) \
+  X(duckdb_data_chunk_get_size) \
+  X(duckdb_data_chunk_get_vector) \
+  X(duckdb_vector_get_data) \
+  X(duckdb_vector_get_validity) \
+  X(duckdb_validity_row_is_valid) \
+  X(duckdb_string_is_inlined) \
+  X(duckdb_get_type_id) \
+  X(duckdb_destroy_logical_type) \
+  X(duckdb_decimal_scale) \
+  X(duckdb_decimal_internal_type) \
+  X(duckdb_appender_create_ext) \
+  X(duckdb_appender_error) \
+  X(duckdb_appender_flush) \
+  X(duckdb_appender_close) \
+  X(duckdb_appender_destroy) \
+  X(duckdb_appender_end_row) \
+  X(duckdb_append_varchar_length) \
+  X(duckdb_append_int64) \
+  X(duckdb_append_double) \
+  X(duckdb_append_bool) \
+  X(duckdb_append_null)
+// clang-format on
 
 struct DuckDbApi {
 #define STRATA_DECLARE_POINTER(name) decltype(&::name) name = nullptr;

@@ -36,8 +36,8 @@ std::vector<SourceFile> discover(engine::Connection& connection, const fs::path&
                                  const FileTableConfig& table) {
   fs::path pattern = paths::resolve(root, table.path);
   if (fs::is_directory(pattern)) pattern /= "**";
-  engine::Result result =
-      connection.query("SELECT file FROM glob(" + quote_literal(pattern.string()) + ") ORDER BY file");
+  engine::Result result = connection.query("SELECT file FROM glob(" +
+                                           quote_literal(pattern.string()) + ") ORDER BY file");
   std::vector<SourceFile> files;
   while (auto chunk = result.next_chunk()) {
     for (uint64_t row = 0; row < chunk->size(); ++row) {
@@ -60,7 +60,8 @@ std::string sql_list(const std::vector<SourceFile>& files) {
 std::string struct_literal(const std::vector<std::pair<std::string, std::string>>& columns) {
   std::string out = "{";
   for (size_t i = 0; i < columns.size(); ++i) {
-    out += (i ? ", " : "") + quote_literal(columns[i].first) + ": " + quote_literal(columns[i].second);
+    out +=
+        (i ? ", " : "") + quote_literal(columns[i].first) + ": " + quote_literal(columns[i].second);
   }
   return out + "}";
 }
@@ -84,8 +85,8 @@ std::string now_literal() {
 // The lineage columns every bronze row carries.
 std::string lineage_columns(const std::string& loaded_at, const std::string& batch_id,
                             const std::string& file_column) {
-  return loaded_at + " AS _strata_loaded_at, " + quote_literal(batch_id) + " AS _strata_batch_id, " +
-         file_column + " AS _strata_source_file";
+  return loaded_at + " AS _strata_loaded_at, " + quote_literal(batch_id) +
+         " AS _strata_batch_id, " + file_column + " AS _strata_source_file";
 }
 
 // Scans a CSV source; rejected lines land in the connection's temporary rejects tables.
@@ -116,11 +117,13 @@ CsvScan csv_scan(const FileTableConfig& table, const std::vector<SourceFile>& fi
                     sql_list(files) + ", " + options + ")";
   // One row per rejected line (a line can fail in several columns: the first reason is kept).
   scan.quarantine_sql =
-      "SELECT " + quote_literal(table.name) + " AS table_name, s.file_path AS source_file, "
+      "SELECT " + quote_literal(table.name) +
+      " AS table_name, s.file_path AS source_file, "
       "r.line::BIGINT AS line, r.byte_position::BIGINT AS byte_offset, "
       "arg_min(r.error_type::VARCHAR || ': ' || r.error_message, r.column_idx) AS reason, "
-      "any_value(r.csv_line) AS raw, " + loaded_at + " AS _strata_loaded_at, " +
-      quote_literal(batch_id) + " AS _strata_batch_id FROM " + rejects + " r JOIN " + scans +
+      "any_value(r.csv_line) AS raw, " +
+      loaded_at + " AS _strata_loaded_at, " + quote_literal(batch_id) +
+      " AS _strata_batch_id FROM " + rejects + " r JOIN " + scans +
       " s USING (scan_id, file_id) GROUP BY ALL";
   return scan;
 }
@@ -136,8 +139,8 @@ std::string lines_scan(const std::vector<SourceFile>& files, const std::string& 
            quote_literal(files[i].path) +
            ", columns = {'raw': 'VARCHAR'}, header = false, delim = '\x01', quote = '', "
            "escape = '', auto_detect = false, parallel = false, filename = '_strata_file', "
-           "store_rejects = true, rejects_table = 'strata_line_rejects_" + rejects_suffix +
-           "', rejects_scan = 'strata_line_scans_" + rejects_suffix + "')";
+           "store_rejects = true, rejects_table = 'strata_line_rejects_" +
+           rejects_suffix + "', rejects_scan = 'strata_line_scans_" + rejects_suffix + "')";
   }
   return "(" + sql + ")";
 }
@@ -146,8 +149,10 @@ std::string lines_scan(const std::vector<SourceFile>& files, const std::string& 
 void normalize_structure(nlohmann::json& node) {
   if (node.is_string()) {
     const std::string type = node.get<std::string>();
-    if (type == "NULL") node = "VARCHAR";
-    else if (type == "UBIGINT") node = "BIGINT";
+    if (type == "NULL")
+      node = "VARCHAR";
+    else if (type == "UBIGINT")
+      node = "BIGINT";
   } else if (node.is_array() || node.is_object()) {
     for (auto& child : node) normalize_structure(child);
   }
@@ -155,7 +160,9 @@ void normalize_structure(nlohmann::json& node) {
 
 }  // namespace
 
-lake::TableName quarantine_table(const std::string& source) { return {source, "_quarantine"}; }
+lake::TableName quarantine_table(const std::string& source) {
+  return {source, "_quarantine"};
+}
 
 LoadResult load_file_table(const ProjectConfig& project, const SourceConfig& source,
                            const FileTableConfig& table, lake::Lake& lake,
@@ -206,9 +213,9 @@ LoadResult load_file_table(const ProjectConfig& project, const SourceConfig& sou
           "(CASE WHEN json_valid(raw) THEN json_type(raw) = 'OBJECT' ELSE false END)";
       // CASE keeps invalid lines away from the JSON parser whatever order the optimizer picks.
       const std::string valid_json = "CASE WHEN " + valid + " THEN raw END";
-      engine::Result inferred = connection.query("SELECT json_group_structure((" + valid_json +
-                                                 ")::JSON)::VARCHAR FROM " + lines + " WHERE " +
-                                                 valid);
+      engine::Result inferred =
+          connection.query("SELECT json_group_structure((" + valid_json +
+                           ")::JSON)::VARCHAR FROM " + lines + " WHERE " + valid);
       engine::Value structure_text = inferred.scalar();
       nlohmann::json structure = std::holds_alternative<std::string>(structure_text)
                                      ? nlohmann::json::parse(std::get<std::string>(structure_text))
@@ -218,15 +225,16 @@ LoadResult load_file_table(const ProjectConfig& project, const SourceConfig& sou
       for (const auto& [name, type] : table.columns) structure[name] = type;
       if (structure.empty()) structure["value"] = "VARCHAR";
       select_sql = "SELECT unnest(json_transform(" + valid_json + ", " +
-                   quote_literal(structure.dump()) +
-                   ")), " + lineage_columns(loaded_at, batch_id, "_strata_file") + " FROM " +
-                   lines + " WHERE " + valid;
+                   quote_literal(structure.dump()) + ")), " +
+                   lineage_columns(loaded_at, batch_id, "_strata_file") + " FROM " + lines +
+                   " WHERE " + valid;
       // Rejected lines: invalid JSON or not an object, plus lines the line reader itself refused.
       quarantine_sql =
           "SELECT " + quote_literal(table.name) +
           " AS table_name, _strata_file AS source_file, _strata_line AS line, NULL::BIGINT AS "
           "byte_offset, CASE WHEN json_valid(raw) THEN 'not a JSON object' ELSE 'invalid JSON' "
-          "END AS reason, raw, " + loaded_at + " AS _strata_loaded_at, " + quote_literal(batch_id) +
+          "END AS reason, raw, " +
+          loaded_at + " AS _strata_loaded_at, " + quote_literal(batch_id) +
           " AS _strata_batch_id FROM " + lines + " WHERE raw IS NOT NULL AND NOT (" + valid + ")";
       break;
     }
@@ -245,13 +253,14 @@ LoadResult load_file_table(const ProjectConfig& project, const SourceConfig& sou
   lake::WriteResult rows;
   {
     engine::QueryMonitor monitor(connection, [&](const engine::QueryProgress& p) {
-      if (on_progress) on_progress({result.table.str(), p.percentage, result.bytes});
+      if (on_progress)
+        on_progress({result.table.str(), p.percentage, p.rows_processed, result.bytes});
     });
     try {
       rows = lake.write_files(connection, result.table, select_sql);
     } catch (const Error& e) {
-      throw Error(e.kind(), "loading " + std::to_string(to_load.size()) + " file(s) failed: " +
-                                e.message(),
+      throw Error(e.kind(),
+                  "loading " + std::to_string(to_load.size()) + " file(s) failed: " + e.message(),
                   Location(to_load.size() == 1 ? to_load[0].path : table.where.file,
                            to_load.size() == 1 ? 0 : table.where.line, 0, result.table.str()));
     }
@@ -269,9 +278,9 @@ LoadResult load_file_table(const ProjectConfig& project, const SourceConfig& sou
       quarantine_sql += " UNION ALL SELECT DISTINCT " + quote_literal(table.name) +
                         ", s.file_path, r.line::BIGINT, r.byte_position::BIGINT, "
                         "r.error_type::VARCHAR || ': ' || r.error_message, r.csv_line, " +
-                        loaded_at + ", " + quote_literal(batch_id) +
-                        " FROM strata_line_rejects_" + suffix + " r JOIN strata_line_scans_" +
-                        suffix + " s USING (scan_id, file_id)";
+                        loaded_at + ", " + quote_literal(batch_id) + " FROM strata_line_rejects_" +
+                        suffix + " r JOIN strata_line_scans_" + suffix +
+                        " s USING (scan_id, file_id)";
     }
     // Quarantined rows are few: collect them once, then write them only if there are any.
     const std::string collected = "strata_quarantine_" + suffix;
@@ -287,7 +296,8 @@ LoadResult load_file_table(const ProjectConfig& project, const SourceConfig& sou
                                bad.files});
     }
   }
-  for (const SourceFile& file : to_load) commit.state.push_back({scope, file.path, file.fingerprint});
+  for (const SourceFile& file : to_load)
+    commit.state.push_back({scope, file.path, file.fingerprint});
   std::vector<int64_t> snapshots = lake.store().commit(commit);
   result.snapshot = snapshots.front();
   result.files_loaded = to_load.size();

@@ -23,6 +23,7 @@ struct LoadOptions {
 struct LoadProgress {
   std::string table;
   double percentage = -1;
+  uint64_t rows_processed = 0;  // as the engine counts them (rows scanned so far)
   uint64_t bytes_total = 0;
 };
 
