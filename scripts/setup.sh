@@ -25,7 +25,10 @@ say() { printf '[setup] %s\n' "$*"; }
 # --- Debian packages -------------------------------------------------------
 DEBIAN_PACKAGES=(build-essential cmake ninja-build pkg-config
   libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libsqlite3-dev
-  libgtest-dev libgmock-dev clang-format unzip ca-certificates)
+  libgtest-dev libgmock-dev clang-format unzip ca-certificates tzdata)
+# Real servers the tests run against (started by the test harness, never as a system service).
+TEST_DEBIAN_PACKAGES=(postgresql)
+if ((WANT_TEST)); then DEBIAN_PACKAGES+=("${TEST_DEBIAN_PACKAGES[@]}"); fi
 missing=()
 for p in "${DEBIAN_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -41,8 +44,9 @@ for tool in node npm python3; do
 done
 
 # --- DuckDB: library (npm), header (npm), extensions (PyPI), one version ----
-EXTENSIONS=(httpfs iceberg avro)
-if [[ ! -f "$DUCKDB_DIR/.complete" ]]; then
+EXTENSIONS=(httpfs iceberg avro postgres)
+# The marker records which extensions were fetched, so adding one to the list fetches again.
+if [[ "$(cat "$DUCKDB_DIR/.complete" 2>/dev/null)" != "${EXTENSIONS[*]}" ]]; then
   say "fetching DuckDB $DUCKDB_VERSION (library, header, extensions)"
   rm -rf "$DUCKDB_DIR" && mkdir -p "$DUCKDB_DIR"/{lib,include,tmp}
   (cd "$DUCKDB_DIR/tmp" &&
@@ -59,8 +63,12 @@ if [[ ! -f "$DUCKDB_DIR/.complete" ]]; then
   for w in "$DUCKDB_DIR"/tmp/wheels/*.whl; do
     unzip -q -o -j "$w" '*.duckdb_extension' -d "$ext_dir"
   done
+  # DuckDB loads the postgres extension under its canonical name.
+  if [[ -f "$ext_dir/postgres.duckdb_extension" ]]; then
+    mv "$ext_dir/postgres.duckdb_extension" "$ext_dir/postgres_scanner.duckdb_extension"
+  fi
   rm -rf "$DUCKDB_DIR/tmp"
-  touch "$DUCKDB_DIR/.complete"
+  echo "${EXTENSIONS[*]}" >"$DUCKDB_DIR/.complete"
 fi
 
 # --- Python packages: test oracles and benchmark peers ----------------------
@@ -76,7 +84,7 @@ pip_need() { # pip_need NAME==VERSION...: installs those not already at that ver
   fi
 }
 if ((WANT_TEST)); then
-  pip_need "duckdb==$DUCKDB_VERSION" "pytest==8.3.3"
+  pip_need "duckdb==$DUCKDB_VERSION" "pytest==8.3.3" "psycopg==3.3.9" "psycopg-binary==3.3.9"
 fi
 if ((WANT_BENCH)); then
   pip_need "duckdb==$DUCKDB_VERSION"

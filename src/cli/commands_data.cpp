@@ -11,6 +11,7 @@
 #include "core/progress.hpp"
 #include "core/text.hpp"
 #include "ingest/file_source.hpp"
+#include "ingest/postgres_source.hpp"
 
 namespace strata::cli {
 
@@ -18,7 +19,7 @@ namespace {
 
 struct TableSelection {
   const SourceConfig* source;
-  const FileTableConfig* table;
+  const TableConfig* table;
 };
 
 // Resolves "SOURCE" and "SOURCE.TABLE" arguments; no argument selects everything.
@@ -47,7 +48,7 @@ std::vector<TableSelection> select_tables(const ProjectConfig& config,
     }
     const std::string table_name = selector.substr(dot + 1);
     std::vector<std::string> table_names;
-    const FileTableConfig* found = nullptr;
+    const TableConfig* found = nullptr;
     for (const auto& table : source->tables) {
       table_names.push_back(table.name);
       if (table.name == table_name) found = &table;
@@ -71,11 +72,69 @@ std::string time_of(int64_t ms) {
   return buffer;
 }
 
+// Loads the new files of a `files` table and prints its summary line; returns the rows loaded.
+uint64_t ingest_files(ProjectContext& context, const SourceConfig& source, const TableConfig& table,
+                      bool reload_changed, ProgressLine& progress) {
+  ingest::LoadOptions load_options;
+  load_options.reload_changed = reload_changed;
+  ingest::LoadResult result =
+      ingest::load_file_table(context.config(), source, table, context.lake(), context.connection(),
+                              load_options, [&](const ingest::LoadProgress& p) {
+                                std::string status = format_bytes(p.bytes_total);
+                                if (p.percentage >= 0)
+                                  status += "  " + std::to_string(int(p.percentage)) + "%";
+                                progress.update(status);
+                              });
+  progress.finish();
+  std::cout << result.table.str() << ": ";
+  if (result.files_loaded == 0) {
+    std::cout << "no new files (" << result.files_skipped << " already loaded)";
+  } else {
+    std::cout << result.files_loaded << " file(s), " << format_bytes(result.bytes) << ", "
+              << format_count(result.rows_read())
+              << " rows read = " << format_count(result.rows_loaded) << " loaded + "
+              << format_count(result.rows_quarantined) << " quarantined, "
+              << format_seconds(result.seconds);
+  }
+  if (!result.changed_files.empty()) {
+    std::cout << "; " << result.changed_files.size()
+              << " changed file(s) not reloaded (--reload-changed)";
+  }
+  std::cout << "\n";
+  if (result.files_loaded) context.lake().attach(context.connection(), result.table);
+  return result.rows_loaded;
+}
+
+// Loads a table of a `postgres` source and prints its summary line; returns the rows loaded.
+uint64_t ingest_postgres(ProjectContext& context, const SourceConfig& source,
+                         const TableConfig& table, ProgressLine& progress) {
+  ingest::DatabaseLoadResult result = ingest::load_postgres_table(
+      source, table, context.lake(), context.connection(), [&](const ingest::LoadProgress& p) {
+        if (p.percentage >= 0) progress.update(std::to_string(int(p.percentage)) + "%");
+      });
+  progress.finish();
+  std::cout << result.table.str() << ": " << format_count(result.rows_loaded) << " rows";
+  if (result.mode == LoadMode::kFull) {
+    std::cout << " (full snapshot)";
+  } else if (result.cursor_from.empty()) {
+    std::cout << " (incremental, first load, up to " << table.database->cursor << " = '"
+              << result.cursor_to << "')";
+  } else {
+    std::cout << " (incremental, " << table.database->cursor << " > '" << result.cursor_from
+              << "', up to '" << result.cursor_to << "')";
+  }
+  std::cout << ", " << format_bytes(result.bytes) << ", " << format_seconds(result.seconds);
+  if (result.attempts > 1) std::cout << ", " << result.attempts << " attempts";
+  std::cout << "\n";
+  if (result.snapshot) context.lake().attach(context.connection(), result.table);
+  return result.rows_loaded;
+}
+
 }  // namespace
 
 void add_ingest_command(CLI::App& app, const GlobalOptions& globals, Action& action) {
   auto* command = app.add_subcommand(
-      "ingest", "Load new files of the project's sources into their bronze tables");
+      "ingest", "Load new data of the project's sources into their bronze tables");
   struct Options {
     std::vector<std::string> selectors;
     bool reload_changed = false;
@@ -101,34 +160,11 @@ void add_ingest_command(CLI::App& app, const GlobalOptions& globals, Action& act
         const int64_t step = context.store().begin_step(run.id(), name, "ingest");
         ProgressLine progress("ingest " + name);
         try {
-          ingest::LoadOptions load_options;
-          load_options.reload_changed = options->reload_changed;
-          ingest::LoadResult result = ingest::load_file_table(
-              context.config(), *source, *table, context.lake(), context.connection(), load_options,
-              [&](const ingest::LoadProgress& p) {
-                std::string status = format_bytes(p.bytes_total);
-                if (p.rows_processed) status += "  " + format_count(p.rows_processed) + " rows";
-                if (p.percentage >= 0) status += "  " + std::to_string(int(p.percentage)) + "%";
-                progress.update(status);
-              });
-          progress.finish();
-          context.store().finish_step(step, lake::RunStatus::kSuccess, result.rows_loaded, "");
-          std::cout << name << ": ";
-          if (result.files_loaded == 0) {
-            std::cout << "no new files (" << result.files_skipped << " already loaded)";
-          } else {
-            std::cout << result.files_loaded << " file(s), " << format_bytes(result.bytes) << ", "
-                      << format_count(result.rows_read())
-                      << " rows read = " << format_count(result.rows_loaded) << " loaded + "
-                      << format_count(result.rows_quarantined) << " quarantined, "
-                      << format_seconds(result.seconds);
-          }
-          if (!result.changed_files.empty()) {
-            std::cout << "; " << result.changed_files.size()
-                      << " changed file(s) not reloaded (--reload-changed)";
-          }
-          std::cout << "\n";
-          if (result.files_loaded) context.lake().attach(context.connection(), result.table);
+          const uint64_t rows =
+              source->kind == "postgres"
+                  ? ingest_postgres(context, *source, *table, progress)
+                  : ingest_files(context, *source, *table, options->reload_changed, progress);
+          context.store().finish_step(step, lake::RunStatus::kSuccess, rows, "");
         } catch (const Error& e) {
           progress.finish();
           context.store().finish_step(step, lake::RunStatus::kFailed, 0, e.what());

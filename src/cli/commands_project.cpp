@@ -50,15 +50,16 @@ void add_example_command(CLI::App& app, const GlobalOptions& globals, Action& ac
   };
   auto options = std::make_shared<Options>();
   streaming->add_option("DIR", options->dir, "Where to create the project")->required();
-  streaming->add_option("--scale", options->scale,
-                        "Data size: 1 is about 20,000 streams (a few MB); 1000 is several GB")
+  streaming
+      ->add_option("--scale", options->scale,
+                   "Data size: 1 is about 20,000 streams (a few MB); 1000 is several GB")
       ->check(CLI::Range(0.001, 100000.0));
   streaming->add_option("--seed", options->seed, "Random seed: same seed and scale, same bytes");
   streaming->callback([&action, &globals, options] {
     action = [&globals, options] {
       const std::filesystem::path root = paths::project_root(options->dir);
-      auto result = examples::create_streaming_example(root, options->scale, options->seed,
-                                                       globals.quiet);
+      auto result =
+          examples::create_streaming_example(root, options->scale, options->seed, globals.quiet);
       uint64_t bytes = 0;
       uint64_t rows = 0;
       for (const auto& file : result.data_files) {

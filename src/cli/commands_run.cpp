@@ -40,14 +40,24 @@ void add_run_command(CLI::App& app, const GlobalOptions& globals, Action& action
         total_seconds += model.seconds;
         std::string status;
         switch (model.status) {
-          case lake::RunStatus::kSuccess: ++ok; status = "OK     "; break;
-          case lake::RunStatus::kFailed: ++failed; status = "FAILED "; break;
-          default: ++skipped; status = "SKIPPED"; break;
+          case lake::RunStatus::kSuccess:
+            ++ok;
+            status = "OK     ";
+            break;
+          case lake::RunStatus::kFailed:
+            ++failed;
+            status = "FAILED ";
+            break;
+          default:
+            ++skipped;
+            status = "SKIPPED";
+            break;
         }
         std::cout << status << " " << model.relation;
         if (model.status == lake::RunStatus::kSuccess) {
           std::cout << "  " << model.materialized;
-          if (model.materialized != "view") std::cout << "  " << format_count(model.rows) << (model.rows == 1 ? " row" : " rows");
+          if (model.materialized != "view")
+            std::cout << "  " << format_count(model.rows) << (model.rows == 1 ? " row" : " rows");
           std::cout << "  " << format_seconds(model.seconds);
         }
         std::cout << "\n";

@@ -19,16 +19,19 @@ std::vector<TemplateFile> init_template_files(const std::string& directory_name)
       {"strata.yml",
        "# strata project: sources are loaded into bronze tables by `strata ingest`;\n"
        "# SQL models under models/ are built by `strata run`.\n"
-       "name: " + name + "\n\n"
-       "sources:\n"
-       "  shop:\n"
-       "    kind: files\n"
-       "    tables:\n"
-       "      customers:\n"
-       "        path: data/customers/*.csv\n"
-       "        columns: {id: INTEGER, name: VARCHAR, country: VARCHAR, signed_up_at: TIMESTAMPTZ}\n\n"
-       "models:\n"
-       "  path: models\n"},
+       "name: " +
+           name +
+           "\n\n"
+           "sources:\n"
+           "  shop:\n"
+           "    kind: files\n"
+           "    tables:\n"
+           "      customers:\n"
+           "        path: data/customers/*.csv\n"
+           "        columns: {id: INTEGER, name: VARCHAR, country: VARCHAR, signed_up_at: "
+           "TIMESTAMPTZ}\n\n"
+           "models:\n"
+           "  path: models\n"},
       {"data/customers/customers-0001.csv",
        "id,name,country,signed_up_at\n"
        "1,Ada Lovelace,gb,2024-01-03T10:00:00+00:00\n"

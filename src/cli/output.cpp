@@ -13,7 +13,8 @@ namespace {
 
 std::string strip_statement(const std::string& sql) {
   std::string_view text = trim(sql);
-  while (!text.empty() && (text.back() == ';' || std::isspace(static_cast<unsigned char>(text.back())))) {
+  while (!text.empty() &&
+         (text.back() == ';' || std::isspace(static_cast<unsigned char>(text.back())))) {
     text.remove_suffix(1);
   }
   return std::string(text);
@@ -157,7 +158,8 @@ uint64_t print_query(engine::Connection& connection, const std::string& sql,
         continue;
       }
       std::vector<std::string> cells;
-      for (size_t c = 0; c < names.size(); ++c) cells.push_back(cell_text(*chunk, c, r).value_or("NULL"));
+      for (size_t c = 0; c < names.size(); ++c)
+        cells.push_back(cell_text(*chunk, c, r).value_or("NULL"));
       table.push_back(std::move(cells));
       ++rows;
     }

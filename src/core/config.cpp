@@ -1,5 +1,7 @@
 #include "core/config.hpp"
 
+#include <algorithm>
+#include <cstdlib>
 #include <regex>
 
 #include "core/paths.hpp"
@@ -27,7 +29,8 @@ FileFormat format_from(const yaml::Reader& table, const std::string& path) {
     // Inferred from the extension, ignoring compression suffixes.
     std::string p = to_lower(path);
     for (const char* suffix : {".gz", ".zst"}) {
-      if (p.size() > 4 && p.ends_with(suffix)) p = p.substr(0, p.size() - std::string(suffix).size());
+      if (p.size() > 4 && p.ends_with(suffix))
+        p = p.substr(0, p.size() - std::string(suffix).size());
     }
     if (p.ends_with(".csv") || p.ends_with(".tsv") || p.ends_with(".txt")) return FileFormat::kCsv;
     if (p.ends_with(".ndjson") || p.ends_with(".jsonl")) return FileFormat::kNdjson;
@@ -52,8 +55,8 @@ FileTableConfig parse_file_table(const std::string& name, const yaml::Reader& ta
     FileTableConfig config;
     config.name = name;
     config.path = table.node().as<std::string>();
-    config.format = format_from(yaml::Reader(YAML::Node(YAML::NodeType::Map), table.file()),
-                                config.path);
+    config.format =
+        format_from(yaml::Reader(YAML::Node(YAML::NodeType::Map), table.file()), config.path);
     config.where = table.where();
     return config;
   }
@@ -74,25 +77,148 @@ FileTableConfig parse_file_table(const std::string& name, const yaml::Reader& ta
   return config;
 }
 
+// `connection:` of a database source: a DSN string, or a mapping of its parts.
+DatabaseConnectionConfig parse_connection(const std::string& source_name,
+                                          const yaml::Reader& source) {
+  if (!source.has("connection")) source.fail("source '" + source_name + "' has no connection");
+  yaml::Reader connection = source.child("connection");
+  DatabaseConnectionConfig config;
+  config.where = connection.where();
+  if (connection.node().IsScalar()) {  // shorthand: `connection: postgresql://...`
+    config.dsn = connection.node().as<std::string>();
+    return config;
+  }
+  const std::string what = "connection of source '" + source_name + "'";
+  connection.expect_map(what);
+  connection.expect_keys({"dsn", "host", "port", "database", "user", "password"}, what);
+  config.dsn = connection.string("dsn", "");
+  if (!config.dsn.empty()) {
+    for (const char* part : {"host", "port", "database", "user", "password"}) {
+      if (connection.has(part)) {
+        connection.fail_at(connection.node()[part], "give either 'dsn' or '" + std::string(part) +
+                                                        "' (and the other parts), not both");
+      }
+    }
+    return config;
+  }
+  config.host = connection.string("host", config.host);
+  config.port = connection.integer("port", config.port);
+  config.database = connection.required_string("database");
+  config.user = connection.string("user", "");
+  config.password = connection.string("password", "");
+  if (config.port <= 0 || config.port > 65535) {
+    connection.fail_at(connection.node()["port"], "port must be between 1 and 65535");
+  }
+  return config;
+}
+
+// `lookback:` is a number (for numeric cursors) or an interval such as '1 hour' or '2 days 6
+// hours'.
+void check_lookback(const yaml::Reader& table, const std::string& lookback) {
+  static const std::regex kNumber(R"(^\d+(\.\d+)?$)");
+  static const std::regex kPart(R"((\d+)\s*([A-Za-z]+))");
+  if (std::regex_match(lookback, kNumber)) return;
+  static const std::vector<std::string> units = {
+      "microsecond", "microseconds", "millisecond", "milliseconds", "second", "seconds",
+      "minute",      "minutes",      "hour",        "hours",        "day",    "days",
+      "week",        "weeks",        "month",       "months",       "year",   "years"};
+  std::string rest(trim(lookback));
+  std::smatch part;
+  bool any = false;
+  while (std::regex_search(rest, part, kPart) && part.position(0) == 0) {
+    const std::string unit = to_lower(part[2].str());
+    if (std::find(units.begin(), units.end(), unit) == units.end()) {
+      table.fail_at(table.node()["lookback"], "unknown unit '" + part[2].str() + "' in lookback" +
+                                                  did_you_mean(unit, units) +
+                                                  "; write e.g. '1 hour', '2 days' or a number");
+    }
+    rest = std::string(trim(part.suffix().str()));
+    any = true;
+  }
+  if (!any || !rest.empty()) {
+    table.fail_at(table.node()["lookback"],
+                  "lookback '" + lookback +
+                      "' is neither a number nor an interval such as '1 hour' or '2 days'");
+  }
+}
+
+// A table of a database source: `table: schema.name` or `query:`, and how it is loaded.
+TableConfig parse_database_table(const std::string& name, const yaml::Reader& table) {
+  TableConfig config;
+  config.name = name;
+  config.where = table.where();
+  DatabaseTableConfig database;
+  std::string relation;
+  if (table.node().IsScalar()) {  // shorthand: `customers: public.customers`, a full load
+    relation = table.node().as<std::string>();
+  } else {
+    const std::string what = "table '" + name + "'";
+    table.expect_map(what);
+    table.expect_keys(
+        {"table", "query", "mode", "cursor", "lookback", "primary_key", "description"}, what);
+    relation = table.string("table", "");
+    database.query = table.string("query", "");
+    if (relation.empty() == database.query.empty()) {
+      table.fail(what + " needs either 'table: schema.name' or 'query: SELECT ...' (one of them)");
+    }
+    database.cursor = table.string("cursor", "");
+    const std::string mode = table.string("mode", database.cursor.empty() ? "full" : "incremental");
+    if (mode == "incremental") {
+      database.mode = LoadMode::kIncremental;
+    } else if (mode != "full") {
+      table.fail_at(table.node()["mode"], "unknown mode '" + mode + "'" +
+                                              did_you_mean(mode, {"full", "incremental"}) +
+                                              "; use full or incremental");
+    }
+    database.lookback = table.string("lookback", "");
+    database.primary_key = table.string_list("primary_key");
+    if (database.mode == LoadMode::kIncremental && database.cursor.empty()) {
+      table.fail(what + " is incremental and needs 'cursor: <column>' (e.g. updated_at)");
+    }
+    if (database.mode == LoadMode::kFull && (table.has("cursor") || table.has("lookback"))) {
+      table.fail_at(table.node()[table.has("cursor") ? "cursor" : "lookback"],
+                    "'cursor' and 'lookback' apply only to mode: incremental");
+    }
+    if (!database.lookback.empty()) check_lookback(table, database.lookback);
+  }
+  if (!relation.empty()) {
+    const size_t dot = relation.find('.');
+    database.schema = dot == std::string::npos ? "public" : relation.substr(0, dot);
+    database.table = dot == std::string::npos ? relation : relation.substr(dot + 1);
+    if (database.schema.empty() || database.table.empty()) {
+      table.fail("table '" + relation + "' must be written schema.name (or just name for public)");
+    }
+  }
+  config.database = std::move(database);
+  return config;
+}
+
 SourceConfig parse_source(const std::string& name, const yaml::Reader& source) {
   source.expect_map("source '" + name + "'");
-  source.expect_keys({"kind", "tables", "description"}, "source '" + name + "'");
   SourceConfig config;
   config.name = name;
   config.where = source.where();
   config.kind = source.string("kind", "files");
-  if (config.kind != "files") {
-    source.fail_at(source.node()["kind"],
-                   "source kind '" + config.kind +
-                       "' is not supported yet; supported: files" +
-                       did_you_mean(config.kind, {"files"}));
+  const std::vector<std::string> kinds = {"files", "postgres"};
+  if (std::find(kinds.begin(), kinds.end(), config.kind) == kinds.end()) {
+    source.fail_at(source.node()["kind"], "source kind '" + config.kind +
+                                              "' is not supported yet; supported: " +
+                                              join(kinds, ", ") + did_you_mean(config.kind, kinds));
+  }
+  const bool database = config.kind != "files";
+  if (database) {
+    source.expect_keys({"kind", "connection", "tables", "description"}, "source '" + name + "'");
+    config.connection = parse_connection(name, source);
+  } else {
+    source.expect_keys({"kind", "tables", "description"}, "source '" + name + "'");
   }
   if (!source.has("tables")) source.fail("source '" + name + "' has no tables");
   yaml::Reader tables = source.child("tables");
   tables.expect_map("tables of source '" + name + "'");
   for (auto& [table_name, table] : tables.entries()) {
     check_name(tables, table.node(), table_name, "table");
-    config.tables.push_back(parse_file_table(table_name, table));
+    config.tables.push_back(database ? parse_database_table(table_name, table)
+                                     : parse_file_table(table_name, table));
   }
   return config;
 }
@@ -101,12 +227,46 @@ SourceConfig parse_source(const std::string& name, const yaml::Reader& source) {
 
 std::string file_format_name(FileFormat format) {
   switch (format) {
-    case FileFormat::kCsv: return "csv";
-    case FileFormat::kNdjson: return "ndjson";
-    case FileFormat::kJson: return "json";
-    case FileFormat::kParquet: return "parquet";
+    case FileFormat::kCsv:
+      return "csv";
+    case FileFormat::kNdjson:
+      return "ndjson";
+    case FileFormat::kJson:
+      return "json";
+    case FileFormat::kParquet:
+      return "parquet";
   }
   return "csv";
+}
+
+std::string expand_environment(const std::string& text, const Location& where) {
+  std::string out;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '$' || i + 1 == text.size()) {
+      out += text[i];
+    } else if (text[i + 1] == '$') {
+      out += '$';
+      ++i;
+    } else if (text[i + 1] == '{') {
+      const size_t end = text.find('}', i + 2);
+      if (end == std::string::npos) {
+        throw Error(ErrorKind::kConfig, "unclosed ${ (write $$ for a literal $)", where);
+      }
+      const std::string variable = text.substr(i + 2, end - i - 2);
+      const char* value = std::getenv(variable.c_str());
+      if (variable.empty() || !value) {
+        throw Error(ErrorKind::kConfig,
+                    "environment variable '" + variable + "' is not set (used as ${" + variable +
+                        "}; write $$ for a literal $)",
+                    where);
+      }
+      out += value;
+      i = end;
+    } else {
+      out += text[i];
+    }
+  }
+  return out;
 }
 
 const SourceConfig* ProjectConfig::find_source(const std::string& source_name) const {
@@ -139,7 +299,8 @@ ProjectConfig parse_project(const std::string& yaml_text, const fs::path& root,
 
   yaml::Reader lake = top.child("lake");
   lake.expect_keys({"path", "catalog"}, "lake");
-  config.lake_dir = paths::resolve(root, lake.string("path", paths::default_lake_dir(root).string()));
+  config.lake_dir =
+      paths::resolve(root, lake.string("path", paths::default_lake_dir(root).string()));
   config.catalog_file =
       paths::resolve(root, lake.string("catalog", paths::default_catalog_file(root).string()));
 

@@ -18,24 +18,55 @@ namespace fs = std::filesystem;
 enum class FileFormat { kCsv, kNdjson, kJson, kParquet };
 std::string file_format_name(FileFormat format);
 
-// One table of a `files` source: a path or glob of files of one format.
-struct FileTableConfig {
+enum class LoadMode { kFull, kIncremental };
+
+// How a table of a database source is read: a table (`schema.name`) or a query, loaded whole each
+// time (full) or by a cursor column (incremental: rows whose cursor is above the committed
+// high-water mark minus `lookback`).
+struct DatabaseTableConfig {
+  std::string schema;  // with `table`; default "public"
+  std::string table;   // empty when `query` is used
+  std::string query;   // a SELECT run on the source, instead of a table
+  LoadMode mode = LoadMode::kFull;
+  std::string cursor;                    // incremental: the column that grows with every change
+  std::string lookback;                  // incremental: '1 hour' for time cursors, a number else
+  std::vector<std::string> primary_key;  // lets a lookback re-read skip rows already loaded
+};
+
+// Where a database source is: a libpq `dsn`, or host, port, database, user and password. Values
+// may name environment variables as ${NAME}; they are expanded only when a load connects.
+struct DatabaseConnectionConfig {
+  std::string dsn;
+  std::string host = "localhost";
+  int64_t port = 5432;
+  std::string database;
+  std::string user;
+  std::string password;
+  Location where;
+};
+
+// One table of a source. The file settings describe a `files` source's table (a path or glob of
+// files of one format); `database` is set instead for the tables of a database source.
+struct TableConfig {
   std::string name;
   std::string path;  // as written, relative to the project root
   FileFormat format = FileFormat::kCsv;
   bool header = true;
-  std::string delimiter;                 // CSV; empty = sniffed
-  std::string quote;                     // CSV; empty = sniffed
+  std::string delimiter;                  // CSV; empty = sniffed
+  std::string quote;                      // CSV; empty = sniffed
   std::vector<std::string> null_strings;  // CSV
   // Declared column types, in order; empty = inferred. For CSV they are the exact columns.
   std::vector<std::pair<std::string, std::string>> columns;
+  std::optional<DatabaseTableConfig> database;
   Location where;
 };
+using FileTableConfig = TableConfig;  // the name the file loader and its tests know it by
 
 struct SourceConfig {
   std::string name;
-  std::string kind;  // "files" (databases and streams come later)
-  std::vector<FileTableConfig> tables;
+  std::string kind;  // "files" or "postgres" (more databases and streams come later)
+  std::vector<TableConfig> tables;
+  std::optional<DatabaseConnectionConfig> connection;  // database sources
   Location where;
 };
 
@@ -61,6 +92,10 @@ struct ProjectConfig {
 // Loads `root/strata.yml`; falls back to defaults for a dbt project directory; otherwise throws
 // kConfig explaining that the directory is not a strata project.
 ProjectConfig load_project(const fs::path& root);
+
+// `text` with every ${NAME} replaced by the environment variable NAME; an unset variable is a
+// kConfig error at `where`. `$$` stands for a literal `$`.
+std::string expand_environment(const std::string& text, const Location& where);
 
 // Parses configuration text (for tests and `strata init`); `file` is used in error messages.
 ProjectConfig parse_project(const std::string& yaml_text, const fs::path& root,

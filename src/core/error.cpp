@@ -27,14 +27,22 @@ Error::Error(ErrorKind kind, std::string message, Location where)
 
 std::string_view error_kind_name(ErrorKind kind) {
   switch (kind) {
-    case ErrorKind::kUsage: return "usage";
-    case ErrorKind::kConfig: return "config";
-    case ErrorKind::kInput: return "input";
-    case ErrorKind::kEngine: return "engine";
-    case ErrorKind::kStorage: return "storage";
-    case ErrorKind::kConflict: return "conflict";
-    case ErrorKind::kInterrupted: return "interrupted";
-    case ErrorKind::kInternal: return "internal";
+    case ErrorKind::kUsage:
+      return "usage";
+    case ErrorKind::kConfig:
+      return "config";
+    case ErrorKind::kInput:
+      return "input";
+    case ErrorKind::kEngine:
+      return "engine";
+    case ErrorKind::kStorage:
+      return "storage";
+    case ErrorKind::kConflict:
+      return "conflict";
+    case ErrorKind::kInterrupted:
+      return "interrupted";
+    case ErrorKind::kInternal:
+      return "internal";
   }
   return "internal";
 }

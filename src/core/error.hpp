@@ -1,8 +1,8 @@
 // strata's one error model. Code that cannot do its job throws strata::Error, which carries a kind
-// (mapped to a process exit code by the CLI), a message written for the user, and optionally the place
-// the problem is in (file:line:col, a table, a row). Errors are caught at exactly two kinds of places:
-// the CLI's main, which prints them and exits with the kind's code, and the entry point of every thread,
-// which stores them for the thread that joins it. Nothing else swallows them.
+// (mapped to a process exit code by the CLI), a message written for the user, and optionally the
+// place the problem is in (file:line:col, a table, a row). Errors are caught at exactly two kinds
+// of places: the CLI's main, which prints them and exits with the kind's code, and the entry point
+// of every thread, which stores them for the thread that joins it. Nothing else swallows them.
 #pragma once
 
 #include <cstdint>
@@ -13,12 +13,12 @@
 namespace strata {
 
 enum class ErrorKind : int {
-  kUsage = 2,        // bad command line
-  kConfig = 3,       // invalid project configuration
-  kInput = 4,        // data or model that cannot be parsed or run
-  kEngine = 5,       // the embedded engine failed or is missing
-  kStorage = 6,      // the lake or metadata store failed
-  kConflict = 7,     // a concurrent commit won
+  kUsage = 2,     // bad command line
+  kConfig = 3,    // invalid project configuration
+  kInput = 4,     // data or model that cannot be parsed or run
+  kEngine = 5,    // the embedded engine failed or is missing
+  kStorage = 6,   // the lake or metadata store failed
+  kConflict = 7,  // a concurrent commit won
   kInterrupted = 130,
   kInternal = 70,
 };

@@ -1,7 +1,7 @@
 #include "core/interrupt.hpp"
 
-#include <csignal>
 #include <unistd.h>
+#include <csignal>
 
 #include <atomic>
 
@@ -25,7 +25,9 @@ void install_interrupt_handler() {
   sigaction(SIGTERM, &action, nullptr);
 }
 
-bool interrupt_requested() { return signals_seen.load() > 0; }
+bool interrupt_requested() {
+  return signals_seen.load() > 0;
+}
 
 void check_interrupt() {
   if (interrupt_requested()) throw Error(ErrorKind::kInterrupted, "interrupted");

@@ -18,10 +18,14 @@ Format current_format = Format::kText;
 
 const char* level_name(Level level) {
   switch (level) {
-    case Level::kDebug: return "debug";
-    case Level::kInfo: return "info";
-    case Level::kWarn: return "warn";
-    case Level::kError: return "error";
+    case Level::kDebug:
+      return "debug";
+    case Level::kInfo:
+      return "info";
+    case Level::kWarn:
+      return "warn";
+    case Level::kError:
+      return "error";
   }
   return "info";
 }
@@ -29,7 +33,8 @@ const char* level_name(Level level) {
 std::string timestamp(bool iso) {
   auto now = std::chrono::system_clock::now();
   std::time_t seconds = std::chrono::system_clock::to_time_t(now);
-  auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()) % 1000;
+  auto millis =
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()) % 1000;
   std::tm utc{};
   gmtime_r(&seconds, &utc);
   char buffer[40];
@@ -49,8 +54,12 @@ void configure(Level level, Format format) {
   current_format = format;
 }
 
-Level level() { return current_level; }
-Format format() { return current_format; }
+Level level() {
+  return current_level;
+}
+Format format() {
+  return current_format;
+}
 
 Level parse_level(std::string_view text) {
   if (text == "debug") return Level::kDebug;
@@ -71,8 +80,8 @@ Format parse_format(std::string_view text) {
 std::string render(Level level, std::string_view message, const nlohmann::json& fields,
                    Format format, bool color) {
   if (format == Format::kJson) {
-    nlohmann::json line = {{"ts", timestamp(true)}, {"level", level_name(level)},
-                           {"msg", std::string(message)}};
+    nlohmann::json line = {
+        {"ts", timestamp(true)}, {"level", level_name(level)}, {"msg", std::string(message)}};
     if (fields.is_object()) {
       for (auto it = fields.begin(); it != fields.end(); ++it) line[it.key()] = it.value();
     }
@@ -99,8 +108,8 @@ std::string render(Level level, std::string_view message, const nlohmann::json& 
 void write(Level level, std::string_view message, const nlohmann::json& fields) {
   if (level < current_level) return;
   static const bool color = isatty(STDERR_FILENO) != 0;
-  std::string line = render(level, message, fields, current_format,
-                            color && current_format == Format::kText);
+  std::string line =
+      render(level, message, fields, current_format, color && current_format == Format::kText);
   line += '\n';
   std::lock_guard lock(mutex);
   std::fwrite(line.data(), 1, line.size(), stderr);

@@ -21,10 +21,18 @@ Level parse_level(std::string_view text);
 Format parse_format(std::string_view text);
 
 void write(Level level, std::string_view message, const nlohmann::json& fields = {});
-inline void debug(std::string_view m, const nlohmann::json& f = {}) { write(Level::kDebug, m, f); }
-inline void info(std::string_view m, const nlohmann::json& f = {}) { write(Level::kInfo, m, f); }
-inline void warn(std::string_view m, const nlohmann::json& f = {}) { write(Level::kWarn, m, f); }
-inline void error(std::string_view m, const nlohmann::json& f = {}) { write(Level::kError, m, f); }
+inline void debug(std::string_view m, const nlohmann::json& f = {}) {
+  write(Level::kDebug, m, f);
+}
+inline void info(std::string_view m, const nlohmann::json& f = {}) {
+  write(Level::kInfo, m, f);
+}
+inline void warn(std::string_view m, const nlohmann::json& f = {}) {
+  write(Level::kWarn, m, f);
+}
+inline void error(std::string_view m, const nlohmann::json& f = {}) {
+  write(Level::kError, m, f);
+}
 
 // The text a log line would have, without writing it (used by tests and by write()).
 std::string render(Level level, std::string_view message, const nlohmann::json& fields,

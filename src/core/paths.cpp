@@ -40,8 +40,9 @@ void write_file_atomically(const fs::path& path, const std::string& content) {
   }
   std::error_code ec;
   fs::rename(temporary, path, ec);
-  if (ec) throw Error(ErrorKind::kStorage, "cannot rename into place: " + ec.message(),
-                      Location{path.string()});
+  if (ec)
+    throw Error(ErrorKind::kStorage, "cannot rename into place: " + ec.message(),
+                Location{path.string()});
 }
 
 std::string read_file(const fs::path& path) {

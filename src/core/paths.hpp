@@ -13,9 +13,15 @@ namespace fs = std::filesystem;
 // The project directory given on the command line (default: the current directory), made absolute.
 fs::path project_root(const std::string& option);
 
-inline fs::path state_dir(const fs::path& root) { return root / ".strata"; }
-inline fs::path default_lake_dir(const fs::path& root) { return state_dir(root) / "lake"; }
-inline fs::path default_catalog_file(const fs::path& root) { return state_dir(root) / "catalog.db"; }
+inline fs::path state_dir(const fs::path& root) {
+  return root / ".strata";
+}
+inline fs::path default_lake_dir(const fs::path& root) {
+  return state_dir(root) / "lake";
+}
+inline fs::path default_catalog_file(const fs::path& root) {
+  return state_dir(root) / "catalog.db";
+}
 
 // `path` made absolute against `base` when relative.
 fs::path resolve(const fs::path& base, const std::string& path);

@@ -20,7 +20,9 @@ bool ProgressLine::terminal_enabled() {
   return !quiet && isatty(STDERR_FILENO) && !(ci && *ci && std::strcmp(ci, "false") != 0);
 }
 
-void ProgressLine::set_quiet(bool value) { quiet = value; }
+void ProgressLine::set_quiet(bool value) {
+  quiet = value;
+}
 
 ProgressLine::ProgressLine(std::string label)
     : label_(std::move(label)),
@@ -28,7 +30,9 @@ ProgressLine::ProgressLine(std::string label)
       start_(std::chrono::steady_clock::now()),
       last_draw_(start_) {}
 
-ProgressLine::~ProgressLine() { finish(); }
+ProgressLine::~ProgressLine() {
+  finish();
+}
 
 double ProgressLine::elapsed_seconds() const {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();

@@ -24,7 +24,9 @@ Location location(const YAML::Node& node, const std::string& file) {
   return where;
 }
 
-void Reader::fail(const std::string& message) const { fail_at(node_, message); }
+void Reader::fail(const std::string& message) const {
+  fail_at(node_, message);
+}
 
 void Reader::fail_at(const YAML::Node& node, const std::string& message) const {
   throw Error(ErrorKind::kConfig, message, location(node, file_));
@@ -47,7 +49,9 @@ void Reader::expect_keys(const std::vector<std::string>& allowed, const std::str
   }
 }
 
-bool Reader::has(const std::string& key) const { return node_.IsMap() && node_[key].IsDefined(); }
+bool Reader::has(const std::string& key) const {
+  return node_.IsMap() && node_[key].IsDefined();
+}
 
 Reader Reader::child(const std::string& key) const {
   // A missing key reads as an empty (null) node, never as yaml-cpp's invalid node, which throws.

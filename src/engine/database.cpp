@@ -48,8 +48,8 @@ Chunk::Chunk(duckdb_data_chunk chunk, const std::vector<ColumnType>* types) : ch
   columns_.reserve(types->size());
   for (size_t i = 0; i < types->size(); ++i) {
     duckdb_vector vector = api.duckdb_data_chunk_get_vector(chunk, i);
-    columns_.push_back(
-        {(*types)[i], api.duckdb_vector_get_data(vector), api.duckdb_vector_get_validity(vector)});
+    columns_.push_back({(*types)[i], vector, api.duckdb_vector_get_data(vector),
+                        api.duckdb_vector_get_validity(vector)});
   }
 }
 

@@ -75,10 +75,15 @@ class Chunk {
   bool get_bool(size_t column, uint64_t row) const;
   std::string_view get_string(size_t column, uint64_t row) const;  // VARCHAR and BLOB
   Value get(size_t column, uint64_t row) const;  // by the column's type; strings for text types
+  // The raw chunk, for readers of types the getters above do not cover (lists, structs, ...).
+  duckdb_data_chunk handle() const { return chunk_.get(); }
+  // The column's DuckDB vector, for reading nested values (engine/column_type.hpp).
+  duckdb_vector vector(size_t column) const { return this->column(column).vector; }
 
  private:
   struct Column {
     ColumnType type;
+    duckdb_vector vector;
     void* data;
     uint64_t* validity;
   };
@@ -109,6 +114,8 @@ class Result {
   std::vector<std::vector<Value>> fetch_all();
   // The single value of a one-row, one-column result.
   Value scalar();
+  // The raw result, for callers that need its logical types or statement type.
+  duckdb_result* handle() const { return result_.get(); }
 
  private:
   std::unique_ptr<duckdb_result> result_;
@@ -126,6 +133,8 @@ class PreparedStatement {
   // Binds parameter `index` (1-based, as in SQL's $1).
   PreparedStatement& bind(size_t index, const Value& value);
   Result execute();
+  // The raw statement, for callers that need its parameter and column types.
+  duckdb_prepared_statement handle() const { return statement_.get(); }
 
  private:
   Owned<duckdb_prepared_statement, &DuckDbApi::duckdb_destroy_prepare> statement_;

@@ -56,7 +56,21 @@ namespace strata::engine {
   X(duckdb_get_type_id) \
   X(duckdb_destroy_logical_type) \
   X(duckdb_decimal_scale) \
+  X(duckdb_decimal_width) \
   X(duckdb_decimal_internal_type) \
+  X(duckdb_list_type_child_type) \
+  X(duckdb_array_type_child_type) \
+  X(duckdb_map_type_key_type) \
+  X(duckdb_map_type_value_type) \
+  X(duckdb_struct_type_child_count) \
+  X(duckdb_struct_type_child_name) \
+  X(duckdb_struct_type_child_type) \
+  X(duckdb_vector_get_column_type) \
+  X(duckdb_list_vector_get_child) \
+  X(duckdb_struct_vector_get_child) \
+  X(duckdb_prepared_statement_column_count) \
+  X(duckdb_prepared_statement_column_name) \
+  X(duckdb_prepared_statement_column_logical_type) \
   X(duckdb_appender_create_ext) \
   X(duckdb_appender_error) \
   X(duckdb_appender_flush) \
@@ -67,7 +81,37 @@ namespace strata::engine {
   X(duckdb_append_int64) \
   X(duckdb_append_double) \
   X(duckdb_append_bool) \
-  X(duckdb_append_null)
+  X(duckdb_append_null) \
+  X(duckdb_param_logical_type) \
+  X(duckdb_prepared_statement_type) \
+  X(duckdb_bind_value) \
+  X(duckdb_destroy_value) \
+  X(duckdb_create_varchar_length) \
+  X(duckdb_create_bool) \
+  X(duckdb_create_int16) \
+  X(duckdb_create_int32) \
+  X(duckdb_create_int64) \
+  X(duckdb_create_float) \
+  X(duckdb_create_double) \
+  X(duckdb_create_blob) \
+  X(duckdb_create_date) \
+  X(duckdb_create_time) \
+  X(duckdb_create_timestamp) \
+  X(duckdb_create_timestamp_tz) \
+  X(duckdb_create_interval) \
+  X(duckdb_create_uuid) \
+  X(duckdb_create_decimal) \
+  X(duckdb_create_null_value) \
+  X(duckdb_create_list_value) \
+  X(duckdb_create_logical_type) \
+  X(duckdb_get_value_type) \
+  X(duckdb_logical_type_get_alias) \
+  X(duckdb_enum_internal_type) \
+  X(duckdb_enum_dictionary_size) \
+  X(duckdb_enum_dictionary_value) \
+  X(duckdb_array_type_array_size) \
+  X(duckdb_array_vector_get_child) \
+  X(duckdb_from_time_tz)
 // clang-format on
 
 struct DuckDbApi {

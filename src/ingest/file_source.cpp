@@ -2,15 +2,14 @@
 
 #include <nlohmann/json.hpp>
 
-#include <atomic>
 #include <chrono>
 #include <filesystem>
-#include <random>
 
 #include "core/error.hpp"
 #include "core/log.hpp"
 #include "core/paths.hpp"
 #include "engine/query_monitor.hpp"
+#include "ingest/batch.hpp"
 
 namespace strata::ingest {
 
@@ -64,22 +63,6 @@ std::string struct_literal(const std::vector<std::pair<std::string, std::string>
         (i ? ", " : "") + quote_literal(columns[i].first) + ": " + quote_literal(columns[i].second);
   }
   return out + "}";
-}
-
-std::string unique_suffix() {
-  static std::atomic<uint64_t> counter{0};
-  std::mt19937_64 random{std::random_device{}()};
-  char buffer[40];
-  std::snprintf(buffer, sizeof buffer, "%llx_%llu", static_cast<unsigned long long>(random() >> 16),
-                static_cast<unsigned long long>(counter++));
-  return buffer;
-}
-
-std::string now_literal() {
-  auto now = std::chrono::system_clock::now();
-  auto micros =
-      std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch()).count();
-  return "make_timestamptz(" + std::to_string(micros) + ")";
 }
 
 // The lineage columns every bronze row carries.
@@ -193,9 +176,10 @@ LoadResult load_file_table(const ProjectConfig& project, const SourceConfig& sou
   if (to_load.empty()) return result;
   for (const auto& file : to_load) result.bytes += file.size;
 
-  const std::string suffix = unique_suffix();
-  const std::string loaded_at = now_literal();
-  const std::string batch_id = "b" + suffix;
+  const Batch batch = start_batch();
+  const std::string& suffix = batch.suffix;
+  const std::string& loaded_at = batch.loaded_at;
+  const std::string& batch_id = batch.id;
   std::string select_sql;
   std::string quarantine_sql;
   std::string lines;

@@ -8,7 +8,7 @@
 
 namespace strata::transform {
 
-ModelGraph::ModelGraph(const std::map<std::string, std::vector<std::string>>& dependencies) {
+ModelGraph::ModelGraph(const Dependencies& dependencies) {
   std::vector<std::string> names;
   for (const auto& entry : dependencies) {
     names.push_back(entry.first);
@@ -83,7 +83,7 @@ void ModelGraph::fail_cycle(const std::set<std::string>& unfinished) const {
 }
 
 ModelGraph ModelGraph::of(const ModelProject& project) {
-  std::map<std::string, std::vector<std::string>> dependencies;
+  Dependencies dependencies;
   for (const Model& model : project.models) dependencies[model.name] = model.refs;
   try {
     return ModelGraph(dependencies);

@@ -15,12 +15,15 @@
 
 namespace strata::transform {
 
+// For each model, the models it reads.
+using Dependencies = std::map<std::string, std::vector<std::string>>;
+
 class ModelGraph {
  public:
   // `dependencies[name]` lists the models `name` reads from; each must be a key too. Throws
   // Error(kInput) on a cycle (with the first model of the cycle as its object) and on unknown
   // dependencies.
-  explicit ModelGraph(const std::map<std::string, std::vector<std::string>>& dependencies);
+  explicit ModelGraph(const Dependencies& dependencies);
   // The graph of a project's refs; a cycle error names the file of a model on the cycle.
   static ModelGraph of(const ModelProject& project);
 

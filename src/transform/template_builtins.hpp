@@ -1,7 +1,8 @@
 // Jinja's built-in filters (`{{ name | lower }}`) and tests (`{% if x is defined %}`), looked up by
-// name. The parser checks names when it reads a template, so an unknown filter is a syntax error
-// with a did-you-mean hint even in a branch that never renders. Filters and tests throw
-// Error(kInput) without a location on misuse; the renderer adds the place of the call.
+// name, and the value helpers they share with the renderer (iteration, length, characters, case).
+// The parser checks names when it reads a template, so an unknown filter is a syntax error with a
+// did-you-mean hint even in a branch that never renders. Filters and tests throw Error(kInput)
+// without a location on misuse; the renderer adds the place of the call.
 #pragma once
 
 #include <string>
@@ -21,6 +22,14 @@ TestFunction find_test(std::string_view name);
 
 std::vector<std::string> filter_names();
 std::vector<std::string> test_names();
+
+// The characters (UTF-8 sequences) of `text`.
+std::vector<std::string> utf8_characters(const std::string& text);
+
+// Case mapping for ASCII, Latin-1, Latin Extended-A, Greek and Cyrillic letters; other characters
+// are kept as they are.
+std::string lower_case(std::string_view text);
+std::string upper_case(std::string_view text);
 
 // Iterates a value the way a `for` loop does: list items, dict keys, string characters; nothing
 // for undefined. Throws kInput for values that cannot be iterated (none, numbers, functions).

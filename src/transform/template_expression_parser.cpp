@@ -33,6 +33,7 @@ class ExpressionParser {
   }
 
   ExprPtr parse_expression(bool allow_conditional = true) {
+    const Nesting nesting(*this);
     ExprPtr value = parse_or();
     if (!allow_conditional || !tokens_.at_name("if")) return value;
     const Position where = TokenStream::position(tokens_.next());
@@ -45,6 +46,25 @@ class ExpressionParser {
 
  private:
   TokenStream& tokens_;
+  int depth_ = 0;
+
+  // Counts the parser's recursion so that absurdly nested input ("((((...") is a clear error
+  // instead of a stack overflow.
+  class Nesting {
+   public:
+    explicit Nesting(ExpressionParser& parser) : parser_(parser) {
+      constexpr int kMaxDepth = 256;
+      if (++parser_.depth_ > kMaxDepth) {
+        parser_.tokens_.fail(parser_.tokens_.peek(), "expression nested too deeply");
+      }
+    }
+    ~Nesting() { --parser_.depth_; }
+    Nesting(const Nesting&) = delete;
+    Nesting& operator=(const Nesting&) = delete;
+
+   private:
+    ExpressionParser& parser_;
+  };
 
   ExprPtr parse_or() {
     ExprPtr left = parse_and();
@@ -65,6 +85,7 @@ class ExpressionParser {
   }
 
   ExprPtr parse_not() {
+    const Nesting nesting(*this);
     if (!tokens_.at_name("not")) return parse_compare();
     const Position where = TokenStream::position(tokens_.next());
     return make_expr(where, Unary{UnaryOp::kNot, parse_not()});
@@ -138,6 +159,7 @@ class ExpressionParser {
 
   // As in Jinja, `-x | f` applies f to -x, and the operand of unary minus takes no filters.
   ExprPtr parse_unary(bool with_filters) {
+    const Nesting nesting(*this);
     const Position where = TokenStream::position(tokens_.peek());
     ExprPtr node;
     if (tokens_.accept_operator("-")) {

@@ -308,7 +308,18 @@ class Lexer {
 }  // namespace
 
 std::vector<Token> tokenize(std::string_view source, const std::string& file) {
-  return Lexer(source, file).run();
+  // As Jinja does by default: line ends become "\n", and one final line end is dropped.
+  std::string text;
+  text.reserve(source.size());
+  for (size_t i = 0; i < source.size(); ++i) {
+    if (source[i] != '\r') {
+      text += source[i];
+    } else if (i + 1 == source.size() || source[i + 1] != '\n') {
+      text += '\n';
+    }
+  }
+  if (!text.empty() && text.back() == '\n') text.pop_back();
+  return Lexer(text, file).run();
 }
 
 }  // namespace strata::transform::jinja

@@ -3,7 +3,8 @@
 // operators); `{# ... #}` comments disappear. Whitespace control is applied here: a `-` after an
 // opening delimiter strips the whitespace before it, a `-` before a closing delimiter strips the
 // whitespace after it. `{% raw %}...{% endraw %}` is passed through as text. Every token knows its
-// 1-based line and column, so later stages can point at the exact place of a problem.
+// 1-based line and column, so later stages can point at the exact place of a problem. As in
+// Jinja, "\r\n" and "\r" line ends read as "\n", and one newline at the very end is dropped.
 #pragma once
 
 #include <cstdint>

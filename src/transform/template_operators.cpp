@@ -171,7 +171,7 @@ Value apply_binary(BinaryOp op, const Value& left, const Value& right) {
   if (op == BinaryOp::kAdd && left.is_list() && right.is_list()) {
     List items = left.as_list();
     items.insert(items.end(), right.as_list().begin(), right.as_list().end());
-    return items;
+    return left.is_tuple() && right.is_tuple() ? Value::tuple(std::move(items)) : Value(items);
   }
   if (op == BinaryOp::kMultiply) {
     const Value& sequence = is_integer(left) ? right : left;

@@ -86,7 +86,11 @@ class Parser {
   // to and including the keyword, which is stored in `terminator`) or the end of the template.
   Body parse_body(const OpenStatement* open, std::string& terminator) {
     Body body;
-    if (open) open_.push_back(open);
+    if (open) {
+      constexpr size_t kMaxDepth = 100;  // far beyond hand-written templates; protects the stack
+      if (open_.size() >= kMaxDepth) tokens_.fail(open->where, "blocks nested too deeply");
+      open_.push_back(open);
+    }
     while (true) {
       const Token& token = tokens_.peek();
       switch (token.kind) {

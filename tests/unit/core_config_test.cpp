@@ -115,8 +115,8 @@ TEST(Log, JsonLinesAreParseableAndCarryFields) {
   EXPECT_EQ(parsed["msg"], "file changed");
   EXPECT_EQ(parsed["table"], "s.t");
   EXPECT_EQ(parsed["n"], 3);
-  std::string text = log::render(log::Level::kInfo, "loaded", {{"rows", 5}}, log::Format::kText,
-                                 false);
+  std::string text =
+      log::render(log::Level::kInfo, "loaded", {{"rows", 5}}, log::Format::kText, false);
   EXPECT_NE(text.find("info  loaded rows=5"), std::string::npos) << text;
   EXPECT_THROW(log::parse_format("xml"), Error);
 }

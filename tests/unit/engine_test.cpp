@@ -118,8 +118,8 @@ TEST(Engine, QuotingMakesAnyNameSafe) {
   EXPECT_EQ(quote_literal("it's"), "'it''s'");
   Database db;
   Connection c = db.connect();
-  auto rows = c.query("SELECT " + quote_literal("it's") + " AS " + quote_identifier("a\"b"))
-                  .fetch_all();
+  auto rows =
+      c.query("SELECT " + quote_literal("it's") + " AS " + quote_identifier("a\"b")).fetch_all();
   EXPECT_EQ(std::get<std::string>(rows[0][0]), "it's");
 }
 

@@ -31,8 +31,7 @@ class IngestTest : public ::testing::Test {
 };
 
 TEST_F(IngestTest, CsvBadLinesAreQuarantinedWithTheirPlace) {
-  test::write_text(dir / "data/a.csv",
-                   "id,size\n1,10.5\n2,twelve\n3,7\n4,1,extra\n5,\n");
+  test::write_text(dir / "data/a.csv", "id,size\n1,10.5\n2,twelve\n3,7\n4,1,extra\n5,\n");
   auto config = project(
       "name: t\nsources:\n  src:\n    tables:\n      sizes:\n        path: data/*.csv\n"
       "        columns: {id: INTEGER, size: DOUBLE}\n");

@@ -50,14 +50,15 @@ TEST(Metastore, CommitIsCompareAndSwapAndAtomicAcrossTables) {
   auto store = open_sqlite_metastore(dir / "catalog.db");
   TableName a{"s", "a"}, b{"s", "b"};
   Commit first;
-  first.tables.push_back({a, TableKind::kTable, WriteMode::kAppend, "/x", "", 0, {{"/x/1", 5, 10}}});
+  first.tables.push_back(
+      {a, TableKind::kTable, WriteMode::kAppend, "/x", "", 0, {{"/x/1", 5, 10}}});
   int64_t snap = store->commit(first)[0];
   EXPECT_GT(snap, 0);
 
   // A commit that expects a stale snapshot of `a` fails as a whole: `b` and the state stay out.
   Commit stale;
-  stale.tables.push_back({b, TableKind::kTable, WriteMode::kAppend, "/y", "", std::nullopt,
-                          {{"/y/1", 1, 1}}});
+  stale.tables.push_back(
+      {b, TableKind::kTable, WriteMode::kAppend, "/y", "", std::nullopt, {{"/y/1", 1, 1}}});
   stale.tables.push_back({a, TableKind::kTable, WriteMode::kAppend, "/x", "", 0, {{"/x/2", 1, 1}}});
   stale.state.push_back({"files:s.a", "/data/f1", "1:2"});
   try {
@@ -83,7 +84,8 @@ TEST(Metastore, OverwriteKeepsOldSnapshotsReadable) {
   c2.tables.push_back({t, TableKind::kTable, WriteMode::kAppend, "/t", "", {}, {{"/t/2", 4, 1}}});
   int64_t s2 = store->commit(c2)[0];
   Commit c3;
-  c3.tables.push_back({t, TableKind::kTable, WriteMode::kOverwrite, "/t", "", {}, {{"/t/3", 9, 1}}});
+  c3.tables.push_back(
+      {t, TableKind::kTable, WriteMode::kOverwrite, "/t", "", {}, {{"/t/3", 9, 1}}});
   int64_t s3 = store->commit(c3)[0];
   TableInfo info = *store->find_table(t);
   EXPECT_EQ(info.current_snapshot, s3);
@@ -156,8 +158,9 @@ TEST_F(LakeTest, NestedTypesRoundTrip) {
               "SELECT {'a': 1, 'b': [1, 2, 3]} AS s, MAP {'k': 'v'} AS m, 12.345::DECIMAL(10,3) "
               "AS d, TIMESTAMPTZ '2021-12-25 07:00:00+01' AS ts, 'a1b2'::BLOB AS bin");
   lake.attach(c, t);
-  auto rows = c.query("SELECT s.b[3], m['k'], d::VARCHAR, epoch(ts)::BIGINT, bin::VARCHAR FROM "
-                      "bronze.nested")
+  auto rows = c.query(
+                   "SELECT s.b[3], m['k'], d::VARCHAR, epoch(ts)::BIGINT, bin::VARCHAR FROM "
+                   "bronze.nested")
                   .fetch_all();
   EXPECT_EQ(std::get<int64_t>(rows[0][0]), 3);
   EXPECT_EQ(std::get<std::string>(rows[0][1]), "v");

@@ -1,0 +1,274 @@
+#include "ingest/postgres_source.hpp"
+
+#include <chrono>
+#include <filesystem>
+#include <regex>
+
+#include "core/error.hpp"
+#include "core/log.hpp"
+#include "core/text.hpp"
+#include "engine/query_monitor.hpp"
+#include "ingest/batch.hpp"
+#include "ingest/postgres_connection.hpp"
+
+namespace strata::ingest {
+
+namespace {
+
+namespace fs = std::filesystem;
+using engine::quote_identifier;
+using engine::quote_literal;
+
+// PostgreSQL quotes identifiers and strings as DuckDB does, so the engine's helpers serve both.
+std::string source_sql(const DatabaseTableConfig& database) {
+  if (database.query.empty()) {
+    return "SELECT * FROM " + quote_identifier(database.schema) + "." +
+           quote_identifier(database.table);
+  }
+  std::string query(trim(database.query));
+  while (!query.empty() && (query.back() == ';' || query.back() == ' ')) query.pop_back();
+  return "SELECT * FROM (" + query + ") AS strata_query";
+}
+
+std::string described(const DatabaseTableConfig& database, const std::string& table_name) {
+  return database.query.empty() ? "table " + database.schema + "." + database.table
+                                : "the query of table " + table_name;
+}
+
+struct Column {
+  std::string name;
+  std::string type;  // DuckDB's name for it
+};
+
+std::vector<Column> describe(engine::Connection& connection, const std::string& relation) {
+  engine::Result result = connection.query("SELECT * FROM " + relation + " LIMIT 0");
+  std::vector<Column> columns;
+  for (size_t i = 0; i < result.column_count(); ++i) {
+    columns.push_back({result.column_names()[i], result.column_type_name(i)});
+  }
+  return columns;
+}
+
+const Column& require_column(const std::vector<Column>& columns, const std::string& name,
+                             const std::string& role, const TableConfig& table,
+                             const std::string& what) {
+  std::vector<std::string> names;
+  for (const Column& column : columns) {
+    if (column.name == name) return column;
+    names.push_back(column.name);
+  }
+  throw Error(ErrorKind::kConfig,
+              role + " column '" + name + "' is not a column of " + what +
+                  did_you_mean(name, names) + "; its columns: " + join(names, ", "),
+              table.where);
+}
+
+// The lowest cursor value to read above: the high-water mark minus the lookback window.
+std::string lower_bound(engine::Connection& connection, const std::string& high_water,
+                        const Column& cursor, const DatabaseTableConfig& database,
+                        const TableConfig& table) {
+  if (database.lookback.empty()) return high_water;
+  static const std::regex kNumber(R"(^\d+(\.\d+)?$)");
+  const std::string window = std::regex_match(database.lookback, kNumber)
+                                 ? database.lookback
+                                 : "INTERVAL " + quote_literal(database.lookback);
+  try {
+    engine::Value bound = connection
+                              .query("SELECT (CAST(" + quote_literal(high_water) + " AS " +
+                                     cursor.type + ") - " + window + ")::VARCHAR")
+                              .scalar();
+    return std::get<std::string>(bound);
+  } catch (const Error& e) {
+    throw Error(ErrorKind::kConfig,
+                "lookback '" + database.lookback + "' cannot be taken from cursor '" + cursor.name +
+                    "' of type " + cursor.type + ": " + e.message(),
+                table.where);
+  }
+}
+
+// The new high-water mark: the largest cursor value among the rows written and the previous mark.
+std::optional<std::string> high_water_mark(engine::Connection& connection,
+                                           const std::vector<lake::DataFile>& files,
+                                           const Column& cursor,
+                                           const std::optional<std::string>& previous) {
+  std::string list;
+  for (const auto& file : files) list += (list.empty() ? "" : ", ") + quote_literal(file.path);
+  std::string sql =
+      "SELECT max(" + quote_identifier(cursor.name) + ") AS c FROM read_parquet([" + list + "])";
+  if (previous) {
+    sql += " UNION ALL SELECT CAST(" + quote_literal(*previous) + " AS " + cursor.type + ")";
+  }
+  engine::Value mark = connection.query("SELECT max(c)::VARCHAR FROM (" + sql + ")").scalar();
+  if (const auto* text = std::get_if<std::string>(&mark)) return *text;
+  return std::nullopt;
+}
+
+// Removes data files written but not to be committed (a load that found no rows).
+void discard(const std::vector<lake::DataFile>& files) {
+  std::error_code ec;
+  for (const auto& file : files) {
+    fs::remove(file.path, ec);
+    fs::remove(fs::path(file.path).parent_path(), ec);  // only when empty
+  }
+}
+
+}  // namespace
+
+std::string postgres_state_scope(const SourceConfig& source, const TableConfig& table) {
+  return "postgres:" + source.name + "." + table.name;
+}
+
+DatabaseLoadResult load_postgres_table(
+    const SourceConfig& source, const TableConfig& table, lake::Lake& lake,
+    engine::Connection& connection, const std::function<void(const LoadProgress&)>& on_progress) {
+  const auto started = std::chrono::steady_clock::now();
+  if (!source.connection || !table.database) {
+    throw Error(ErrorKind::kInternal, "not a table of a database source",
+                Location::of(source.name + "." + table.name));
+  }
+  const DatabaseTableConfig& database = *table.database;
+  DatabaseLoadResult result;
+  result.table = {source.name, table.name};
+  result.mode = database.mode;
+  const bool incremental = database.mode == LoadMode::kIncremental;
+  const std::string scope = postgres_state_scope(source, table);
+  const std::string what = described(database, table.name);
+  const Location where(table.where.file, table.where.line, table.where.column, result.table.str());
+  const postgres::Endpoint endpoint = postgres::endpoint_of(*source.connection);
+  postgres::load_extension(connection);
+
+  // What is already loaded. The table's snapshot is read before the cursor state and the commit
+  // expects it unchanged, so a concurrent load of the same table cannot slip in between.
+  const std::optional<lake::TableInfo> bronze = lake.store().find_table(result.table);
+  std::optional<std::string> previous;
+  if (incremental) previous = lake.store().state(scope, "cursor");
+  if (bronze && incremental && !database.primary_key.empty()) {
+    lake.attach(connection, result.table);  // the rows a lookback re-read is compared with
+  }
+
+  const Batch batch = start_batch();
+  Column cursor;
+  lake::WriteResult written;
+  auto attempt = [&](int n) {
+    result.attempts = n;
+    postgres::Attachment attached(connection, "strata_pg_" + batch.suffix, endpoint);
+    const std::string alias = quote_literal(attached.alias());
+    engine::Value name =
+        connection.query("SELECT * FROM postgres_query(" + alias + ", 'SELECT current_database()')")
+            .scalar();
+    result.origin =
+        "postgres:" + std::get<std::string>(name) + "." +
+        (database.query.empty() ? database.schema + "." + database.table : "query:" + table.name);
+    std::string pg_sql = source_sql(database);
+    std::string relation;
+    std::string skip_seen;
+    if (!incremental) {
+      // A table is scanned in parallel by the extension, every reader in one exported snapshot.
+      relation = database.query.empty()
+                     ? quote_identifier(attached.alias()) + "." +
+                           quote_identifier(database.schema) + "." +
+                           quote_identifier(database.table)
+                     : "postgres_query(" + alias + ", " + quote_literal(pg_sql) + ")";
+    } else {
+      const std::vector<Column> columns =
+          describe(connection, "postgres_query(" + alias + ", " + quote_literal(pg_sql) + ")");
+      cursor = require_column(columns, database.cursor, "cursor", table, what);
+      for (const std::string& key : database.primary_key) {
+        require_column(columns, key, "primary key", table, what);
+      }
+      if (previous) {
+        result.cursor_from = lower_bound(connection, *previous, cursor, database, table);
+        // Filtered in PostgreSQL, where an index on the cursor serves it.
+        pg_sql +=
+            " WHERE " + quote_identifier(cursor.name) + " > " + quote_literal(result.cursor_from);
+        if (bronze && !database.primary_key.empty() && !database.lookback.empty()) {
+          // Rows the lookback window re-reads unchanged (same key, same cursor) are loaded already.
+          const std::string c = quote_identifier(cursor.name);
+          skip_seen = " WHERE NOT EXISTS (SELECT 1 FROM " + quote_identifier(source.name) + "." +
+                      quote_identifier(table.name) + " AS b WHERE b." + c + " > CAST(" +
+                      quote_literal(result.cursor_from) + " AS " + cursor.type + ") AND b." + c +
+                      " = s." + c;
+          for (const std::string& key : database.primary_key) {
+            skip_seen += " AND b." + quote_identifier(key) + " = s." + quote_identifier(key);
+          }
+          skip_seen += ")";
+        }
+      }
+      relation = "postgres_query(" + alias + ", " + quote_literal(pg_sql) + ")";
+    }
+    const std::string select = "SELECT s.*, " + batch.loaded_at + " AS _strata_loaded_at, " +
+                               quote_literal(batch.id) + " AS _strata_batch_id, " +
+                               quote_literal(result.origin) + " AS _strata_source FROM " +
+                               relation + " AS s" + skip_seen;
+    engine::QueryMonitor monitor(connection, [&](const engine::QueryProgress& p) {
+      if (on_progress) on_progress({result.table.str(), p.percentage, 0});
+    });
+    written = lake.write_files(connection, result.table, select);
+  };
+
+  try {
+    postgres::with_retries(
+        postgres::RetryPolicy{}, attempt,
+        [](const Error& e) { return postgres::is_connection_error(e.message()); },
+        [&](const Error& e, int n, std::chrono::milliseconds delay) {
+          log::warn("PostgreSQL connection failed; retrying",
+                    {{"table", result.table.str()},
+                     {"server", endpoint.server},
+                     {"attempt", n},
+                     {"retry_in_ms", delay.count()},
+                     {"error", postgres::redact(e.message(), endpoint)}});
+        });
+  } catch (const Error& e) {
+    if (e.kind() == ErrorKind::kInterrupted || e.kind() == ErrorKind::kConfig) throw;
+    const std::string message = postgres::redact(e.message(), endpoint);
+    if (postgres::is_connection_error(message)) {
+      throw Error(ErrorKind::kStorage,
+                  "cannot read " + what + " from PostgreSQL at " + endpoint.server + " (" +
+                      std::to_string(result.attempts) +
+                      " attempts; nothing was committed): " + message,
+                  where);
+    }
+    throw Error(
+        e.kind() == ErrorKind::kEngine ? ErrorKind::kInput : e.kind(),
+        "reading " + what + " from PostgreSQL at " + endpoint.server + " failed: " + message,
+        where);
+  }
+
+  result.rows_loaded = written.rows;
+  result.bytes = written.bytes;
+  result.cursor_to = previous.value_or("");
+  if (written.rows == 0 && (bronze || written.files.empty())) {
+    // Nothing new. (A first load of an empty table still commits its empty file: the bronze
+    // table then exists, with the source's columns.)
+    discard(written.files);
+  } else {
+    lake::Commit commit;
+    commit.tables.push_back(
+        {.table = result.table,
+         .kind = lake::TableKind::kTable,
+         .mode = lake::WriteMode::kAppend,
+         .location = lake.table_location(result.table).string(),
+         .view_sql = {},
+         .expected_snapshot = incremental
+                                  ? std::optional<int64_t>(bronze ? bronze->current_snapshot : 0)
+                                  : std::nullopt,
+         .added_files = written.files});
+    if (incremental && written.rows > 0) {
+      std::optional<std::string> mark =
+          high_water_mark(connection, written.files, cursor, previous);
+      if (mark) {
+        result.cursor_to = *mark;
+        commit.state.push_back({scope, "cursor", *mark});
+      } else {
+        log::warn("every row loaded has a NULL cursor; the next load reads them again",
+                  {{"table", result.table.str()}, {"cursor", database.cursor}});
+      }
+    }
+    result.snapshot = lake.store().commit(commit).front();
+  }
+  result.seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  return result;
+}
+
+}  // namespace strata::ingest

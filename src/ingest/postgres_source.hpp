@@ -1,0 +1,42 @@
+// Loading a table of a `postgres` source into its bronze table `<source>.<table>`. Rows stream
+// from PostgreSQL through DuckDB's postgres extension (binary COPY) straight into the Parquet files
+// of the load, never held whole in memory. A full load appends a consistent snapshot of the table
+// (or query) each run; an incremental load appends the rows whose cursor column is above the
+// committed high-water mark minus the lookback window, and commits the new high-water mark in the
+// same atomic commit as the rows, so an interrupted load run again neither loses nor duplicates a
+// row beyond that window (with a primary key, rows the window re-reads unchanged are skipped).
+// Every row carries `_strata_loaded_at`, `_strata_batch_id` and `_strata_source`. A connection
+// failure is retried with backoff; after the last attempt nothing has been committed.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "core/config.hpp"
+#include "engine/database.hpp"
+#include "ingest/file_source.hpp"
+#include "lake/table_store.hpp"
+
+namespace strata::ingest {
+
+struct DatabaseLoadResult {
+  lake::TableName table;
+  LoadMode mode = LoadMode::kFull;
+  std::string origin;       // `_strata_source`, e.g. "postgres:shop.public.orders"
+  std::string cursor_from;  // incremental: the lower bound read from (empty: from the start)
+  std::string cursor_to;    // incremental: the high-water mark committed (or kept)
+  uint64_t rows_loaded = 0;
+  uint64_t bytes = 0;  // Parquet bytes written
+  int attempts = 1;
+  double seconds = 0;
+  int64_t snapshot = 0;  // 0 when nothing was committed
+};
+
+// The state scope of a table's incremental cursor: "postgres:<source>.<table>".
+std::string postgres_state_scope(const SourceConfig& source, const TableConfig& table);
+
+DatabaseLoadResult load_postgres_table(const SourceConfig& source, const TableConfig& table,
+                                       lake::Lake& lake, engine::Connection& connection,
+                                       const std::function<void(const LoadProgress&)>& on_progress);
+
+}  // namespace strata::ingest
