@@ -21,6 +21,8 @@ void add_run_command(CLI::App& app, const GlobalOptions& globals, Action& action
 void add_query_command(CLI::App& app, const GlobalOptions& globals, Action& action);
 void add_table_command(CLI::App& app, const GlobalOptions& globals, Action& action);
 void add_runs_command(CLI::App& app, const GlobalOptions& globals, Action& action);
+void add_pipeline_command(CLI::App& app, const GlobalOptions& globals, Action& action);
 void add_version_command(CLI::App& app, const GlobalOptions& globals, Action& action);
+void add_serve_command(CLI::App& app, const GlobalOptions& globals, Action& action);
 
 }  // namespace strata::cli

@@ -12,55 +12,11 @@
 #include "core/text.hpp"
 #include "ingest/file_source.hpp"
 #include "ingest/postgres_source.hpp"
+#include "ingest/table_selection.hpp"
 
 namespace strata::cli {
 
 namespace {
-
-struct TableSelection {
-  const SourceConfig* source;
-  const TableConfig* table;
-};
-
-// Resolves "SOURCE" and "SOURCE.TABLE" arguments; no argument selects everything.
-std::vector<TableSelection> select_tables(const ProjectConfig& config,
-                                          const std::vector<std::string>& selectors) {
-  std::vector<TableSelection> selected;
-  if (selectors.empty()) {
-    for (const auto& source : config.sources) {
-      for (const auto& table : source.tables) selected.push_back({&source, &table});
-    }
-    return selected;
-  }
-  std::vector<std::string> source_names;
-  for (const auto& s : config.sources) source_names.push_back(s.name);
-  for (const std::string& selector : selectors) {
-    const size_t dot = selector.find('.');
-    const std::string source_name = selector.substr(0, dot);
-    const SourceConfig* source = config.find_source(source_name);
-    if (!source) {
-      throw Error(ErrorKind::kUsage, "no source named '" + source_name + "'" +
-                                         did_you_mean(source_name, source_names));
-    }
-    if (dot == std::string::npos) {
-      for (const auto& table : source->tables) selected.push_back({source, &table});
-      continue;
-    }
-    const std::string table_name = selector.substr(dot + 1);
-    std::vector<std::string> table_names;
-    const TableConfig* found = nullptr;
-    for (const auto& table : source->tables) {
-      table_names.push_back(table.name);
-      if (table.name == table_name) found = &table;
-    }
-    if (!found) {
-      throw Error(ErrorKind::kUsage, "source '" + source_name + "' has no table '" + table_name +
-                                         "'" + did_you_mean(table_name, table_names));
-    }
-    selected.push_back({source, found});
-  }
-  return selected;
-}
 
 std::string time_of(int64_t ms) {
   if (ms <= 0) return "";
@@ -110,7 +66,11 @@ uint64_t ingest_postgres(ProjectContext& context, const SourceConfig& source,
                          const TableConfig& table, ProgressLine& progress) {
   ingest::DatabaseLoadResult result = ingest::load_postgres_table(
       source, table, context.lake(), context.connection(), [&](const ingest::LoadProgress& p) {
-        if (p.percentage >= 0) progress.update(std::to_string(int(p.percentage)) + "%");
+        // The extension's scan reports neither rows nor a percentage until it has some.
+        std::string status =
+            p.rows_processed ? format_count(p.rows_processed) + " rows" : "reading";
+        if (p.percentage >= 0) status += "  " + std::to_string(int(p.percentage)) + "%";
+        progress.update(status);
       });
   progress.finish();
   std::cout << result.table.str() << ": " << format_count(result.rows_loaded) << " rows";
@@ -147,7 +107,7 @@ void add_ingest_command(CLI::App& app, const GlobalOptions& globals, Action& act
   command->callback([&action, &globals, options] {
     action = [&globals, options] {
       ProjectContext context(globals);
-      auto selected = select_tables(context.config(), options->selectors);
+      auto selected = ingest::select_tables(context.config(), options->selectors);
       if (selected.empty()) {
         std::cout << "No sources to ingest: declare them under `sources:` in strata.yml\n";
         return 0;

@@ -288,7 +288,8 @@ ProjectConfig parse_project(const std::string& yaml_text, const fs::path& root,
   yaml::Reader top(document, file);
   if (document.IsNull()) top.fail("the file is empty; it needs at least `name: <project>`");
   top.expect_map("strata.yml");
-  top.expect_keys({"name", "lake", "sources", "models", "vars", "engine", "description"},
+  top.expect_keys({"name", "lake", "sources", "models", "vars", "engine", "pipelines",
+                   "description"},
                   "strata.yml");
 
   ProjectConfig config;
@@ -324,6 +325,7 @@ ProjectConfig parse_project(const std::string& yaml_text, const fs::path& root,
       config.sources.push_back(parse_source(name, source));
     }
   }
+  config.pipelines = parse_pipelines(top.child("pipelines"));
   return config;
 }
 

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "core/pipeline_config.hpp"
 
 namespace strata {
 
@@ -85,6 +86,7 @@ struct ProjectConfig {
   std::map<std::string, std::string> vars;
   std::vector<SourceConfig> sources;
   EngineConfig engine;
+  std::vector<PipelineConfig> pipelines;  // core/pipeline_config.hpp
 
   const SourceConfig* find_source(const std::string& name) const;
 };

@@ -50,8 +50,8 @@ std::vector<Column> describe(engine::Connection& connection, const std::string& 
 }
 
 const Column& require_column(const std::vector<Column>& columns, const std::string& name,
-                             const std::string& role, const TableConfig& table,
-                             const std::string& what) {
+                             const std::string& role, const std::string& what,
+                             const Location& where) {
   std::vector<std::string> names;
   for (const Column& column : columns) {
     if (column.name == name) return column;
@@ -60,13 +60,13 @@ const Column& require_column(const std::vector<Column>& columns, const std::stri
   throw Error(ErrorKind::kConfig,
               role + " column '" + name + "' is not a column of " + what +
                   did_you_mean(name, names) + "; its columns: " + join(names, ", "),
-              table.where);
+              where);
 }
 
 // The lowest cursor value to read above: the high-water mark minus the lookback window.
 std::string lower_bound(engine::Connection& connection, const std::string& high_water,
                         const Column& cursor, const DatabaseTableConfig& database,
-                        const TableConfig& table) {
+                        const Location& where) {
   if (database.lookback.empty()) return high_water;
   static const std::regex kNumber(R"(^\d+(\.\d+)?$)");
   const std::string window = std::regex_match(database.lookback, kNumber)
@@ -82,7 +82,7 @@ std::string lower_bound(engine::Connection& connection, const std::string& high_
     throw Error(ErrorKind::kConfig,
                 "lookback '" + database.lookback + "' cannot be taken from cursor '" + cursor.name +
                     "' of type " + cursor.type + ": " + e.message(),
-                table.where);
+                where);
   }
 }
 
@@ -101,6 +101,74 @@ std::optional<std::string> high_water_mark(engine::Connection& connection,
   engine::Value mark = connection.query("SELECT max(c)::VARCHAR FROM (" + sql + ")").scalar();
   if (const auto* text = std::get_if<std::string>(&mark)) return *text;
   return std::nullopt;
+}
+
+// How a load reads: the relation rows come from, what it leaves out, and the cursor.
+struct ReadPlan {
+  std::string relation;   // a DuckDB table expression
+  std::string skip_seen;  // a WHERE clause over it (`s`) leaving out rows loaded already, or ""
+  Column cursor;          // incremental loads
+  std::string cursor_from;
+};
+
+// A whole table (a full load, or an incremental one's first) is scanned in parallel by the
+// extension, every reader in one exported snapshot. A query or a cursor range is one statement run
+// in PostgreSQL, where an index on the cursor serves the range.
+ReadPlan plan_read(engine::Connection& connection, const std::string& alias,
+                   const SourceConfig& source, const TableConfig& table,
+                   const std::optional<std::string>& previous, bool bronze_exists,
+                   const Location& where) {
+  const DatabaseTableConfig& database = *table.database;
+  std::string pg_sql = source_sql(database);
+  auto queried = [&] {
+    return "postgres_query(" + quote_literal(alias) + ", " + quote_literal(pg_sql) + ")";
+  };
+  ReadPlan plan;
+  plan.relation = database.query.empty()
+                      ? quote_identifier(alias) + "." + quote_identifier(database.schema) + "." +
+                            quote_identifier(database.table)
+                      : queried();
+  if (database.mode != LoadMode::kIncremental) return plan;
+
+  const std::string what = described(database, table.name);
+  const std::vector<Column> columns = describe(connection, plan.relation);
+  plan.cursor = require_column(columns, database.cursor, "cursor", what, where);
+  for (const std::string& key : database.primary_key) {
+    require_column(columns, key, "primary key", what, where);
+  }
+  if (!previous) return plan;
+  plan.cursor_from = lower_bound(connection, *previous, plan.cursor, database, where);
+  const std::string c = quote_identifier(plan.cursor.name);
+  pg_sql += " WHERE " + c + " > " + quote_literal(plan.cursor_from);
+  plan.relation = queried();
+  if (bronze_exists && !database.primary_key.empty() && !database.lookback.empty()) {
+    // Rows the lookback window re-reads unchanged (same key, same cursor) are loaded already.
+    plan.skip_seen = " WHERE NOT EXISTS (SELECT 1 FROM " + quote_identifier(source.name) + "." +
+                     quote_identifier(table.name) + " AS b WHERE b." + c + " > CAST(" +
+                     quote_literal(plan.cursor_from) + " AS " + plan.cursor.type + ") AND b." + c +
+                     " = s." + c;
+    for (const std::string& key : database.primary_key) {
+      plan.skip_seen += " AND b." + quote_identifier(key) + " = s." + quote_identifier(key);
+    }
+    plan.skip_seen += ")";
+  }
+  return plan;
+}
+
+// A failure to read from the source, as the user is told it: the server, the table, whether the
+// connection was the problem (after how many attempts), never the password.
+Error source_error(const Error& error, const postgres::Endpoint& endpoint, const std::string& what,
+                   int attempts, const Location& where) {
+  const std::string message = postgres::redact(error.message(), endpoint);
+  if (postgres::is_connection_error(message)) {
+    return Error(ErrorKind::kStorage,
+                 "cannot read " + what + " from PostgreSQL at " + endpoint.server + " (" +
+                     std::to_string(attempts) + " attempts; nothing was committed): " + message,
+                 where);
+  }
+  return Error(error.kind() == ErrorKind::kEngine ? ErrorKind::kInput : error.kind(),
+               "reading " + what + " from PostgreSQL at " + endpoint.server + " failed: " + message,
+               where);
 }
 
 // Removes data files written but not to be committed (a load that found no rows).
@@ -159,49 +227,16 @@ DatabaseLoadResult load_postgres_table(
     result.origin =
         "postgres:" + std::get<std::string>(name) + "." +
         (database.query.empty() ? database.schema + "." + database.table : "query:" + table.name);
-    std::string pg_sql = source_sql(database);
-    std::string relation;
-    std::string skip_seen;
-    if (!incremental) {
-      // A table is scanned in parallel by the extension, every reader in one exported snapshot.
-      relation = database.query.empty()
-                     ? quote_identifier(attached.alias()) + "." +
-                           quote_identifier(database.schema) + "." +
-                           quote_identifier(database.table)
-                     : "postgres_query(" + alias + ", " + quote_literal(pg_sql) + ")";
-    } else {
-      const std::vector<Column> columns =
-          describe(connection, "postgres_query(" + alias + ", " + quote_literal(pg_sql) + ")");
-      cursor = require_column(columns, database.cursor, "cursor", table, what);
-      for (const std::string& key : database.primary_key) {
-        require_column(columns, key, "primary key", table, what);
-      }
-      if (previous) {
-        result.cursor_from = lower_bound(connection, *previous, cursor, database, table);
-        // Filtered in PostgreSQL, where an index on the cursor serves it.
-        pg_sql +=
-            " WHERE " + quote_identifier(cursor.name) + " > " + quote_literal(result.cursor_from);
-        if (bronze && !database.primary_key.empty() && !database.lookback.empty()) {
-          // Rows the lookback window re-reads unchanged (same key, same cursor) are loaded already.
-          const std::string c = quote_identifier(cursor.name);
-          skip_seen = " WHERE NOT EXISTS (SELECT 1 FROM " + quote_identifier(source.name) + "." +
-                      quote_identifier(table.name) + " AS b WHERE b." + c + " > CAST(" +
-                      quote_literal(result.cursor_from) + " AS " + cursor.type + ") AND b." + c +
-                      " = s." + c;
-          for (const std::string& key : database.primary_key) {
-            skip_seen += " AND b." + quote_identifier(key) + " = s." + quote_identifier(key);
-          }
-          skip_seen += ")";
-        }
-      }
-      relation = "postgres_query(" + alias + ", " + quote_literal(pg_sql) + ")";
-    }
+    const ReadPlan plan =
+        plan_read(connection, attached.alias(), source, table, previous, bronze.has_value(), where);
+    cursor = plan.cursor;
+    result.cursor_from = plan.cursor_from;
     const std::string select = "SELECT s.*, " + batch.loaded_at + " AS _strata_loaded_at, " +
                                quote_literal(batch.id) + " AS _strata_batch_id, " +
                                quote_literal(result.origin) + " AS _strata_source FROM " +
-                               relation + " AS s" + skip_seen;
+                               plan.relation + " AS s" + plan.skip_seen;
     engine::QueryMonitor monitor(connection, [&](const engine::QueryProgress& p) {
-      if (on_progress) on_progress({result.table.str(), p.percentage, 0});
+      if (on_progress) on_progress({result.table.str(), p.percentage, p.rows_processed, 0});
     });
     written = lake.write_files(connection, result.table, select);
   };
@@ -220,18 +255,7 @@ DatabaseLoadResult load_postgres_table(
         });
   } catch (const Error& e) {
     if (e.kind() == ErrorKind::kInterrupted || e.kind() == ErrorKind::kConfig) throw;
-    const std::string message = postgres::redact(e.message(), endpoint);
-    if (postgres::is_connection_error(message)) {
-      throw Error(ErrorKind::kStorage,
-                  "cannot read " + what + " from PostgreSQL at " + endpoint.server + " (" +
-                      std::to_string(result.attempts) +
-                      " attempts; nothing was committed): " + message,
-                  where);
-    }
-    throw Error(
-        e.kind() == ErrorKind::kEngine ? ErrorKind::kInput : e.kind(),
-        "reading " + what + " from PostgreSQL at " + endpoint.server + " failed: " + message,
-        where);
+    throw source_error(e, endpoint, what, result.attempts, where);
   }
 
   result.rows_loaded = written.rows;
@@ -242,17 +266,15 @@ DatabaseLoadResult load_postgres_table(
     // table then exists, with the source's columns.)
     discard(written.files);
   } else {
+    lake::TableChange change;
+    change.table = result.table;
+    change.kind = lake::TableKind::kTable;
+    change.mode = lake::WriteMode::kAppend;
+    change.location = lake.table_location(result.table).string();
+    if (incremental) change.expected_snapshot = bronze ? bronze->current_snapshot : 0;
+    change.added_files = written.files;
     lake::Commit commit;
-    commit.tables.push_back(
-        {.table = result.table,
-         .kind = lake::TableKind::kTable,
-         .mode = lake::WriteMode::kAppend,
-         .location = lake.table_location(result.table).string(),
-         .view_sql = {},
-         .expected_snapshot = incremental
-                                  ? std::optional<int64_t>(bronze ? bronze->current_snapshot : 0)
-                                  : std::nullopt,
-         .added_files = written.files});
+    commit.tables.push_back(std::move(change));
     if (incremental && written.rows > 0) {
       std::optional<std::string> mark =
           high_water_mark(connection, written.files, cursor, previous);
@@ -264,7 +286,7 @@ DatabaseLoadResult load_postgres_table(
                   {{"table", result.table.str()}, {"cursor", database.cursor}});
       }
     }
-    result.snapshot = lake.store().commit(commit).front();
+    result.snapshot = lake.commit(commit).front();
   }
   result.seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

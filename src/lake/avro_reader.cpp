@@ -184,10 +184,10 @@ ContainerFile read_container(std::string_view bytes, const std::string& path) {
   } catch (const std::exception&) {
     in.corrupt("no readable avro.schema");
   }
+  SchemaReader reader(file.schema, in);
   while (!in.at_end()) {
     const int64_t records = in.int64();
     in.int64();  // the block's size in bytes
-    SchemaReader reader(file.schema, in);
     for (int64_t i = 0; i < records; ++i) file.records.push_back(reader.read(file.schema));
     if (in.take(16) != sync) in.corrupt("sync marker mismatch");
   }

@@ -2,7 +2,10 @@
 // and the history of runs and steps. One interface with an embedded SQLite implementation (WAL
 // mode, versioned migrations); a PostgreSQL implementation for shared deployments plugs in behind
 // the same interface. A commit is atomic across every table and state key it touches, and is a
-// compare-and-swap on each table's current snapshot: a writer that lost a race gets kConflict.
+// compare-and-swap on each table's current snapshot and Iceberg metadata location: a writer that
+// lost a race gets kConflict. For tables, the catalog is the source of truth for which Iceberg
+// metadata file is current; it also keeps each snapshot's data files so that strata's own reads
+// need not open manifests.
 #pragma once
 
 #include <cstdint>
@@ -13,6 +16,10 @@
 #include <vector>
 
 namespace strata::lake {
+
+namespace iceberg {
+struct Schema;
+}
 
 struct TableName {
   std::string space;  // the namespace (schema): a source name, "staging", "trusted", ...
@@ -31,17 +38,33 @@ struct TableInfo {
   std::string view_sql;       // the definition for views
   int64_t current_snapshot = 0;  // 0: no snapshot yet
   int64_t created_at_ms = 0;
+  std::string metadata_location;  // the current Iceberg table metadata file ("" for views)
+};
+
+// Iceberg statistics of one column (a field id) in one data file.
+struct ColumnMetrics {
+  int field_id = 0;
+  std::optional<int64_t> size_bytes;
+  std::optional<int64_t> values;  // including nulls
+  std::optional<int64_t> nulls;
+  std::optional<std::string> lower;  // Iceberg's binary single-value serialization
+  std::optional<std::string> upper;
 };
 
 struct DataFile {
   std::string path;  // absolute
   uint64_t rows = 0;
   uint64_t bytes = 0;
+  // For the Iceberg manifests, not kept in the catalog: the schema the file was written with (its
+  // columns' field ids and types) and its column statistics.
+  std::shared_ptr<const iceberg::Schema> schema{};
+  std::vector<ColumnMetrics> metrics{};
 };
 
 struct SnapshotInfo {
   int64_t id = 0;
   int64_t parent_id = 0;
+  int64_t sequence_number = 0;  // orders a table's snapshots
   std::string operation;  // "append", "overwrite", "create_view"
   int64_t committed_at_ms = 0;
   uint64_t added_rows = 0;
@@ -56,10 +79,17 @@ struct TableChange {
   TableName table;
   TableKind kind = TableKind::kTable;
   WriteMode mode = WriteMode::kAppend;
-  std::string location;                 // used when the table is created by this commit
-  std::string view_sql;                 // for views
-  std::optional<int64_t> expected_snapshot;  // compare-and-swap; nullopt = "whatever is current"
-  std::vector<DataFile> added_files;
+  std::string location{};  // the table's location (default: the lake's place for it)
+  std::string view_sql{};  // for views
+  std::optional<int64_t> expected_snapshot{};  // compare-and-swap; nullopt: whatever is current
+  std::vector<DataFile> added_files{};
+  // Set by the lake for tables (Lake::commit): the new snapshot's id and sequence number (0: the
+  // store assigns them), its Iceberg metadata file, and the metadata location the commit was
+  // built on ("" for a new table), compared and swapped like expected_snapshot.
+  int64_t snapshot_id = 0;
+  int64_t sequence_number = 0;
+  std::string metadata_location{};
+  std::optional<std::string> expected_metadata_location{};
 };
 
 struct StateChange {
@@ -97,6 +127,33 @@ struct StepRecord {
   std::string error;
 };
 
+// A run of a pipeline: the run (above) plus the pipeline, the data interval it covers (UTC
+// seconds, [start, end)) and what started it: "schedule", "manual" or "backfill".
+struct PipelineRunRecord {
+  RunRecord run;
+  std::string pipeline;
+  int64_t interval_start = 0;
+  int64_t interval_end = 0;
+  std::string trigger;
+};
+
+struct PipelineRunFilter {
+  std::string pipeline;
+  std::string trigger;  // empty: any
+  int64_t interval_end_from = INT64_MIN;  // inclusive bounds on the interval's end
+  int64_t interval_end_to = INT64_MAX;
+  size_t limit = 100;
+};
+
+// A line a step wrote (a command's stdout or stderr) or the orchestrator wrote about it.
+struct LogLine {
+  int64_t run_id = 0;
+  int64_t step_id = 0;  // 0: about the run as a whole
+  int64_t at_ms = 0;    // 0 when appending: now
+  std::string stream;   // "stdout", "stderr", "info" or "error"
+  std::string text;
+};
+
 class MetadataStore {
  public:
   virtual ~MetadataStore() = default;
@@ -106,7 +163,8 @@ class MetadataStore {
   // Catalog.
   virtual std::optional<TableInfo> find_table(const TableName& name) = 0;
   virtual std::vector<TableInfo> list_tables() = 0;
-  // Live data files of a table at a snapshot (default: its current one).
+  // Live data files of a table at a snapshot (default: its current one); kInput when the table
+  // has no such snapshot.
   virtual std::vector<DataFile> table_files(const TableInfo& table,
                                             std::optional<int64_t> snapshot = {}) = 0;
   virtual std::vector<SnapshotInfo> snapshots(const TableInfo& table) = 0;
@@ -127,6 +185,24 @@ class MetadataStore {
                            const std::string& error) = 0;
   virtual std::vector<RunRecord> recent_runs(size_t limit) = 0;
   virtual std::vector<StepRecord> run_steps(int64_t run_id) = 0;
+
+  // Pipeline runs. A scheduled run claims its interval: nothing is returned (and nothing
+  // recorded) when the pipeline already has a scheduled run of an interval with the same end, so
+  // no tick runs twice across restarts and processes.
+  virtual std::optional<int64_t> begin_pipeline_run(const std::string& pipeline,
+                                                    int64_t interval_start, int64_t interval_end,
+                                                    const std::string& trigger) = 0;
+  // Newest interval first.
+  virtual std::vector<PipelineRunRecord> pipeline_runs(const PipelineRunFilter& filter) = 0;
+  virtual std::optional<PipelineRunRecord> pipeline_run(int64_t run_id) = 0;
+
+  // Log lines, appended in batches; read back in the order they were written.
+  virtual void append_logs(const std::vector<LogLine>& lines) = 0;
+  void append_log(int64_t run_id, int64_t step_id, std::string stream, std::string text) {
+    append_logs({{run_id, step_id, 0, std::move(stream), std::move(text)}});
+  }
+  virtual std::vector<LogLine> run_logs(int64_t run_id) = 0;
+  virtual std::vector<LogLine> step_logs(int64_t step_id) = 0;
 };
 
 // Opens (creating and migrating as needed) the embedded SQLite store at `file`.

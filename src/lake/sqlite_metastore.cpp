@@ -9,6 +9,7 @@
 #include "core/paths.hpp"
 #include "lake/metastore.hpp"
 #include "lake/sqlite.hpp"
+#include "lake/sqlite_run_history.hpp"
 
 namespace strata::lake {
 
@@ -72,6 +73,36 @@ const char* const kMigrations[] = {
       error TEXT NOT NULL DEFAULT '');
     CREATE INDEX steps_by_run ON steps(run_id);
     )sql",
+    // 2: Apache Iceberg tables. The catalog points at each table's current metadata file, and
+    // snapshots are ordered by sequence number (Iceberg snapshot ids are random). Snapshots of
+    // earlier versions were numbered in commit order, so their ids order them.
+    R"sql(
+    ALTER TABLE tables ADD COLUMN metadata_location TEXT NOT NULL DEFAULT '';
+    ALTER TABLE snapshots ADD COLUMN sequence_number INTEGER NOT NULL DEFAULT 0;
+    UPDATE snapshots SET sequence_number = id;
+    CREATE INDEX snapshots_by_sequence ON snapshots(table_id, sequence_number);
+    )sql",
+    // 3: pipeline runs (the data interval each covers and what started it) and log lines.
+    R"sql(
+    CREATE TABLE pipeline_runs (
+      run_id INTEGER PRIMARY KEY REFERENCES runs(id) ON DELETE CASCADE,
+      pipeline TEXT NOT NULL,
+      interval_start INTEGER NOT NULL,
+      interval_end INTEGER NOT NULL,
+      triggered_by TEXT NOT NULL);
+    CREATE INDEX pipeline_runs_by_interval ON pipeline_runs(pipeline, interval_end);
+    CREATE UNIQUE INDEX pipeline_runs_scheduled ON pipeline_runs(pipeline, interval_end)
+      WHERE triggered_by = 'schedule';
+    CREATE TABLE logs (
+      id INTEGER PRIMARY KEY,
+      run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+      step_id INTEGER NOT NULL DEFAULT 0,
+      at_ms INTEGER NOT NULL,
+      stream TEXT NOT NULL,
+      line TEXT NOT NULL);
+    CREATE INDEX logs_by_run ON logs(run_id, id);
+    CREATE INDEX logs_by_step ON logs(step_id, id);
+    )sql",
 };
 
 int64_t now_ms() {
@@ -109,12 +140,27 @@ class SqliteMetastore final : public MetadataStore {
                                     std::optional<int64_t> snapshot) override {
     std::lock_guard lock(mutex_);
     const int64_t at = snapshot.value_or(table.current_snapshot);
-    sqlite::Statement s(db_,
-                        "SELECT path, row_count, byte_count FROM data_files WHERE table_id = ?1 "
-                        "AND added_snapshot <= ?2 AND (removed_snapshot IS NULL OR "
-                        "removed_snapshot > ?2) ORDER BY id");
-    s.bind(1, table.id).bind(2, at);
     std::vector<DataFile> files;
+    if (at == 0) return files;
+    int64_t sequence = 0;
+    {
+      sqlite::Statement s(db_,
+                          "SELECT sequence_number FROM snapshots WHERE table_id = ?1 AND id = ?2");
+      s.bind(1, table.id).bind(2, at);
+      if (!s.step()) {
+        throw Error(ErrorKind::kInput, "the table has no snapshot " + std::to_string(at),
+                    Location::of(table.name.str()));
+      }
+      sequence = s.int64(0);
+    }
+    // Live at `at`: added at or before it and not removed by it or before it.
+    sqlite::Statement s(db_,
+                        "SELECT f.path, f.row_count, f.byte_count FROM data_files f "
+                        "JOIN snapshots a ON a.id = f.added_snapshot "
+                        "LEFT JOIN snapshots r ON r.id = f.removed_snapshot "
+                        "WHERE f.table_id = ?1 AND a.sequence_number <= ?2 AND "
+                        "(r.id IS NULL OR r.sequence_number > ?2) ORDER BY f.id");
+    s.bind(1, table.id).bind(2, sequence);
     while (s.step()) {
       files.push_back({s.text(0), static_cast<uint64_t>(s.int64(1)),
                        static_cast<uint64_t>(s.int64(2))});
@@ -125,14 +171,15 @@ class SqliteMetastore final : public MetadataStore {
   std::vector<SnapshotInfo> snapshots(const TableInfo& table) override {
     std::lock_guard lock(mutex_);
     sqlite::Statement s(db_,
-                        "SELECT id, parent_id, operation, committed_at_ms, added_rows, total_rows, "
-                        "file_count FROM snapshots WHERE table_id = ?1 ORDER BY id");
+                        "SELECT id, parent_id, sequence_number, operation, committed_at_ms, "
+                        "added_rows, total_rows, file_count FROM snapshots WHERE table_id = ?1 "
+                        "ORDER BY sequence_number");
     s.bind(1, table.id);
     std::vector<SnapshotInfo> out;
     while (s.step()) {
-      out.push_back({s.int64(0), s.int64(1), s.text(2), s.int64(3),
-                     static_cast<uint64_t>(s.int64(4)), static_cast<uint64_t>(s.int64(5)),
-                     static_cast<uint64_t>(s.int64(6))});
+      out.push_back({s.int64(0), s.int64(1), s.int64(2), s.text(3), s.int64(4),
+                     static_cast<uint64_t>(s.int64(5)), static_cast<uint64_t>(s.int64(6)),
+                     static_cast<uint64_t>(s.int64(7))});
     }
     return out;
   }
@@ -245,10 +292,37 @@ class SqliteMetastore final : public MetadataStore {
     return out;
   }
 
+  std::optional<int64_t> begin_pipeline_run(const std::string& pipeline, int64_t interval_start,
+                                            int64_t interval_end,
+                                            const std::string& trigger) override {
+    std::lock_guard lock(mutex_);
+    return run_history::begin_pipeline_run(db_, pipeline, interval_start, interval_end, trigger);
+  }
+  std::vector<PipelineRunRecord> pipeline_runs(const PipelineRunFilter& filter) override {
+    std::lock_guard lock(mutex_);
+    return run_history::pipeline_runs(db_, filter);
+  }
+  std::optional<PipelineRunRecord> pipeline_run(int64_t run_id) override {
+    std::lock_guard lock(mutex_);
+    return run_history::pipeline_run(db_, run_id);
+  }
+  void append_logs(const std::vector<LogLine>& lines) override {
+    std::lock_guard lock(mutex_);
+    run_history::append_logs(db_, lines);
+  }
+  std::vector<LogLine> run_logs(int64_t run_id) override {
+    std::lock_guard lock(mutex_);
+    return run_history::logs(db_, run_id, -1);
+  }
+  std::vector<LogLine> step_logs(int64_t step_id) override {
+    std::lock_guard lock(mutex_);
+    return run_history::logs(db_, 0, step_id);
+  }
+
  private:
   static constexpr const char* kSelectTable =
-      "SELECT id, namespace, name, kind, location, view_sql, current_snapshot, created_at_ms "
-      "FROM tables";
+      "SELECT id, namespace, name, kind, location, view_sql, current_snapshot, created_at_ms, "
+      "metadata_location FROM tables";
 
   sqlite::Database db_;
   std::mutex mutex_;
@@ -262,6 +336,7 @@ class SqliteMetastore final : public MetadataStore {
     t.view_sql = s.text(5);
     t.current_snapshot = s.int64(6);
     t.created_at_ms = s.int64(7);
+    t.metadata_location = s.text(8);
     return t;
   }
 
@@ -310,6 +385,15 @@ class SqliteMetastore final : public MetadataStore {
                       "); another writer committed first",
                   Location::of(change.table.str()));
     }
+    const std::string current_metadata = existing ? existing->metadata_location : "";
+    if (change.expected_metadata_location &&
+        *change.expected_metadata_location != current_metadata) {
+      throw Error(ErrorKind::kConflict,
+                  "commit conflict: the table's metadata changed (now " +
+                      (current_metadata.empty() ? std::string("none") : current_metadata) +
+                      "); another writer committed first",
+                  Location::of(change.table.str()));
+    }
     if (existing && existing->kind != change.kind) {
       db_.execute("DELETE FROM tables WHERE id = " + std::to_string(existing->id));
       existing.reset();
@@ -350,14 +434,29 @@ class SqliteMetastore final : public MetadataStore {
     const std::string operation = change.kind == TableKind::kView ? "create_view"
                                   : overwrite                      ? "overwrite"
                                                                    : "append";
+    int64_t sequence = change.sequence_number;
+    if (sequence == 0) {
+      sqlite::Statement s(
+          db_, "SELECT coalesce(max(sequence_number), 0) + 1 FROM snapshots WHERE table_id = ?1");
+      s.bind(1, table_id);
+      s.step();
+      sequence = s.int64(0);
+    }
     {
       sqlite::Statement s(db_,
-                          "INSERT INTO snapshots(table_id, parent_id, operation, committed_at_ms, "
-                          "added_rows, total_rows, file_count) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
-      s.bind(1, table_id).bind(2, current).bind(3, operation).bind(4, now_ms());
-      s.bind(5, static_cast<int64_t>(added_rows));
-      s.bind(6, static_cast<int64_t>(kept_rows + added_rows));
-      s.bind(7, static_cast<int64_t>(kept_files + change.added_files.size()));
+                          "INSERT INTO snapshots(id, table_id, parent_id, operation, "
+                          "committed_at_ms, added_rows, total_rows, file_count, sequence_number) "
+                          "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+      if (change.snapshot_id != 0) {
+        s.bind(1, change.snapshot_id);
+      } else {
+        s.bind(1, nullptr);  // the next free id
+      }
+      s.bind(2, table_id).bind(3, current).bind(4, operation).bind(5, now_ms());
+      s.bind(6, static_cast<int64_t>(added_rows));
+      s.bind(7, static_cast<int64_t>(kept_rows + added_rows));
+      s.bind(8, static_cast<int64_t>(kept_files + change.added_files.size()));
+      s.bind(9, sequence);
       s.run();
     }
     const int64_t snapshot = db_.last_insert_id();
@@ -377,8 +476,9 @@ class SqliteMetastore final : public MetadataStore {
       insert.run();
       insert.reset();
     }
-    sqlite::Statement update(db_, "UPDATE tables SET current_snapshot = ?2 WHERE id = ?1");
-    update.bind(1, table_id).bind(2, snapshot);
+    sqlite::Statement update(
+        db_, "UPDATE tables SET current_snapshot = ?2, metadata_location = ?3 WHERE id = ?1");
+    update.bind(1, table_id).bind(2, snapshot).bind(3, change.metadata_location);
     update.run();
     return snapshot;
   }

@@ -17,20 +17,24 @@ using engine::quote_literal;
 
 namespace {
 
-// A name unique across processes and time: milliseconds since the epoch plus random bits.
-std::string unique_batch_name() {
-  static thread_local std::mt19937_64 random{std::random_device{}()};
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                std::chrono::system_clock::now().time_since_epoch())
-                .count();
-  char buffer[48];
-  std::snprintf(buffer, sizeof buffer, "%013lld-%016llx", static_cast<long long>(ms),
-                static_cast<unsigned long long>(random()));
-  return buffer;
-}
-
 std::string relation(const TableName& name) {
   return quote_identifier(name.space) + "." + quote_identifier(name.name);
+}
+
+// A query over a snapshot's data files.
+std::string files_sql(const TableInfo& table, const std::vector<DataFile>& files,
+                      int64_t snapshot) {
+  if (files.empty()) {
+    throw Error(ErrorKind::kStorage,
+                "table has no data files at snapshot " + std::to_string(snapshot),
+                Location::of(table.name.str()));
+  }
+  std::string list;
+  for (const auto& file : files) {
+    if (!list.empty()) list += ", ";
+    list += quote_literal(file.path);
+  }
+  return "SELECT * FROM read_parquet([" + list + "], union_by_name = true)";
 }
 
 }  // namespace
@@ -43,47 +47,28 @@ Lake::Lake(fs::path root, MetadataStore& store) : root_(std::move(root)), store_
 
 fs::path Lake::table_location(const TableName& name) const { return root_ / name.space / name.name; }
 
-WriteResult Lake::write_files(engine::Connection& connection, const TableName& table,
-                              const std::string& select_sql) {
-  const fs::path directory = table_location(table) / "data" / unique_batch_name();
-  paths::ensure_directory(directory.parent_path());
-  // One COPY writes the files in parallel, zstd-compressed, split at ~256 MB, and reports them.
-  engine::Result result = connection.query(
-      "COPY (" + select_sql + "\n) TO " + quote_literal(directory.string()) +
-      " (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880, FILE_SIZE_BYTES '256MB', "
-      "FILENAME_PATTERN 'part_{i}', RETURN_STATS true)");
-  WriteResult written;
-  while (auto chunk = result.next_chunk()) {
-    for (uint64_t row = 0; row < chunk->size(); ++row) {
-      DataFile file{std::string(chunk->get_string(0, row)),
-                    static_cast<uint64_t>(chunk->get_int64(1, row)),
-                    static_cast<uint64_t>(chunk->get_int64(2, row))};
-      written.rows += file.rows;
-      written.bytes += file.bytes;
-      written.files.push_back(std::move(file));
-    }
-  }
-  return written;
-}
-
 int64_t Lake::append(engine::Connection& connection, const TableName& table,
                      const std::string& select_sql, uint64_t* rows_written) {
-  WriteResult written = write_files(connection, table, select_sql);
+  WriteResult written = write_files(connection, table, select_sql, WriteMode::kAppend);
   if (rows_written) *rows_written = written.rows;
   Commit commit;
-  commit.tables.push_back({table, TableKind::kTable, WriteMode::kAppend,
-                           table_location(table).string(), "", std::nullopt, written.files});
-  return store_.commit(commit).front();
+  commit.tables.push_back({.table = table,
+                           .mode = WriteMode::kAppend,
+                           .location = table_location(table).string(),
+                           .added_files = written.files});
+  return this->commit(commit).front();
 }
 
 int64_t Lake::overwrite(engine::Connection& connection, const TableName& table,
                         const std::string& select_sql, uint64_t* rows_written) {
-  WriteResult written = write_files(connection, table, select_sql);
+  WriteResult written = write_files(connection, table, select_sql, WriteMode::kOverwrite);
   if (rows_written) *rows_written = written.rows;
   Commit commit;
-  commit.tables.push_back({table, TableKind::kTable, WriteMode::kOverwrite,
-                           table_location(table).string(), "", std::nullopt, written.files});
-  return store_.commit(commit).front();
+  commit.tables.push_back({.table = table,
+                           .mode = WriteMode::kOverwrite,
+                           .location = table_location(table).string(),
+                           .added_files = written.files});
+  return this->commit(commit).front();
 }
 
 int64_t Lake::create_or_replace_view(engine::Connection& connection, const TableName& view,
@@ -92,9 +77,11 @@ int64_t Lake::create_or_replace_view(engine::Connection& connection, const Table
   connection.execute(create_schema_sql(view.space));
   connection.execute("CREATE OR REPLACE VIEW " + relation(view) + " AS " + select_sql);
   Commit commit;
-  commit.tables.push_back(
-      {view, TableKind::kView, WriteMode::kOverwrite, "", select_sql, std::nullopt, {}});
-  return store_.commit(commit).front();
+  commit.tables.push_back({.table = view,
+                           .kind = TableKind::kView,
+                           .mode = WriteMode::kOverwrite,
+                           .view_sql = select_sql});
+  return this->commit(commit).front();
 }
 
 void Lake::attach_table(engine::Connection& connection, const TableInfo& table) {
@@ -103,19 +90,18 @@ void Lake::attach_table(engine::Connection& connection, const TableInfo& table) 
     connection.execute("CREATE OR REPLACE VIEW " + relation(table.name) + " AS " + table.view_sql);
     return;
   }
-  std::vector<DataFile> files = store_.table_files(table);
-  if (files.empty()) {
-    throw Error(ErrorKind::kStorage, "table has no data files at snapshot " +
-                                         std::to_string(table.current_snapshot),
-                Location::of(table.name.str()));
+  connection.execute("CREATE OR REPLACE VIEW " + relation(table.name) + " AS " +
+                     files_sql(table, store_.table_files(table), table.current_snapshot));
+}
+
+void Lake::attach_at(engine::Connection& connection, const TableName& name, int64_t snapshot_id,
+                     const std::string& view_name) {
+  std::optional<TableInfo> table = store_.find_table(name);
+  if (!table || table->kind != TableKind::kTable) {
+    throw Error(ErrorKind::kInput, "no such table", Location::of(name.str()));
   }
-  std::string list;
-  for (const auto& file : files) {
-    if (!list.empty()) list += ", ";
-    list += quote_literal(file.path);
-  }
-  connection.execute("CREATE OR REPLACE VIEW " + relation(table.name) +
-                     " AS SELECT * FROM read_parquet([" + list + "], union_by_name = true)");
+  connection.execute("CREATE OR REPLACE VIEW " + quote_identifier(view_name) + " AS " +
+                     files_sql(*table, store_.table_files(*table, snapshot_id), snapshot_id));
 }
 
 void Lake::attach(engine::Connection& connection, const TableName& name) {

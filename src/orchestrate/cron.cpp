@@ -200,4 +200,15 @@ std::vector<int64_t> CronSchedule::ticks(int64_t after, int64_t until) const {
   return out;
 }
 
+std::optional<int64_t> CronSchedule::last_at_or_before(int64_t at) const {
+  // Look back over growing windows, so frequent schedules walk few ticks.
+  for (int64_t window : {3600LL, 86400LL, 32 * 86400LL, 367 * 86400LL, 5 * 367 * 86400LL}) {
+    int64_t last = next_after(at - window);
+    if (last > at) continue;
+    for (int64_t next = next_after(last); next <= at; next = next_after(last)) last = next;
+    return last;
+  }
+  return std::nullopt;
+}
+
 }  // namespace strata::orchestrate

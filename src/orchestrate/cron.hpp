@@ -9,6 +9,7 @@
 
 #include <bitset>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,8 @@ class CronSchedule {
   int64_t next_after(int64_t after) const;
   // Every tick in (after, until], in order.
   std::vector<int64_t> ticks(int64_t after, int64_t until) const;
+  // The last tick at or before `at`; nothing when there is none in the five years before it.
+  std::optional<int64_t> last_at_or_before(int64_t at) const;
 
  private:
   std::string expression_;

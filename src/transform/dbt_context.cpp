@@ -117,26 +117,11 @@ void apply_materialized(Model& model, const Value& value, const CallArguments& a
 Value call_config(ModelCompilation& compilation, const CallArguments& arguments) {
   static const std::vector<std::string> supported = {"materialized", "schema", "tags"};
   // dbt settings a user may reasonably write that strata does not honour yet.
-  static const std::vector<std::string> later = {"alias",
-                                                 "database",
-                                                 "unique_key",
-                                                 "incremental_strategy",
-                                                 "pre_hook",
-                                                 "post_hook",
-                                                 "enabled",
-                                                 "full_refresh",
-                                                 "on_schema_change",
-                                                 "persist_docs",
-                                                 "meta",
-                                                 "docs",
-                                                 "grants",
-                                                 "contract",
-                                                 "partition_by",
-                                                 "cluster_by",
-                                                 "sql_header",
-                                                 "group",
-                                                 "access",
-                                                 "quoting"};
+  static const std::vector<std::string> later = split(
+      "alias database unique_key incremental_strategy pre_hook post_hook enabled full_refresh "
+      "on_schema_change persist_docs meta docs grants contract partition_by cluster_by "
+      "sql_header group access quoting",
+      ' ');
   if (!arguments.positional.empty()) {
     fail(arguments, "config() takes settings by name, e.g. config(materialized='table')");
   }

@@ -3,6 +3,7 @@
 #include <charconv>
 #include <cstdlib>
 #include <optional>
+#include <utility>
 
 #include "core/text.hpp"
 #include "transform/template_builtins.hpp"
@@ -219,8 +220,7 @@ class ExpressionParser {
   }
 
   ExprPtr parse_parenthesized(Position where) {
-    if (tokens_.accept_operator(")"))
-      return make_expr(where, ListLiteral{{}, true});  // the empty tuple
+    if (tokens_.accept_operator(")")) return make_expr(where, ListLiteral{{}, true});  // ()
     ExprPtr first = parse_expression();
     if (tokens_.accept_operator(")")) return first;
     ListLiteral tuple;
@@ -278,8 +278,9 @@ class ExpressionParser {
     ExprPtr bounds[3];
     size_t colons = 0;
     while (true) {
-      if (!tokens_.at_operator(":") && !tokens_.at_operator("]"))
+      if (!tokens_.at_operator(":") && !tokens_.at_operator("]")) {
         bounds[colons] = parse_expression();
+      }
       if (colons < 2 && tokens_.accept_operator(":")) {
         ++colons;
         continue;

@@ -13,41 +13,17 @@ using namespace ast;
 
 // Statements of full Jinja (and dbt's extensions) that are recognized but not run yet.
 const std::vector<std::string>& unsupported_statements() {
-  static const std::vector<std::string> names = {"macro",
-                                                 "endmacro",
-                                                 "call",
-                                                 "endcall",
-                                                 "do",
-                                                 "filter",
-                                                 "endfilter",
-                                                 "with",
-                                                 "endwith",
-                                                 "block",
-                                                 "endblock",
-                                                 "extends",
-                                                 "include",
-                                                 "import",
-                                                 "from",
-                                                 "autoescape",
-                                                 "endautoescape",
-                                                 "break",
-                                                 "continue",
-                                                 "materialization",
-                                                 "endmaterialization",
-                                                 "test",
-                                                 "endtest",
-                                                 "snapshot",
-                                                 "endsnapshot",
-                                                 "docs",
-                                                 "enddocs",
-                                                 "trans",
-                                                 "endtrans"};
+  static const std::vector<std::string> names = split(
+      "macro endmacro call endcall do filter endfilter with endwith block endblock extends "
+      "include import from autoescape endautoescape break continue materialization "
+      "endmaterialization test endtest snapshot endsnapshot docs enddocs trans endtrans",
+      ' ');
   return names;
 }
 
 const std::vector<std::string>& supported_statements() {
-  static const std::vector<std::string> names = {"if",     "elif", "else",   "endif", "for",
-                                                 "endfor", "set",  "endset", "raw",   "endraw"};
+  static const std::vector<std::string> names =
+      split("if elif else endif for endfor set endset raw endraw", ' ');
   return names;
 }
 
@@ -79,8 +55,6 @@ class Parser {
     tokens_.fail(tokens_.peek(), "expected `%}` to end `{% " + std::string(statement) +
                                      " %}`, found " + TokenStream::describe(tokens_.peek()));
   }
-
-  // --- statements -----------------------------------------------------------------------------
 
   // Parses nodes until a `{% keyword %}` whose keyword is one of `open`'s terminators (consumed up
   // to and including the keyword, which is stored in `terminator`) or the end of the template.
@@ -213,8 +187,9 @@ class Parser {
     }
     node.iterable = parse_expression(tokens_, false);
     if (tokens_.accept_name("if")) node.condition = parse_expression(tokens_, false);
-    if (tokens_.at_name("recursive"))
+    if (tokens_.at_name("recursive")) {
       tokens_.fail(tokens_.peek(), "recursive loops are not supported yet");
+    }
     expect_block_end("for");
     const OpenStatement open{"for", tag, {"else", "endfor"}};
     std::string terminator;
@@ -236,8 +211,9 @@ class Parser {
       body.push_back(Node{tag, Set{std::move(targets), std::move(value)}});
       return;
     }
-    if (targets.size() != 1)
+    if (targets.size() != 1) {
       tokens_.fail(tokens_.peek(), "expected '=' after the variable names of `{% set %}`");
+    }
     expect_block_end("set");
     const OpenStatement open{"set", tag, {"endset"}};
     std::string terminator;

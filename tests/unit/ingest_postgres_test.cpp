@@ -103,7 +103,7 @@ TEST(PostgresConfig, RejectsMistakesWithTheirPlace) {
   EXPECT_NE(full.message().find("only to mode: incremental"), std::string::npos);
 
   Error unit = parse_error(source_with("      t: {table: s.t, cursor: c, lookback: 2 horus}\n"));
-  EXPECT_NE(unit.message().find("did you mean 'hours'"), std::string::npos) << unit.message();
+  EXPECT_NE(unit.message().find("did you mean 'hour"), std::string::npos) << unit.message();
 
   Error window = parse_error(source_with("      t: {table: s.t, cursor: c, lookback: soon}\n"));
   EXPECT_NE(window.message().find("neither a number nor an interval"), std::string::npos);
@@ -118,8 +118,8 @@ TEST(PostgresConfig, RejectsMistakesWithTheirPlace) {
       parse_error("name: x\nsources:\n  s:\n    kind: postgres\n    tables: {t: s.t}\n");
   EXPECT_NE(no_connection.message().find("has no connection"), std::string::npos);
 
-  Error files_key = parse_error(
-      "name: x\nsources:\n  s:\n    connection: {host: h}\n    tables: {t: a.csv}\n");
+  Error files_key =
+      parse_error("name: x\nsources:\n  s:\n    connection: {host: h}\n    tables: {t: a.csv}\n");
   EXPECT_NE(files_key.message().find("unknown key 'connection'"), std::string::npos);
 
   Error kind = parse_error(
@@ -154,8 +154,8 @@ TEST(PostgresConnection, QuotesValuesAndNeverShowsThePassword) {
   EXPECT_NE(endpoint.connection_string.find("dbname='my db'"), std::string::npos);
   EXPECT_NE(endpoint.connection_string.find(R"(password='it\'s a \\secret')"), std::string::npos);
 
-  const std::string message = "Unable to connect to Postgres at \"" +
-                              endpoint.connection_string + "\": failed; password it's a \\secret";
+  const std::string message = "Unable to connect to Postgres at \"" + endpoint.connection_string +
+                              "\": failed; password it's a \\secret";
   const std::string shown = ingest::postgres::redact(message, endpoint);
   EXPECT_EQ(shown.find("secret"), std::string::npos) << shown;
   EXPECT_NE(shown.find("host='127.0.0.1' port=5544"), std::string::npos) << shown;
@@ -168,8 +168,7 @@ TEST(PostgresConnection, ReadsServerAndPasswordFromADsn) {
   ingest::postgres::Endpoint endpoint = ingest::postgres::endpoint_of(uri);
   EXPECT_EQ(endpoint.server, "db.example:6543");
   EXPECT_EQ(endpoint.password, "hunter2");
-  EXPECT_EQ(ingest::postgres::redact("at " + uri.dsn, endpoint).find("hunter2"),
-            std::string::npos);
+  EXPECT_EQ(ingest::postgres::redact("at " + uri.dsn, endpoint).find("hunter2"), std::string::npos);
 
   DatabaseConnectionConfig keywords;
   keywords.dsn = "host=10.1.2.3 dbname=shop password='a b'";
@@ -209,27 +208,21 @@ TEST(PostgresConnection, RetriesOnlyRetryableErrorsAndGivesUpAfterTheLastAttempt
   EXPECT_EQ(calls, 3);
   EXPECT_EQ(delays, (std::vector<int64_t>{1, 2}));
 
-  calls = 0;
-  EXPECT_THROW(ingest::postgres::with_retries(
-                   policy,
-                   [&](int n) {
-                     calls = n;
-                     throw Error(ErrorKind::kStorage, "connection refused");
-                   },
-                   connection_lost, on_retry),
-               Error);
-  EXPECT_EQ(calls, 3);
-
-  calls = 0;
-  EXPECT_THROW(ingest::postgres::with_retries(
-                   policy,
-                   [&](int n) {
-                     calls = n;
-                     throw Error(ErrorKind::kInput, "no such table");
-                   },
-                   connection_lost, on_retry),
-               Error);
-  EXPECT_EQ(calls, 1);
+  // An error always thrown: how many attempts are made before it escapes.
+  auto attempts_for = [&](ErrorKind kind) {
+    int attempts = 0;
+    EXPECT_THROW(ingest::postgres::with_retries(
+                     policy,
+                     [&](int n) {
+                       attempts = n;
+                       throw Error(kind, "failed");
+                     },
+                     connection_lost, on_retry),
+                 Error);
+    return attempts;
+  };
+  EXPECT_EQ(attempts_for(ErrorKind::kStorage), 3);
+  EXPECT_EQ(attempts_for(ErrorKind::kInput), 1);
 }
 
 }  // namespace

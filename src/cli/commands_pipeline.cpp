@@ -1,0 +1,392 @@
+// `strata pipeline`: list the project's pipelines, run one now, backfill a range of its intervals,
+// and show its run history and the log lines of a run.
+#include <algorithm>
+#include <iomanip>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <mutex>
+
+#include "cli/commands.hpp"
+#include "cli/output.hpp"
+#include "core/error.hpp"
+#include "core/interrupt.hpp"
+#include "core/text.hpp"
+#include "core/time_text.hpp"
+#include "orchestrate/backfill.hpp"
+#include "orchestrate/executor.hpp"
+#include "orchestrate/pipeline.hpp"
+
+namespace strata::cli {
+
+namespace {
+
+using lake::RunStatus;
+using orchestrate::DataInterval;
+using orchestrate::Pipeline;
+
+// Steps of one pipeline at a time, across all its runs, is the pipeline's own `concurrency`;
+// this bounds the whole process.
+constexpr size_t kGlobalStepLimit = 8;
+
+std::string utc_time(int64_t ms) {
+  if (ms <= 0) return "";
+  std::string text = civil_from_seconds(ms / 1000).str();
+  return text;
+}
+
+std::string interval_text(const DataInterval& interval) {
+  return interval.start_iso() + " .. " + interval.end_iso();
+}
+
+int64_t parse_time_option(const std::string& text, const Pipeline& pipeline,
+                          const std::string& option) {
+  const std::optional<int64_t> at = parse_instant(text, pipeline.zone());
+  if (!at) {
+    throw Error(ErrorKind::kUsage, option + " '" + text +
+                                       "' is not a date or date-time (e.g. 2021-12-01 or "
+                                       "2021-12-01T06:00, in the pipeline's time zone " +
+                                       pipeline.zone().name() + ", or with Z or +01:00)");
+  }
+  return *at;
+}
+
+std::string status_word(RunStatus status) {
+  switch (status) {
+    case RunStatus::kSuccess:
+      return "OK     ";
+    case RunStatus::kFailed:
+      return "FAILED ";
+    case RunStatus::kSkipped:
+      return "SKIPPED";
+    default:
+      return "RUNNING";
+  }
+}
+
+// Prints step events as they happen; the executor calls it from several threads.
+class EventPrinter {
+ public:
+  EventPrinter() = default;
+  EventPrinter(const EventPrinter&) = delete;
+  EventPrinter& operator=(const EventPrinter&) = delete;
+  void operator()(const orchestrate::StepEvent& event) {
+    std::lock_guard lock(mutex_);
+    const std::string prefix = "  ";
+    switch (event.type) {
+      case orchestrate::StepEvent::Type::kStarted:
+        return;
+      case orchestrate::StepEvent::Type::kRetrying:
+        std::cout << prefix << "RETRY   " << event.step << "  attempt " << event.attempt
+                  << " failed: " << event.error << "; retrying in "
+                  << format_duration_ms(event.retry_in_ms) << "\n";
+        break;
+      case orchestrate::StepEvent::Type::kSkipped:
+        std::cout << prefix << "SKIPPED " << event.step << "  " << event.error << "\n";
+        break;
+      case orchestrate::StepEvent::Type::kFinished:
+        if (event.status == RunStatus::kFailed) return;  // RETRY or the summary says it
+        std::cout << prefix << status_word(event.status) << " " << event.step << "  "
+                  << format_seconds(event.seconds) << "\n";
+        break;
+    }
+    std::cout.flush();
+  }
+
+ private:
+  std::mutex mutex_;
+};
+
+void print_failures(const orchestrate::RunOutcome& run, const std::string& indent) {
+  for (const auto& step : run.steps) {
+    if (step.status != RunStatus::kFailed) continue;
+    std::cout << indent << "FAILED  " << step.name << "  after " << step.attempts
+              << (step.attempts == 1 ? " attempt" : " attempts") << ": " << step.error << "\n";
+  }
+}
+
+struct Orchestration {
+  ProjectContext context;
+  std::vector<Pipeline> pipelines;
+  orchestrate::SystemClock clock;
+  orchestrate::ConcurrencyLimits limits{kGlobalStepLimit};
+
+  explicit Orchestration(const GlobalOptions& globals)
+      : context(globals), pipelines(orchestrate::load_pipelines(context.config())) {}
+  const Pipeline& pipeline(const std::string& name) {
+    return orchestrate::find_pipeline(pipelines, name);
+  }
+  orchestrate::Executor executor(orchestrate::ExecutorOptions options) {
+    return orchestrate::Executor(context.config(), context.lake(), clock, limits,
+                                 std::move(options));
+  }
+};
+
+int list_pipelines(const GlobalOptions& globals) {
+  Orchestration o(globals);
+  if (o.pipelines.empty()) {
+    std::cout << "No pipelines: declare them under `pipelines:` in strata.yml\n";
+    return 0;
+  }
+  const int64_t now = o.clock.now_seconds();
+  std::vector<std::vector<std::string>> rows;
+  for (const Pipeline& pipeline : o.pipelines) {
+    const auto& config = pipeline.config();
+    std::string next;
+    if (const auto tick = pipeline.next_tick(now)) next = iso_utc(*tick);
+    lake::PipelineRunFilter filter;
+    filter.pipeline = pipeline.name();
+    filter.limit = 1;
+    std::string last;
+    for (const auto& run : o.context.store().pipeline_runs(filter)) {
+      last = "run " + std::to_string(run.run.id) + " " + run.run.status + " (" +
+             iso_utc(run.interval_end) + ")";
+    }
+    rows.push_back({pipeline.name(), config.schedule.empty() ? "(manual)" : config.schedule,
+                    config.timezone, std::to_string(config.steps.size()),
+                    config.catchup ? "yes" : "no", next, last});
+  }
+  std::cout << render_table(
+      {"pipeline", "schedule", "timezone", "steps", "catchup", "next tick (UTC)", "last run"},
+      rows);
+  return 0;
+}
+
+int run_pipeline(const GlobalOptions& globals, const std::string& name, const std::string& at) {
+  Orchestration o(globals);
+  const Pipeline& pipeline = o.pipeline(name);
+  const int64_t when = at.empty() ? o.clock.now_seconds() : parse_time_option(at, pipeline, "--at");
+  const DataInterval interval = pipeline.latest_interval(when);
+  orchestrate::ExecutorOptions options;
+  auto printer = std::make_shared<EventPrinter>();
+  options.on_event = [printer](const orchestrate::StepEvent& event) { (*printer)(event); };
+  orchestrate::Executor executor = o.executor(std::move(options));
+  std::cout << "Pipeline " << pipeline.name() << ": data interval " << interval_text(interval)
+            << "\n";
+  orchestrate::CancelToken cancel;
+  const orchestrate::RunOutcome run = executor.run(pipeline, interval, "manual", cancel);
+  print_failures(run, "  ");
+  std::cout << "Run " << run.run_id << " " << (run.ok() ? "succeeded" : "failed") << " in "
+            << format_seconds(run.seconds);
+  if (!run.ok()) std::cout << ": " << run.error;
+  std::cout << "\n";
+  check_interrupt();
+  return run.ok() ? 0 : 1;
+}
+
+struct BackfillArguments {
+  std::string name, start, end;
+  size_t parallel = 1;
+  bool force = false;
+};
+
+int backfill_pipeline(const GlobalOptions& globals, const BackfillArguments& args) {
+  Orchestration o(globals);
+  const Pipeline& pipeline = o.pipeline(args.name);
+  orchestrate::BackfillOptions options;
+  options.start = parse_time_option(args.start, pipeline, "--start");
+  options.end = parse_time_option(args.end, pipeline, "--end");
+  if (options.end <= options.start) {
+    throw Error(ErrorKind::kUsage, "--end must be after --start");
+  }
+  options.parallel = args.parallel;
+  options.force = args.force;
+  options.on_run = [](const orchestrate::RunOutcome& run) {
+    std::cout << "run " << run.run_id << "  " << interval_text(run.interval) << "  "
+              << (run.ok() ? "success" : "failed ") << "  " << format_seconds(run.seconds) << "\n";
+    print_failures(run, "    ");
+    std::cout.flush();
+  };
+  orchestrate::ExecutorOptions executor_options;
+  executor_options.on_event = [](const orchestrate::StepEvent& event) {
+    if (event.type == orchestrate::StepEvent::Type::kRetrying) {
+      std::cout << "  run " << event.run_id << "  RETRY " << event.step << ": " << event.error
+                << "\n";
+    }
+  };
+  orchestrate::Executor executor = o.executor(std::move(executor_options));
+  orchestrate::CancelToken cancel;
+  const orchestrate::BackfillResult result =
+      orchestrate::backfill(executor, pipeline, options, cancel);
+  for (const DataInterval& interval : result.skipped) {
+    std::cout << "skipped  " << interval_text(interval)
+              << "  (already succeeded; --force runs it again)\n";
+  }
+  const size_t failed = result.failed();
+  std::cout << "Backfill of " << pipeline.name() << ": " << result.runs.size() << " run(s), "
+            << result.runs.size() - failed << " ok, " << failed << " failed, "
+            << result.skipped.size() << " interval(s) skipped as already done\n";
+  check_interrupt();
+  return failed ? 1 : 0;
+}
+
+// "load ok, models failed (3 attempts)": the last attempt of each pipeline step.
+std::string step_summary(lake::MetadataStore& store, const Pipeline* pipeline, int64_t run_id) {
+  std::vector<std::pair<std::string, std::pair<std::string, int>>> steps;  // name -> status, tries
+  for (const lake::StepRecord& step : store.run_steps(run_id)) {
+    if (step.kind == "model") continue;
+    if (pipeline && !pipeline->config().find_step(step.name)) continue;
+    auto found = std::find_if(steps.begin(), steps.end(),
+                              [&](const auto& entry) { return entry.first == step.name; });
+    if (found == steps.end()) {
+      steps.push_back({step.name, {step.status, 1}});
+    } else {
+      found->second = {step.status, found->second.second + 1};
+    }
+  }
+  std::vector<std::string> parts;
+  for (const auto& [name, state] : steps) {
+    std::string part = name + " " + state.first;
+    if (state.second > 1) part += " (" + std::to_string(state.second) + " attempts)";
+    parts.push_back(part);
+  }
+  return join(parts, ", ");
+}
+
+int list_runs(const GlobalOptions& globals, const std::string& name, size_t limit) {
+  ProjectContext context(globals);
+  const std::vector<Pipeline> pipelines = orchestrate::load_pipelines(context.config());
+  const Pipeline& pipeline = orchestrate::find_pipeline(pipelines, name);
+  lake::PipelineRunFilter filter;
+  filter.pipeline = pipeline.name();
+  filter.limit = limit;
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& record : context.store().pipeline_runs(filter)) {
+    const auto& run = record.run;
+    const std::string time =
+        run.finished_at_ms ? format_seconds((run.finished_at_ms - run.started_at_ms) / 1000.0)
+                           : "";
+    rows.push_back({std::to_string(run.id), iso_utc(record.interval_start),
+                    iso_utc(record.interval_end), record.trigger, run.status,
+                    utc_time(run.started_at_ms), time,
+                    step_summary(context.store(), &pipeline, run.id)});
+    if (!run.error.empty()) rows.back().back() += "; " + run.error.substr(0, 200);
+  }
+  if (rows.empty()) {
+    std::cout << "Pipeline " << pipeline.name() << " has not run yet\n";
+    return 0;
+  }
+  std::cout << render_table({"run", "interval start", "interval end", "trigger", "status",
+                             "started (UTC)", "time", "steps"},
+                            rows);
+  return 0;
+}
+
+void print_lines(const std::vector<lake::LogLine>& lines) {
+  for (const lake::LogLine& line : lines) {
+    std::string when = utc_time(line.at_ms);
+    if (when.size() > 11) when = when.substr(11);  // the time of day
+    std::cout << when << "  " << std::left << std::setw(7) << line.stream << line.text << "\n";
+  }
+}
+
+int show_logs(const GlobalOptions& globals, int64_t run_id, const std::string& step_name) {
+  ProjectContext context(globals);
+  lake::MetadataStore& store = context.store();
+  const std::optional<lake::PipelineRunRecord> record = store.pipeline_run(run_id);
+  if (!record) {
+    throw Error(ErrorKind::kUsage, "no pipeline run " + std::to_string(run_id) +
+                                       " (see `strata pipeline runs NAME`)");
+  }
+  std::cout << "Run " << run_id << " of pipeline " << record->pipeline << " ("
+            << record->trigger << "), data interval "
+            << interval_text({record->interval_start, record->interval_end}) << ": "
+            << record->run.status << "\n";
+  std::vector<lake::LogLine> run_lines;
+  for (lake::LogLine& line : store.run_logs(run_id)) {
+    if (line.step_id == 0) run_lines.push_back(std::move(line));
+  }
+  if (step_name.empty()) print_lines(run_lines);
+  std::map<std::string, int> attempts;
+  bool found = false;
+  for (const lake::StepRecord& step : store.run_steps(run_id)) {
+    if (step.kind == "model") continue;
+    const int attempt = ++attempts[step.name];
+    if (!step_name.empty() && step.name != step_name) continue;
+    found = true;
+    std::cout << "-- step " << step.name << " (" << step.kind << "), attempt " << attempt << ": "
+              << step.status;
+    if (step.finished_at_ms) {
+      std::cout << ", " << format_seconds((step.finished_at_ms - step.started_at_ms) / 1000.0);
+    }
+    std::cout << "\n";
+    print_lines(store.step_logs(step.id));
+  }
+  if (!step_name.empty() && !found) {
+    std::vector<std::string> names;
+    for (const auto& [name, count] : attempts) names.push_back(name);
+    throw Error(ErrorKind::kUsage, "run " + std::to_string(run_id) + " has no step '" + step_name +
+                                       "'" + did_you_mean(step_name, names));
+  }
+  return 0;
+}
+
+}  // namespace
+
+void add_pipeline_command(CLI::App& app, const GlobalOptions& globals, Action& action) {
+  auto* command = app.add_subcommand(
+      "pipeline", "Pipelines of steps with schedules: list, run, backfill, runs, logs");
+  command->require_subcommand(1);
+
+  command->add_subcommand("list", "List pipelines with their schedule and last run")
+      ->callback([&action, &globals] { action = [&globals] { return list_pipelines(globals); }; });
+
+  struct RunArguments {
+    std::string name, at;
+  };
+  auto run_args = std::make_shared<RunArguments>();
+  auto* run = command->add_subcommand(
+      "run", "Run a pipeline now, for the interval that ends at the last tick before now (or --at)");
+  run->add_option("NAME", run_args->name, "The pipeline")->required();
+  run->add_option("--at", run_args->at,
+                  "Run the interval that ends at the last tick at or before this time (a date "
+                  "or date-time in the pipeline's time zone, or with Z / +01:00)");
+  run->callback([&action, &globals, run_args] {
+    action = [&globals, run_args] { return run_pipeline(globals, run_args->name, run_args->at); };
+  });
+
+  auto backfill_args = std::make_shared<BackfillArguments>();
+  auto* backfill = command->add_subcommand(
+      "backfill", "Run a pipeline once per interval of its schedule between --start and --end");
+  backfill->add_option("NAME", backfill_args->name, "The pipeline")->required();
+  backfill->add_option("--start", backfill_args->start,
+                       "Run the intervals that start at or after this (a date or date-time in "
+                       "the pipeline's time zone, or with Z / +01:00)")
+      ->required();
+  backfill->add_option("--end", backfill_args->end, "... and before this")->required();
+  backfill->add_option("--parallel", backfill_args->parallel, "Runs at once (default 1)")
+      ->check(CLI::Range(1, 64));
+  backfill->add_flag("--force", backfill_args->force, "Also rerun intervals that succeeded");
+  backfill->callback([&action, &globals, backfill_args] {
+    action = [&globals, backfill_args] { return backfill_pipeline(globals, *backfill_args); };
+  });
+
+  struct RunsArguments {
+    std::string name;
+    size_t limit = 20;
+  };
+  auto runs_args = std::make_shared<RunsArguments>();
+  auto* runs = command->add_subcommand("runs", "Show the runs of a pipeline, newest interval first");
+  runs->add_option("NAME", runs_args->name, "The pipeline")->required();
+  runs->add_option("-n,--limit", runs_args->limit, "How many runs (default 20)");
+  runs->callback([&action, &globals, runs_args] {
+    action = [&globals, runs_args] {
+      return list_runs(globals, runs_args->name, runs_args->limit);
+    };
+  });
+
+  struct LogsArguments {
+    int64_t run_id = 0;
+    std::string step;
+  };
+  auto logs_args = std::make_shared<LogsArguments>();
+  auto* logs = command->add_subcommand("logs", "Show the log lines of a pipeline run");
+  logs->add_option("RUN_ID", logs_args->run_id, "The run (see `strata pipeline runs NAME`)")
+      ->required();
+  logs->add_option("--step", logs_args->step, "Only this step");
+  logs->callback([&action, &globals, logs_args] {
+    action = [&globals, logs_args] { return show_logs(globals, logs_args->run_id, logs_args->step); };
+  });
+}
+
+}  // namespace strata::cli

@@ -1,0 +1,249 @@
+#include "core/pipeline_config.hpp"
+
+#include <algorithm>
+#include <map>
+#include <regex>
+
+#include "core/text.hpp"
+#include "core/time_text.hpp"
+#include "core/time_zone.hpp"
+#include "core/yaml_util.hpp"
+
+namespace strata {
+
+namespace {
+
+const std::vector<std::string> kStepKinds = {"ingest", "run", "sql", "command"};
+const std::vector<std::string> kLaterStepKinds = {"build", "test", "seed", "snapshot", "export"};
+
+void check_pipeline_name(const yaml::Reader& reader, const YAML::Node& node,
+                         const std::string& name, const std::string& what) {
+  static const std::regex kName("^[A-Za-z_][A-Za-z0-9_-]*$");
+  if (!std::regex_match(name, kName)) {
+    reader.fail_at(node, what + " name '" + name +
+                             "' must start with a letter or underscore and contain only letters, "
+                             "digits, underscores and dashes");
+  }
+}
+
+int64_t duration(const yaml::Reader& reader, const std::string& key, int64_t fallback) {
+  const std::string text = reader.string(key, "");
+  if (text.empty()) return fallback;
+  std::optional<int64_t> ms = parse_duration_ms(text);
+  if (!ms) {
+    reader.fail_at(reader.node()[key], "'" + key + "' must be a duration such as 10s, 5m, 1h or "
+                                           "1h30m (got '" + text + "')");
+  }
+  return *ms;
+}
+
+int64_t at_least(const yaml::Reader& reader, const std::string& key, int64_t fallback,
+                 int64_t minimum) {
+  const int64_t value = reader.integer(key, fallback);
+  if (value < minimum) {
+    reader.fail_at(reader.node()[key], "'" + key + "' must be " + std::to_string(minimum) +
+                                           " or more");
+  }
+  return value;
+}
+
+StepKind step_kind(const yaml::Reader& step) {
+  const std::string kind = step.required_string("kind");
+  for (size_t i = 0; i < kStepKinds.size(); ++i) {
+    if (kind == kStepKinds[i]) return static_cast<StepKind>(i);
+  }
+  const YAML::Node node = step.node()["kind"];
+  if (std::find(kLaterStepKinds.begin(), kLaterStepKinds.end(), kind) != kLaterStepKinds.end()) {
+    step.fail_at(node, "step kind '" + kind + "' is not supported yet; supported: " +
+                           join(kStepKinds, ", "));
+  }
+  step.fail_at(node, "unknown step kind '" + kind + "'" + did_you_mean(kind, kStepKinds) +
+                         "; supported: " + join(kStepKinds, ", "));
+}
+
+// The keys only some kinds take.
+void check_kind_keys(const yaml::Reader& step, StepKind kind) {
+  const std::vector<std::pair<std::string, std::vector<StepKind>>> specific = {
+      {"select", {StepKind::kIngest, StepKind::kRun}},
+      {"sql", {StepKind::kSql}},
+      {"command", {StepKind::kCommand}},
+      {"env", {StepKind::kCommand}},
+  };
+  for (const auto& [key, kinds] : specific) {
+    if (step.has(key) && std::find(kinds.begin(), kinds.end(), kind) == kinds.end()) {
+      step.fail_at(step.node()[key], "'" + key + "' does not apply to a step of kind '" +
+                                         step_kind_name(kind) + "'");
+    }
+  }
+}
+
+PipelineStepConfig parse_step(const yaml::Reader& step, const PipelineStepConfig& defaults) {
+  step.expect_map("a pipeline step");
+  step.expect_keys({"name", "kind", "select", "sql", "command", "env", "after", "retries",
+                    "retry_delay", "timeout", "description"},
+                   "pipeline step");
+  PipelineStepConfig config;
+  config.where = step.where();
+  config.name = step.required_string("name");
+  check_pipeline_name(step, step.node()["name"], config.name, "step");
+  config.kind = step_kind(step);
+  check_kind_keys(step, config.kind);
+  config.select = step.string_list("select");
+  if (config.kind == StepKind::kSql) {
+    config.sql = step.required_string("sql");
+  } else if (config.kind == StepKind::kCommand) {
+    if (!step.has("command")) step.fail("a step of kind 'command' needs 'command'");
+    const YAML::Node command = step.node()["command"];
+    if (command.IsScalar()) {  // a shell command line
+      config.command = {"/bin/sh", "-c", command.as<std::string>()};
+    } else {
+      config.command = step.string_list("command");
+    }
+    if (config.command.empty() || config.command.front().empty()) {
+      step.fail_at(command, "'command' must name a program (a list: [program, arg, ...])");
+    }
+    config.env = step.string_map("env");
+  }
+  config.retries = at_least(step, "retries", defaults.retries, 0);
+  config.retry_delay_ms = duration(step, "retry_delay", defaults.retry_delay_ms);
+  config.timeout_ms = duration(step, "timeout", defaults.timeout_ms);
+  return config;
+}
+
+// "a -> b -> a" when the `after:` edges make a cycle; throws at the step that closes it.
+void check_acyclic(const PipelineConfig& pipeline) {
+  std::map<std::string, size_t> index;
+  for (size_t i = 0; i < pipeline.steps.size(); ++i) index[pipeline.steps[i].name] = i;
+  enum { kNew, kOnPath, kDone };
+  std::vector<int> state(pipeline.steps.size(), kNew);
+  std::vector<size_t> path;
+  // Depth first along `after` (towards upstream steps).
+  auto visit = [&](auto&& self, size_t step) -> void {
+    state[step] = kOnPath;
+    path.push_back(step);
+    for (const std::string& upstream : pipeline.steps[step].after) {
+      const size_t u = index.at(upstream);
+      if (state[u] == kOnPath) {
+        std::vector<std::string> cycle;
+        auto from = std::find(path.begin(), path.end(), u);
+        for (auto it = from; it != path.end(); ++it) cycle.push_back(pipeline.steps[*it].name);
+        std::reverse(cycle.begin(), cycle.end());  // in running order: upstream first
+        cycle.push_back(cycle.front());
+        throw Error(ErrorKind::kConfig,
+                    "the steps of pipeline '" + pipeline.name + "' form a cycle: " +
+                        join(cycle, " -> ") + " (each runs after the one before it)",
+                    pipeline.steps[step].where);
+      }
+      if (state[u] == kNew) self(self, u);
+    }
+    path.pop_back();
+    state[step] = kDone;
+  };
+  for (size_t i = 0; i < pipeline.steps.size(); ++i) {
+    if (state[i] == kNew) visit(visit, i);
+  }
+}
+
+PipelineConfig parse_pipeline(const std::string& name, const yaml::Reader& pipeline) {
+  const std::string what = "pipeline '" + name + "'";
+  pipeline.expect_map(what);
+  pipeline.expect_keys({"schedule", "timezone", "start_date", "catchup", "max_active_runs",
+                        "concurrency", "retries", "retry_delay", "timeout", "steps",
+                        "description"},
+                       what);
+  PipelineConfig config;
+  config.name = name;
+  config.where = pipeline.where();
+  config.description = pipeline.string("description", "");
+  config.schedule = pipeline.string("schedule", "");
+  if (pipeline.has("schedule")) config.schedule_where = pipeline.child("schedule").where();
+  config.timezone = pipeline.string("timezone", "UTC");
+  TimeZone zone = TimeZone::utc();
+  try {
+    zone = TimeZone::load(config.timezone);
+  } catch (const Error& e) {
+    pipeline.fail_at(pipeline.node()["timezone"], e.message());
+  }
+  if (const std::string start = pipeline.string("start_date", ""); !start.empty()) {
+    config.start = parse_instant(start, zone);
+    if (!config.start) {
+      pipeline.fail_at(pipeline.node()["start_date"],
+                       "start_date must be a date or date-time such as 2021-12-01 or "
+                       "2021-12-01T06:00 (got '" + start + "')");
+    }
+  }
+  config.catchup = pipeline.boolean("catchup", false);
+  config.max_active_runs = at_least(pipeline, "max_active_runs", 1, 1);
+  config.concurrency = at_least(pipeline, "concurrency", config.concurrency, 1);
+  PipelineStepConfig defaults;
+  defaults.retries = at_least(pipeline, "retries", 0, 0);
+  defaults.retry_delay_ms = duration(pipeline, "retry_delay", 10'000);
+  defaults.timeout_ms = duration(pipeline, "timeout", 0);
+
+  if (!pipeline.has("steps")) pipeline.fail(what + " has no steps");
+  const yaml::Reader steps = pipeline.child("steps");
+  if (!steps.node().IsSequence() || steps.node().size() == 0) {
+    steps.fail("the steps of " + what + " must be a non-empty list");
+  }
+  std::vector<yaml::Reader> step_readers;
+  for (const YAML::Node& step : steps.node()) {
+    step_readers.emplace_back(step, steps.file());
+    PipelineStepConfig parsed = parse_step(step_readers.back(), defaults);
+    if (const PipelineStepConfig* same = config.find_step(parsed.name)) {
+      step_readers.back().fail_at(step["name"], "duplicate step name '" + parsed.name +
+                                                    "' (also at " + same->where.str() + ")");
+    }
+    config.steps.push_back(std::move(parsed));
+  }
+  std::vector<std::string> names;
+  for (const auto& step : config.steps) names.push_back(step.name);
+  for (size_t i = 0; i < config.steps.size(); ++i) {
+    const yaml::Reader& step = step_readers[i];
+    if (!step.has("after")) {
+      if (i > 0) config.steps[i].after = {config.steps[i - 1].name};
+      continue;
+    }
+    const YAML::Node after = step.node()["after"];
+    config.steps[i].after = step.string_list("after");
+    for (size_t k = 0; k < config.steps[i].after.size(); ++k) {
+      const std::string& upstream = config.steps[i].after[k];
+      const YAML::Node item = after.IsSequence() ? after[k] : after;
+      if (!config.find_step(upstream)) {
+        step.fail_at(item, "step '" + config.steps[i].name + "' runs after '" + upstream +
+                               "', which is not a step of " + what +
+                               did_you_mean(upstream, names));
+      }
+      if (upstream == config.steps[i].name) {
+        step.fail_at(item, "step '" + upstream + "' cannot run after itself");
+      }
+    }
+  }
+  check_acyclic(config);
+  return config;
+}
+
+}  // namespace
+
+std::string step_kind_name(StepKind kind) {
+  return kStepKinds.at(static_cast<size_t>(kind));
+}
+
+const PipelineStepConfig* PipelineConfig::find_step(const std::string& step_name) const {
+  for (const auto& step : steps) {
+    if (step.name == step_name) return &step;
+  }
+  return nullptr;
+}
+
+std::vector<PipelineConfig> parse_pipelines(const yaml::Reader& pipelines) {
+  std::vector<PipelineConfig> out;
+  if (!pipelines.node().IsDefined() || pipelines.node().IsNull()) return out;
+  pipelines.expect_map("pipelines");
+  for (auto& [name, pipeline] : pipelines.entries()) {
+    check_pipeline_name(pipelines, pipeline.node(), name, "pipeline");
+    out.push_back(parse_pipeline(name, pipeline));
+  }
+  return out;
+}
+
+}  // namespace strata

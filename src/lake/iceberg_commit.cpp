@@ -1,0 +1,185 @@
+#include "lake/iceberg_commit.hpp"
+
+#include <filesystem>
+#include <fstream>
+
+#include "core/ids.hpp"
+#include "core/log.hpp"
+#include "lake/file_io.hpp"
+#include "lake/iceberg_manifest.hpp"
+#include "lake/iceberg_schema_evolution.hpp"
+
+namespace strata::lake::iceberg {
+
+namespace {
+
+std::string manifest_location(const std::string& table_location) {
+  return table_location + "/metadata/" + ids::uuid4() + "-m0.avro";
+}
+
+std::string manifest_list_location(const std::string& table_location, int64_t snapshot_id) {
+  return table_location + "/metadata/snap-" + std::to_string(snapshot_id) + "-1-" + ids::uuid4() +
+         ".avro";
+}
+
+// The schema of the written files; files of one write share it.
+Schema written_schema(const std::vector<DataFile>& files, const Schema& fallback) {
+  for (const DataFile& file : files) {
+    if (file.schema) return *file.schema;
+  }
+  return fallback;
+}
+
+int64_t summary_number(const std::optional<Snapshot>& snapshot, const char* key) {
+  if (!snapshot) return 0;
+  auto found = snapshot->summary.find(key);
+  if (found == snapshot->summary.end()) return 0;
+  try {
+    return std::stoll(found->second);
+  } catch (const std::exception&) {
+    return 0;
+  }
+}
+
+struct Totals {
+  int64_t files = 0;
+  int64_t rows = 0;
+  int64_t bytes = 0;
+};
+
+Totals totals_of(const std::vector<DataFile>& files) {
+  Totals t;
+  for (const DataFile& f : files) {
+    ++t.files;
+    t.rows += static_cast<int64_t>(f.rows);
+    t.bytes += static_cast<int64_t>(f.bytes);
+  }
+  return t;
+}
+
+}  // namespace
+
+NewVersion write_new_version(const std::optional<TableMetadata>& base,
+                             const std::string& base_location, const VersionRequest& request) {
+  const std::vector<DataFile>& added = *request.added;
+  TableMetadata metadata = base ? *base : TableMetadata::create(request.location, request.now_ms);
+  const std::optional<Schema> base_schema =
+      base && base->has_schema() ? std::optional<Schema>(base->current_schema()) : std::nullopt;
+
+  const Schema written = written_schema(added, base_schema.value_or(Schema{}));
+  const EvolvedSchema evolved =
+      evolve_schema(base_schema ? &*base_schema : nullptr, metadata.last_column_id(), written,
+                    request.mode, request.table);
+  Schema table_schema;
+  table_schema.fields = evolved.fields;
+  table_schema.schema_id = metadata.set_current_schema(evolved.fields, evolved.last_column_id);
+
+  NewVersion version;
+  version.snapshot_id = request.snapshot_id;
+  version.sequence_number = metadata.last_sequence_number() + 1;
+  const std::optional<int64_t> parent_id = metadata.current_snapshot_id();
+  const std::optional<Snapshot> parent =
+      parent_id ? metadata.snapshot(*parent_id) : std::optional<Snapshot>();
+
+  std::vector<ManifestFile> manifests;
+  if (!added.empty()) {
+    std::vector<ManifestEntry> entries;
+    for (const DataFile& file : added) entries.push_back({EntryStatus::kAdded, {}, {}, {}, file});
+    manifests.push_back(write_manifest(manifest_location(request.location), table_schema, entries,
+                                       version.snapshot_id, version.sequence_number));
+  }
+  std::vector<DataFile> removed;
+  if (parent && !parent->manifest_list.empty()) {
+    std::vector<ManifestEntry> deleted;
+    for (const ManifestFile& manifest : read_manifest_list(parent->manifest_list)) {
+      if (!manifest.has_live_files()) continue;  // only deletions: history, not carried on
+      if (request.mode == WriteMode::kAppend) {
+        manifests.push_back(manifest);
+        continue;
+      }
+      // An overwrite lists every live file again as deleted by this snapshot, keeping its
+      // sequence numbers (spec: "Sequence Number Inheritance").
+      for (ManifestEntry& entry : read_manifest(manifest)) {
+        if (entry.status == EntryStatus::kDeleted) continue;
+        entry.status = EntryStatus::kDeleted;
+        entry.snapshot_id = version.snapshot_id;
+        removed.push_back(entry.file);
+        deleted.push_back(std::move(entry));
+      }
+    }
+    if (!deleted.empty()) {
+      manifests.push_back(write_manifest(manifest_location(request.location), table_schema,
+                                         deleted, version.snapshot_id, version.sequence_number));
+    }
+  }
+
+  const Totals plus = totals_of(added);
+  const Totals minus = totals_of(removed);
+  Totals total;
+  for (const ManifestFile& m : manifests) {
+    total.files += m.added_files + m.existing_files;
+    total.rows += m.added_rows + m.existing_rows;
+  }
+  total.bytes = summary_number(parent, "total-files-size") + plus.bytes - minus.bytes;
+
+  Snapshot snapshot;
+  snapshot.snapshot_id = version.snapshot_id;
+  snapshot.parent_snapshot_id = parent_id;
+  snapshot.sequence_number = version.sequence_number;
+  snapshot.timestamp_ms = request.now_ms;
+  snapshot.schema_id = table_schema.schema_id;
+  snapshot.manifest_list = manifest_list_location(request.location, version.snapshot_id);
+  snapshot.summary = {
+      {"operation", request.mode == WriteMode::kOverwrite && parent ? "overwrite" : "append"},
+      {"added-data-files", std::to_string(plus.files)},
+      {"added-records", std::to_string(plus.rows)},
+      {"added-files-size", std::to_string(plus.bytes)},
+      {"deleted-data-files", std::to_string(minus.files)},
+      {"deleted-records", std::to_string(minus.rows)},
+      {"removed-files-size", std::to_string(minus.bytes)},
+      {"changed-partition-count", plus.files + minus.files ? "1" : "0"},
+      {"total-data-files", std::to_string(total.files)},
+      {"total-records", std::to_string(total.rows)},
+      {"total-files-size", std::to_string(total.bytes)},
+      {"total-delete-files", "0"},
+      {"total-position-deletes", "0"},
+      {"total-equality-deletes", "0"},
+      {"engine-name", "strata"},
+  };
+  write_manifest_list(snapshot.manifest_list, manifests, version.snapshot_id, parent_id,
+                      version.sequence_number);
+
+  if (base) metadata.log_previous_file(base_location, base->last_updated_ms());
+  metadata.set_last_updated_ms(request.now_ms);
+  metadata.add_snapshot(snapshot);
+  version.metadata_location = metadata_file_location(
+      request.location, (base ? metadata_version(base_location) : 0) + 1);
+  write_file(version.metadata_location, metadata.dump());
+  return version;
+}
+
+void write_version_hint(const std::string& table_location, const std::string& metadata_location) {
+  namespace fs = std::filesystem;
+  // The file name without ".metadata.json": both pyiceberg and DuckDB's iceberg extension find
+  // "<hint>.metadata.json" next to the hint.
+  std::string hint = fs::path(metadata_location).filename().string();
+  const std::string suffix = ".metadata.json";
+  if (hint.size() > suffix.size() && hint.ends_with(suffix)) hint.resize(hint.size() - suffix.size());
+  const fs::path target = fs::path(table_location) / "metadata" / "version-hint.text";
+  const fs::path temporary = target.string() + "." + ids::uuid4() + ".tmp";
+  std::error_code ec;
+  {
+    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+    out << hint;
+    out.close();
+    if (!out) ec = std::make_error_code(std::errc::io_error);
+  }
+  if (!ec) fs::rename(temporary, target, ec);
+  if (ec) {
+    fs::remove(temporary, ec);
+    log::warn("cannot write the Iceberg version hint (the catalog is unaffected)",
+              {{"file", target.string()}});
+  }
+}
+
+}  // namespace strata::lake::iceberg

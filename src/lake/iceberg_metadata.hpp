@@ -1,0 +1,69 @@
+// Iceberg table metadata (format version 2): the JSON file that describes a table's schemas,
+// partition specs, sort orders, properties, snapshots and history. TableMetadata keeps the whole
+// document, so that fields strata does not interpret (written by another engine, or by a later
+// strata) survive a commit unchanged, and offers typed reads plus the changes a commit makes:
+// adding or reusing a schema, adding a snapshot and making it current (the `main` branch), and
+// logging the previous metadata file.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+
+#include "lake/iceberg_schema.hpp"
+
+namespace strata::lake::iceberg {
+
+struct Snapshot {
+  int64_t snapshot_id = 0;
+  std::optional<int64_t> parent_snapshot_id;
+  int64_t sequence_number = 0;
+  int64_t timestamp_ms = 0;
+  std::string manifest_list;
+  int schema_id = 0;
+  std::map<std::string, std::string> summary;  // "operation" and the counts
+};
+
+class TableMetadata {
+ public:
+  // A new, empty table: unpartitioned, unsorted, no snapshot yet.
+  static TableMetadata create(const std::string& location, int64_t now_ms);
+  // Throws kStorage naming `path` when the text is not Iceberg v1/v2 table metadata.
+  static TableMetadata parse(const std::string& text, const std::string& path);
+
+  std::string dump() const { return json_.dump(2); }
+  const nlohmann::json& document() const { return json_; }
+
+  std::string table_uuid() const;
+  std::string location() const;
+  int64_t last_sequence_number() const;
+  int64_t last_updated_ms() const;
+  int last_column_id() const;
+  std::optional<int64_t> current_snapshot_id() const;
+  Schema current_schema() const;  // an empty schema for a table without one
+  bool has_schema() const;
+  std::optional<Snapshot> snapshot(int64_t id) const;
+
+  // Makes `fields` the current schema, reusing an identical existing schema's id; returns it.
+  int set_current_schema(const std::vector<Field>& fields, int last_column_id);
+  // Adds `snapshot`, makes it current and records it in the snapshot log.
+  void add_snapshot(const Snapshot& snapshot);
+  // Records the metadata file this version replaces in the metadata log.
+  void log_previous_file(const std::string& location, int64_t timestamp_ms);
+  void set_last_updated_ms(int64_t ms);
+
+ private:
+  explicit TableMetadata(nlohmann::json json) : json_(std::move(json)) {}
+  nlohmann::json json_;
+};
+
+// The version number in a metadata file name "…/v00012-<uuid>.metadata.json" (0 if none).
+int metadata_version(const std::string& location);
+
+// "<table location>/metadata/v00012-<uuid>.metadata.json"
+std::string metadata_file_location(const std::string& table_location, int version);
+
+}  // namespace strata::lake::iceberg

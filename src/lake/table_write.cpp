@@ -1,0 +1,142 @@
+// Lake's write path: data files (Parquet with Iceberg field ids and statistics) and commits (a new
+// Iceberg version per table, then the catalog's compare-and-swap).
+#include <chrono>
+#include <memory>
+
+#include "core/error.hpp"
+#include "core/ids.hpp"
+#include "core/log.hpp"
+#include "core/paths.hpp"
+#include "core/text.hpp"
+#include "engine/column_type.hpp"
+#include "lake/file_io.hpp"
+#include "lake/iceberg_commit.hpp"
+#include "lake/iceberg_schema_evolution.hpp"
+#include "lake/parquet_metrics.hpp"
+#include "lake/table_store.hpp"
+
+namespace strata::lake {
+
+namespace {
+
+using engine::quote_literal;
+
+// How often a commit is built again on top of a concurrent writer's commit before giving up.
+constexpr int kCommitAttempts = 5;
+
+int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// A directory name unique across processes and time: milliseconds since the epoch and random bits.
+std::string unique_batch_name() {
+  char buffer[48];
+  std::snprintf(buffer, sizeof buffer, "%013lld-%016llx", static_cast<long long>(now_ms()),
+                static_cast<unsigned long long>(ids::random_u64()));
+  return buffer;
+}
+
+}  // namespace
+
+std::optional<iceberg::TableMetadata> Lake::table_metadata(const TableName& name) {
+  std::optional<TableInfo> table = store_.find_table(name);
+  if (!table || table->metadata_location.empty()) return std::nullopt;
+  return iceberg::TableMetadata::parse(read_file(table->metadata_location),
+                                       table->metadata_location);
+}
+
+WriteResult Lake::write_files(engine::Connection& connection, const TableName& table,
+                              const std::string& select_sql, WriteMode mode) {
+  const std::optional<iceberg::TableMetadata> metadata = table_metadata(table);
+  std::optional<iceberg::Schema> current;
+  if (metadata && metadata->has_schema()) current = metadata->current_schema();
+  const iceberg::WritePlan plan = iceberg::plan_write(
+      engine::describe_query(connection, select_sql), current ? &*current : nullptr,
+      metadata ? metadata->last_column_id() : 0, mode, table.str());
+  auto schema = std::make_shared<const iceberg::Schema>(plan.file_schema);
+
+  const std::filesystem::path directory = table_location(table) / "data" / unique_batch_name();
+  paths::ensure_directory(directory.parent_path());
+  // One COPY writes the files in parallel, zstd-compressed, split at ~256 MB, with the field ids,
+  // and reports each file with its statistics.
+  engine::Result result = connection.query(
+      "COPY (SELECT " + join(plan.select_list, ", ") + " FROM (" + select_sql +
+      "\n) AS strata_rows_) TO " + quote_literal(directory.string()) +
+      " (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880, FILE_SIZE_BYTES '256MB', "
+      "FILENAME_PATTERN 'part_{i}', RETURN_STATS true, FIELD_IDS " +
+      iceberg::field_ids_sql(plan.file_schema.fields) + ")");
+  WriteResult written;
+  while (auto chunk = result.next_chunk()) {
+    for (uint64_t row = 0; row < chunk->size(); ++row) {
+      DataFile file{std::string(chunk->get_string(0, row)),
+                    static_cast<uint64_t>(chunk->get_int64(1, row)),
+                    static_cast<uint64_t>(chunk->get_int64(2, row)), schema, {}};
+      file.metrics = parquet_metrics(engine::cell_json(*chunk, 4, row), *schema, file.rows);
+      written.rows += file.rows;
+      written.bytes += file.bytes;
+      written.files.push_back(std::move(file));
+    }
+  }
+  return written;
+}
+
+void Lake::prepare_version(TableChange& change) {
+  std::optional<TableInfo> info = store_.find_table(change.table);
+  std::optional<iceberg::TableMetadata> base;
+  std::string base_location;
+  if (info && info->kind == TableKind::kTable) {
+    base_location = info->metadata_location;
+    if (!base_location.empty()) {
+      base = iceberg::TableMetadata::parse(read_file(base_location), base_location);
+    } else if (info->current_snapshot != 0 && change.mode == WriteMode::kAppend) {
+      throw Error(ErrorKind::kStorage,
+                  "the table was written by an earlier strata, without Iceberg metadata: "
+                  "overwrite it (e.g. `strata run` for a model) or load it again into a new lake",
+                  Location::of(change.table.str()));
+    }
+  }
+  if (change.snapshot_id == 0) change.snapshot_id = ids::positive_id();
+  iceberg::VersionRequest request;
+  request.table = change.table.str();
+  request.location = change.location.empty() ? table_location(change.table).string()
+                                             : change.location;
+  request.mode = change.mode;
+  request.added = &change.added_files;
+  request.snapshot_id = change.snapshot_id;
+  request.now_ms = now_ms();
+  const iceberg::NewVersion version = iceberg::write_new_version(base, base_location, request);
+  change.location = request.location;
+  change.sequence_number = version.sequence_number;
+  change.metadata_location = version.metadata_location;
+  change.expected_metadata_location = base_location;
+}
+
+std::vector<int64_t> Lake::commit(const Commit& commit) {
+  bool may_retry = true;
+  for (const TableChange& change : commit.tables) {
+    if (change.expected_snapshot) may_retry = false;  // the caller asked for exactly that base
+  }
+  Commit attempt = commit;
+  for (int n = 1;; ++n) {
+    for (TableChange& change : attempt.tables) {
+      if (change.kind == TableKind::kTable) prepare_version(change);
+    }
+    try {
+      std::vector<int64_t> snapshots = store_.commit(attempt);
+      for (const TableChange& change : attempt.tables) {
+        if (change.kind == TableKind::kTable) {
+          iceberg::write_version_hint(change.location, change.metadata_location);
+        }
+      }
+      return snapshots;
+    } catch (const Error& e) {
+      if (e.kind() != ErrorKind::kConflict || !may_retry || n >= kCommitAttempts) throw;
+      log::info("another writer committed first; building the commit again",
+                {{"attempt", n + 1}, {"reason", e.what()}});
+    }
+  }
+}
+
+}  // namespace strata::lake

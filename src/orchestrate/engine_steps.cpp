@@ -1,0 +1,213 @@
+#include "orchestrate/engine_steps.hpp"
+
+#include <cstdio>
+
+#include "core/text.hpp"
+#include "core/time_zone.hpp"
+#include "engine/session.hpp"
+#include "ingest/file_source.hpp"
+#include "ingest/postgres_source.hpp"
+#include "ingest/table_selection.hpp"
+#include "transform/project.hpp"
+#include "transform/runner.hpp"
+
+namespace strata::orchestrate {
+
+namespace {
+
+// An engine of the attempt's own, registered with its StepControl while it lives.
+class StepEngine {
+ public:
+  explicit StepEngine(const StepContext& context)
+      : database_(engine::open_engine(context.project.engine)),
+        connection_(database_.connect()),
+        control_(context.control) {
+    control_.attach(&connection_);
+    context.lake.attach_all(connection_);
+  }
+  ~StepEngine() { control_.attach(nullptr); }
+  StepEngine(const StepEngine&) = delete;
+  StepEngine& operator=(const StepEngine&) = delete;
+
+  engine::Connection& connection() { return connection_; }
+
+ private:
+  engine::Database database_;
+  engine::Connection connection_;
+  StepControl& control_;
+};
+
+std::string rows_text(uint64_t rows) {
+  return format_count(rows) + (rows == 1 ? " row" : " rows");
+}
+
+uint64_t ingest_table(const StepContext& context, engine::Connection& connection,
+                      const ingest::TableSelection& selected) {
+  const SourceConfig& source = *selected.source;
+  const TableConfig& table = *selected.table;
+  const std::string name = source.name + "." + table.name;
+  if (source.kind == "postgres") {
+    ingest::DatabaseLoadResult result = ingest::load_postgres_table(
+        source, table, context.lake, connection, [](const ingest::LoadProgress&) {});
+    context.log.write("info", name + ": " + rows_text(result.rows_loaded) + ", " +
+                                  format_bytes(result.bytes) + ", " +
+                                  format_seconds(result.seconds));
+    return result.rows_loaded;
+  }
+  ingest::LoadResult result = ingest::load_file_table(context.project, source, table, context.lake,
+                                                      connection, {}, [](const ingest::LoadProgress&) {});
+  std::string line = name + ": ";
+  if (result.files_loaded == 0) {
+    line += "no new files (" + std::to_string(result.files_skipped) + " already loaded)";
+  } else {
+    line += std::to_string(result.files_loaded) + " file(s), " + format_bytes(result.bytes) + ", " +
+            format_count(result.rows_read()) + " rows read = " +
+            format_count(result.rows_loaded) + " loaded + " +
+            format_count(result.rows_quarantined) + " quarantined, " +
+            format_seconds(result.seconds);
+  }
+  if (!result.changed_files.empty()) {
+    line += "; " + std::to_string(result.changed_files.size()) +
+            " changed file(s) not reloaded";
+  }
+  context.log.write("info", line);
+  return result.rows_loaded;
+}
+
+std::string timestamp_literal(int64_t seconds) {
+  return "TIMESTAMPTZ " + engine::quote_literal(DataInterval{seconds, seconds}.start_iso());
+}
+
+// A result cell as text for the log: dates and timestamps too, which the engine's values leave
+// out; other types it cannot read are shown by their type name.
+std::string cell_text(const engine::Result& result, const engine::Chunk& chunk, size_t column,
+                      uint64_t row) {
+  if (chunk.is_null(column, row)) return "NULL";
+  const duckdb_type type = result.column_type(column);
+  if (type == DUCKDB_TYPE_DATE) {
+    return civil_from_seconds(chunk.get_int64(column, row) * 86400).str().substr(0, 10);
+  }
+  if (type == DUCKDB_TYPE_TIMESTAMP || type == DUCKDB_TYPE_TIMESTAMP_TZ) {
+    const int64_t micros = chunk.get_int64(column, row);
+    int64_t seconds = micros / 1'000'000;
+    int64_t fraction = micros % 1'000'000;
+    if (fraction < 0) {
+      fraction += 1'000'000;
+      --seconds;
+    }
+    std::string text = civil_from_seconds(seconds).str();
+    if (fraction) {
+      char digits[8];
+      std::snprintf(digits, sizeof digits, ".%06lld", static_cast<long long>(fraction));
+      text += digits;
+    }
+    return type == DUCKDB_TYPE_TIMESTAMP_TZ ? text + "+00" : text;
+  }
+  try {
+    return engine::value_to_text(chunk.get(column, row)).value_or("NULL");
+  } catch (const Error&) {
+    return "(" + result.column_type_name(column) + ")";
+  }
+}
+
+// Up to this many rows of a sql step's result are written to its log.
+constexpr uint64_t kLoggedRows = 20;
+
+uint64_t log_result(const StepContext& context, engine::Result& result) {
+  const duckdb_statement_type type =
+      engine::duckdb().duckdb_result_statement_type(*result.handle());
+  if (type != DUCKDB_STATEMENT_TYPE_SELECT) {
+    const uint64_t changed = result.rows_changed();
+    if (changed) context.log.write("info", rows_text(changed) + " changed");
+    return changed;
+  }
+  context.log.write("info", join(result.column_names(), " | "));
+  uint64_t rows = 0;
+  while (auto chunk = result.next_chunk()) {
+    for (uint64_t r = 0; r < chunk->size(); ++r, ++rows) {
+      if (rows >= kLoggedRows) continue;
+      std::vector<std::string> cells;
+      for (size_t c = 0; c < result.column_count(); ++c) {
+        cells.push_back(cell_text(result, *chunk, c, r));
+      }
+      context.log.write("info", join(cells, " | "));
+    }
+  }
+  std::string summary = "(";
+  summary += rows_text(rows);
+  if (rows > kLoggedRows) summary += ", the first " + std::to_string(kLoggedRows) + " shown";
+  summary += ")";
+  context.log.write("info", summary);
+  return rows;
+}
+
+}  // namespace
+
+StepResult run_ingest_step(const StepContext& context) {
+  const auto selected = ingest::select_tables(context.project, context.step.select);
+  StepEngine engine(context);
+  StepResult result;
+  for (const ingest::TableSelection& table : selected) {
+    context.control.throw_if_stopped();
+    result.rows += ingest_table(context, engine.connection(), table);
+  }
+  return result;
+}
+
+StepResult run_models_step(const StepContext& context) {
+  ProjectConfig config = context.project;
+  config.vars["data_interval_start"] = context.interval.start_iso();
+  config.vars["data_interval_end"] = context.interval.end_iso();
+  const transform::ModelProject models = transform::load_models(config);
+  StepEngine engine(context);
+  transform::RunOptions options;
+  options.select = context.step.select;
+  options.on_model_start = [&](const transform::Model&) { context.control.throw_if_stopped(); };
+  options.on_model_done = [&](const transform::ModelResult& model) {
+    const char* status = model.status == lake::RunStatus::kSuccess  ? "OK     "
+                         : model.status == lake::RunStatus::kFailed ? "FAILED "
+                                                                    : "SKIPPED";
+    std::string line = std::string(status) + " " + model.relation;
+    if (model.status == lake::RunStatus::kSuccess) {
+      line += "  " + model.materialized;
+      if (model.materialized != "view") line += "  " + rows_text(model.rows);
+      line += "  " + format_seconds(model.seconds);
+    }
+    context.log.write(model.status == lake::RunStatus::kFailed ? "error" : "info", line);
+    if (!model.error.empty()) context.log.write("error", "  " + model.error);
+  };
+  const transform::RunSummary summary = transform::run_models(
+      config, models, context.lake, engine.connection(), context.run_id, options);
+  StepResult result;
+  for (const auto& model : summary.models) result.rows += model.rows;
+  const size_t failed = summary.count(lake::RunStatus::kFailed);
+  context.log.write("info", std::to_string(summary.count(lake::RunStatus::kSuccess)) + " ok, " +
+                                std::to_string(failed) + " failed, " +
+                                std::to_string(summary.count(lake::RunStatus::kSkipped)) +
+                                " skipped");
+  if (failed) {
+    for (const auto& model : summary.models) {
+      if (model.status == lake::RunStatus::kFailed) {
+        throw Error(ErrorKind::kInput, std::to_string(failed) + " of " +
+                                           std::to_string(summary.models.size()) +
+                                           " models failed; first: " + model.error);
+      }
+    }
+  }
+  return result;
+}
+
+StepResult run_sql_step(const StepContext& context) {
+  StepEngine engine(context);
+  engine::Connection& connection = engine.connection();
+  connection.execute("SET VARIABLE data_interval_start = " +
+                     timestamp_literal(context.interval.start) +
+                     "; SET VARIABLE data_interval_end = " +
+                     timestamp_literal(context.interval.end) + "; SET VARIABLE run_id = " +
+                     std::to_string(context.run_id) + "; SET VARIABLE pipeline = " +
+                     engine::quote_literal(context.pipeline.name()));
+  engine::Result result = connection.query(context.step.sql);
+  return {log_result(context, result)};
+}
+
+}  // namespace strata::orchestrate

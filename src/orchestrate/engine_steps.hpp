@@ -1,0 +1,16 @@
+// The step kinds that run on the embedded engine: `ingest` (load the selected source tables),
+// `run` (build the selected models, with data_interval_start/end as vars) and `sql` (statements
+// with the data interval as the DuckDB variables data_interval_start/end, TIMESTAMPTZ, plus run_id
+// and pipeline). Each attempt opens its own in-memory DuckDB with the lake attached, so parallel
+// steps never contend for one catalog and every step sees what the steps before it committed.
+#pragma once
+
+#include "orchestrate/step_context.hpp"
+
+namespace strata::orchestrate {
+
+StepResult run_ingest_step(const StepContext& context);
+StepResult run_models_step(const StepContext& context);
+StepResult run_sql_step(const StepContext& context);
+
+}  // namespace strata::orchestrate

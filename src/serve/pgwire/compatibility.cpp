@@ -1,0 +1,338 @@
+#include "serve/pgwire/compatibility.hpp"
+
+#include <array>
+#include <cctype>
+
+#include "serve/pgwire/sql_error.hpp"
+#include "serve/pgwire/sql_text.hpp"
+
+namespace strata::serve::pgwire {
+
+namespace {
+
+std::string lower(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// Settings PostgreSQL clients set that DuckDB does not have: accepted and ignored.
+constexpr std::array<std::string_view, 22> kIgnoredSettings = {
+    "application_name",
+    "client_encoding",
+    "datestyle",
+    "extra_float_digits",
+    "intervalstyle",
+    "standard_conforming_strings",
+    "statement_timeout",
+    "lock_timeout",
+    "idle_in_transaction_session_timeout",
+    "idle_session_timeout",
+    "client_min_messages",
+    "bytea_output",
+    "escape_string_warning",
+    "jit",
+    "synchronous_commit",
+    "row_security",
+    "default_transaction_isolation",
+    "default_transaction_read_only",
+    "transaction_isolation",
+    "geqo",
+    "names",
+    "session",  // SET SESSION CHARACTERISTICS AS TRANSACTION ...
+};
+
+bool is_ignored_setting(const std::string& name) {
+  for (std::string_view ignored : kIgnoredSettings) {
+    if (name == ignored) return true;
+  }
+  return false;
+}
+
+// The value of a parameter SHOW can answer from the session, or empty.
+std::string shown_value(const std::string& name, const std::map<std::string, std::string>& parameters) {
+  for (const auto& [key, value] : parameters) {
+    if (lower(key) == name) return value;
+  }
+  if (name == "server_version_num") {
+    // "15.0 (strata)" -> 150000
+    const auto version = parameters.find("server_version");
+    if (version == parameters.end()) return {};
+    const std::string& text = version->second;
+    const size_t dot = text.find('.');
+    int major = 0;
+    int minor = 0;
+    try {
+      major = std::stoi(text.substr(0, dot));
+      if (dot != std::string::npos) minor = std::stoi(text.substr(dot + 1));
+    } catch (const std::exception&) {
+      return {};
+    }
+    return std::to_string(major * 10000 + minor);
+  }
+  static const std::map<std::string, std::string> kFixed = {
+      {"transaction_isolation", "read committed"},
+      {"default_transaction_isolation", "read committed"},
+      {"max_identifier_length", "63"},
+      {"statement_timeout", "0"},
+      {"extra_float_digits", "1"},
+      {"bytea_output", "hex"},
+      {"client_min_messages", "notice"},
+      {"lc_collate", "C.UTF-8"},
+      {"lc_ctype", "C.UTF-8"},
+      {"lc_messages", "C.UTF-8"},
+      {"block_size", "8192"},
+      {"max_connections", "100"},
+  };
+  const auto fixed = kFixed.find(name);
+  return fixed == kFixed.end() ? std::string() : fixed->second;
+}
+
+bool is_utc(std::string value) {
+  value = lower(value);
+  return value == "utc" || value == "gmt" || value == "etc/utc" || value == "z" ||
+         value == "+00" || value == "+00:00" || value == "0" || value == "zulu" ||
+         value == "universal" || value == "etc/universal";
+}
+
+std::string unquote(std::string_view text) {
+  if (text.size() >= 2 && (text.front() == '\'' || text.front() == '"') && text.back() == text.front()) {
+    return std::string(text.substr(1, text.size() - 2));
+  }
+  return std::string(text);
+}
+
+// SET statements. Returns false when DuckDB should run the statement as it is.
+bool plan_set(std::string_view sql, const std::vector<SqlToken>& tokens, StatementPlan& plan) {
+  size_t at = 1;
+  auto word = [&](size_t index) {
+    return index < tokens.size() ? lower(tokens[index].text(sql)) : std::string();
+  };
+  if (word(at) == "local" || (word(at) == "session" && word(at + 1) != "characteristics")) ++at;
+  std::string name = word(at);
+  if (name == "time" && word(at + 1) == "zone") {
+    name = "timezone";
+    ++at;
+  }
+  if (name.empty()) return false;
+  // Everything after TO/= is the value.
+  size_t value_at = at + 1;
+  if (value_at < tokens.size() && (word(value_at) == "to" || word(value_at) == "=")) ++value_at;
+  std::vector<std::string> values;
+  for (size_t i = value_at; i < tokens.size(); ++i) {
+    if (tokens[i].text(sql) == ",") continue;
+    values.push_back(unquote(tokens[i].text(sql)));
+  }
+  if (name == "timezone") {
+    if (values.size() == 1 && (is_utc(values[0]) || lower(values[0]) == "local" ||
+                               lower(values[0]) == "default")) {
+      plan.local_tag = "SET";
+      return true;
+    }
+    throw SqlError(sqlstate::kFeatureNotSupported,
+                   "strata sessions always use the time zone UTC (timestamptz values carry "
+                   "their offset)");
+  }
+  if (name == "search_path") {
+    // PostgreSQL's "public" is DuckDB's "main"; "$user" has no equivalent.
+    std::string path;
+    for (const std::string& value : values) {
+      if (value == "$user") continue;
+      if (!path.empty()) path += ",";
+      path += value == "public" ? "main" : value;
+    }
+    plan.sql = "SET search_path = " + engine::quote_literal(path.empty() ? "main" : path);
+    return true;
+  }
+  if (name == "transaction" || is_ignored_setting(name)) {
+    plan.local_tag = "SET";
+    if (name == "application_name" && values.size() == 1) {
+      plan.parameter_change = std::make_pair(std::string("application_name"), values[0]);
+    }
+    return true;
+  }
+  return false;
+}
+
+// SHOW of a parameter strata knows: answered as a one-row SELECT.
+bool plan_show(std::string_view sql, const std::vector<SqlToken>& tokens,
+               const std::map<std::string, std::string>& parameters, StatementPlan& plan) {
+  if (tokens.size() != 2 && !(tokens.size() == 3 && lower(tokens[1].text(sql)) == "time")) {
+    return false;
+  }
+  std::string name = lower(tokens[1].text(sql));
+  if (name == "time") name = "timezone";
+  const std::string value = shown_value(name, parameters);
+  if (value.empty() && name != "application_name") return false;
+  plan.sql = "SELECT " + engine::quote_literal(value) + " AS " + engine::quote_identifier(name);
+  return true;
+}
+
+// Catalog functions and relations DuckDB lacks or answers differently, provided by pg_strata.
+constexpr std::array<std::string_view, 11> kShimmedNames = {
+    "version",          "current_database",          "pg_get_userbyid",
+    "pg_encoding_to_char", "pg_get_function_result", "pg_get_function_arguments",
+    "pg_roles",         "pg_user",                   "pg_auth_members",
+    "pg_database",      "pg_class",
+};
+
+bool is_shimmed(const std::string& name) {
+  for (std::string_view shimmed : kShimmedNames) {
+    if (name == shimmed) return true;
+  }
+  return false;
+}
+
+bool is_symbol(std::string_view sql, const SqlToken& token, char symbol) {
+  return token.kind == SqlToken::Kind::kSymbol && sql[token.offset] == symbol;
+}
+
+// Rewrites what psql and drivers write in catalog queries into what DuckDB understands:
+//   OPERATOR(pg_catalog.~)          -> ~
+//   COLLATE pg_catalog.default      -> (nothing)
+//   [pg_catalog.]pg_get_userbyid(x) -> pg_strata.pg_get_userbyid(x), and so on for the shims.
+std::string rewrite_catalog_references(const std::string& sql, const std::vector<SqlToken>& tokens) {
+  std::string out;
+  size_t copied = 0;
+  auto replace = [&](size_t start, size_t end, std::string_view with) {
+    out.append(sql, copied, start - copied);
+    out.append(with);
+    copied = end;
+  };
+  auto word = [&](size_t i) {
+    return i < tokens.size() && tokens[i].kind == SqlToken::Kind::kWord ? lower(tokens[i].text(sql))
+                                                                       : std::string();
+  };
+  for (size_t i = 0; i < tokens.size(); ++i) {
+    const std::string current = word(i);
+    if (current == "operator" && i + 4 < tokens.size() && is_symbol(sql, tokens[i + 1], '(') &&
+        word(i + 2) == "pg_catalog" && is_symbol(sql, tokens[i + 3], '.')) {
+      size_t close = i + 4;
+      while (close < tokens.size() && !is_symbol(sql, tokens[close], ')')) ++close;
+      if (close >= tokens.size()) continue;
+      const size_t op_start = tokens[i + 4].offset;
+      const size_t op_end = tokens[close].offset;
+      replace(tokens[i].offset, tokens[close].offset + 1,
+              " " + std::string(sql.substr(op_start, op_end - op_start)) + " ");
+      i = close;
+    } else if (current == "collate" && word(i + 1) == "pg_catalog" && i + 3 < tokens.size() &&
+               is_symbol(sql, tokens[i + 2], '.')) {
+      replace(tokens[i].offset, tokens[i + 3].offset + tokens[i + 3].length, "");
+      i += 3;
+    } else if (current == "pg_catalog" && i + 2 < tokens.size() &&
+               is_symbol(sql, tokens[i + 1], '.') && is_shimmed(word(i + 2))) {
+      replace(tokens[i].offset, tokens[i + 1].offset + 1, "pg_strata.");
+      i += 1;
+    } else if (is_shimmed(current) && !(i > 0 && is_symbol(sql, tokens[i - 1], '.'))) {
+      replace(tokens[i].offset, tokens[i].offset, "pg_strata.");
+    }
+  }
+  if (copied == 0) return sql;
+  out.append(sql, copied, std::string::npos);
+  return out;
+}
+
+}  // namespace
+
+bool is_catalog_query(std::string_view sql) {
+  for (const SqlToken& token : tokenize_sql(sql)) {
+    if (token.kind != SqlToken::Kind::kWord) continue;
+    const std::string word = lower(token.text(sql));
+    if (word.starts_with("pg_") || word == "information_schema") return true;
+  }
+  return false;
+}
+
+StatementPlan plan_statement(std::string_view sql,
+                             const std::map<std::string, std::string>& parameters,
+                             const ServerIdentity& identity) {
+  StatementPlan plan;
+  plan.keywords = leading_keywords(sql);
+  plan.sql = std::string(sql);
+  if (plan.keywords.empty()) {
+    plan.sql.clear();  // blank or only comments: an empty query
+    return plan;
+  }
+  const std::vector<SqlToken> tokens = tokenize_sql(sql);
+  const std::string& first = plan.keywords[0];
+  if (first == "SET" && plan_set(sql, tokens, plan)) return plan;
+  if ((first == "RESET" || first == "DISCARD") && plan.keywords.size() >= 2) {
+    plan.local_tag = first + (first == "DISCARD" ? " " + plan.keywords[1] : "");
+    return plan;
+  }
+  if (first == "SHOW" && plan_show(sql, tokens, parameters, plan)) return plan;
+  plan.sql = rewrite_catalog_references(plan.sql, tokens);
+  return plan;
+}
+
+void install_compatibility(engine::Connection& connection, const ServerIdentity& identity,
+                           const std::vector<CatalogTable>& tables) {
+  const std::string database = engine::quote_literal(identity.database_name);
+  std::string sql = R"sql(
+CREATE SCHEMA IF NOT EXISTS pg_strata;
+CREATE OR REPLACE TABLE pg_strata.lake_tables (schema_name VARCHAR, table_name VARCHAR);
+CREATE OR REPLACE MACRO pg_strata.pg_get_userbyid(role_oid) AS 'strata';
+CREATE OR REPLACE MACRO pg_strata.pg_encoding_to_char(encoding) AS 'UTF8';
+CREATE OR REPLACE MACRO pg_strata.pg_get_function_result(function_oid) AS NULL::VARCHAR;
+CREATE OR REPLACE MACRO pg_strata.pg_get_function_arguments(function_oid) AS NULL::VARCHAR;
+CREATE OR REPLACE VIEW pg_strata.pg_roles AS
+  SELECT 10::BIGINT AS oid, 'strata' AS rolname, true AS rolsuper, true AS rolinherit,
+         true AS rolcreaterole, true AS rolcreatedb, true AS rolcanlogin, -1 AS rolconnlimit,
+         NULL::TIMESTAMPTZ AS rolvaliduntil, false AS rolreplication, false AS rolbypassrls,
+         '********' AS rolpassword, NULL::VARCHAR[] AS rolconfig;
+CREATE OR REPLACE VIEW pg_strata.pg_user AS
+  SELECT 'strata' AS usename, 10::BIGINT AS usesysid, true AS usecreatedb, true AS usesuper,
+         false AS userepl, false AS usebypassrls, '********' AS passwd,
+         NULL::TIMESTAMPTZ AS valuntil, NULL::VARCHAR[] AS useconfig;
+CREATE OR REPLACE VIEW pg_strata.pg_auth_members AS
+  SELECT NULL::BIGINT AS roleid, NULL::BIGINT AS member, NULL::BIGINT AS grantor,
+         false AS admin_option
+  WHERE false;
+CREATE OR REPLACE VIEW pg_strata.pg_class AS
+  SELECT c.* REPLACE (
+           CASE WHEN c.relkind = 'v' AND EXISTS (
+                  SELECT 1 FROM pg_strata.lake_tables t
+                  JOIN pg_catalog.pg_namespace n ON n.nspname = t.schema_name
+                  WHERE n.oid = c.relnamespace AND t.table_name = c.relname)
+                THEN 'r' ELSE c.relkind END AS relkind)
+  FROM pg_catalog.pg_class c;
+)sql";
+  sql += "CREATE OR REPLACE MACRO pg_strata.version() AS " +
+         engine::quote_literal(identity.version_text) + ";\n";
+  sql += "CREATE OR REPLACE MACRO pg_strata.current_database() AS " + database + ";\n";
+  sql += "CREATE OR REPLACE VIEW pg_strata.pg_database AS SELECT 1::BIGINT AS oid, " + database +
+         " AS datname, 10::BIGINT AS datdba, 6 AS encoding, 'C.UTF-8' AS datcollate, "
+         "'C.UTF-8' AS datctype, NULL::VARCHAR AS daticulocale, 'c' AS datlocprovider, "
+         "NULL::VARCHAR[] AS datacl, false AS datistemplate, true AS datallowconn, "
+         "-1 AS datconnlimit, 0::BIGINT AS dattablespace;\n";
+  for (const CatalogTable& table : tables) {
+    sql += "INSERT INTO pg_strata.lake_tables VALUES (" + engine::quote_literal(table.schema) +
+           ", " + engine::quote_literal(table.name) + ");\n";
+  }
+  connection.execute(sql);
+}
+
+std::string client_column_name(const std::string& name) {
+  if (name.empty()) return "?column?";
+  const char first = name.front();
+  if (first == '\'' || std::isdigit(static_cast<unsigned char>(first)) || first == '-') {
+    return "?column?";  // a literal
+  }
+  // A function call: [schema.]name(...) or "name"(...).
+  if (name.back() != ')') return name;
+  const size_t open = name.find('(');
+  if (open == std::string::npos || open == 0) return name;
+  std::string function = name.substr(0, open);
+  const size_t dot = function.rfind('.');
+  if (dot != std::string::npos) function = function.substr(dot + 1);
+  if (function.size() >= 2 && function.front() == '"' && function.back() == '"') {
+    function = function.substr(1, function.size() - 2);
+  }
+  for (char c : function) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_') return name;
+  }
+  if (function == "count_star") return "count";
+  return function;
+}
+
+}  // namespace strata::serve::pgwire

@@ -1,0 +1,113 @@
+// One client connection speaking PostgreSQL protocol 3.0: the startup exchange (SSL and GSS
+// encryption declined, trust authentication, the parameter statuses clients expect, a cancel key),
+// then the simple query protocol and the extended protocol (named and unnamed statements and
+// portals, Describe, Execute with row limits, Sync, Flush, Close), each statement run on the
+// session's own DuckDB connection. Errors become ErrorResponses and the session goes on; a
+// malformed message or a vanished client ends only this session. run() never throws: it is the
+// body of the session's thread.
+#pragma once
+
+#include <cstddef>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "core/error.hpp"
+#include "engine/database.hpp"
+#include "serve/pgwire/backend_messages.hpp"
+#include "serve/pgwire/compatibility.hpp"
+#include "serve/pgwire/frame_decoder.hpp"
+#include "serve/pgwire/frontend_messages.hpp"
+#include "serve/pgwire/message_buffer.hpp"
+#include "serve/pgwire/portal.hpp"
+#include "serve/pgwire/session_registry.hpp"
+#include "serve/pgwire/socket.hpp"
+
+namespace strata::serve::pgwire {
+
+struct SessionOptions {
+  size_t max_message_bytes = 64 * 1024 * 1024;
+  ServerIdentity identity;
+};
+
+class Session {
+ public:
+  Session(Socket socket, const engine::Database& database, SessionRegistry& registry,
+          SessionOptions options);
+  ~Session();
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  // Serves the client until it leaves or the server shuts down. Never throws.
+  void run() noexcept;
+
+ private:
+  Socket socket_;
+  const engine::Database& database_;
+  SessionRegistry& registry_;
+  SessionOptions options_;
+  std::shared_ptr<SessionSlot> slot_;
+  std::string peer_;
+  std::unique_ptr<engine::Connection> connection_;
+  FrameDecoder decoder_;
+  MessageWriter out_;
+  std::map<std::string, std::string> parameters_;  // reported with ParameterStatus
+  std::string user_;
+  std::string database_name_;
+
+  std::map<std::string, std::shared_ptr<PreparedQuery>> statements_;
+  std::map<std::string, std::unique_ptr<Portal>> portals_;
+  Portal* streaming_portal_ = nullptr;  // the portal whose DuckDB result is open
+  char transaction_status_ = 'I';
+  bool skip_until_sync_ = false;
+  bool terminated_ = false;
+  bool client_gone_ = false;
+  std::string last_sql_;  // of the statement prepared or executed last, for log lines
+
+  // Startup: false when the connection ends there (a cancel request, a refused startup).
+  bool start_up();
+  void greet(const StartupPacket& startup);
+  void serve_messages();
+  void dispatch(const Frame& frame);
+
+  // I/O
+  std::optional<Frame> read_frame();
+  void flush();
+  void send_error(const ErrorFields& error);
+  // Sends an ErrorResponse for `error` (logging failed catalog queries); rethrows when the
+  // client is gone.
+  void report(const Error& error, const std::string& sql);
+  // Runs an extended-protocol handler; an error is reported and skips messages up to Sync.
+  template <typename Handler>
+  void guarded(Handler&& handler) {
+    try {
+      handler();
+    } catch (const Error& e) {
+      report(e, last_sql_);
+      skip_until_sync_ = true;
+    }
+  }
+
+  // Simple query protocol.
+  void on_query(const std::string& text);
+  // Extended protocol.
+  void on_parse(const ParseMessage& message);
+  void on_bind(const BindMessage& message);
+  void on_describe(const DescribeMessage& message);
+  void on_execute(const ExecuteMessage& message);
+  void on_close(const CloseMessage& message);
+  void on_sync();
+
+  // Statement execution shared by both protocols.
+  std::shared_ptr<PreparedQuery> prepare(const std::string& sql,
+                                         const std::vector<uint32_t>& declared);
+  // Runs a portal's statement and sends its rows (after a RowDescription when `describe`) and
+  // its completion; true if it was suspended at `max_rows`.
+  bool execute_portal(Portal& portal, uint64_t max_rows, bool describe);
+  void park_streaming_portal();
+  void drop_portal(const std::string& name);
+  void write_row_description(const std::vector<ResultColumn>& columns);
+};
+
+}  // namespace strata::serve::pgwire
