@@ -254,8 +254,7 @@ int list_runs(const GlobalOptions& globals, const std::string& name, size_t limi
   for (const auto& record : context.store().pipeline_runs(filter)) {
     const auto& run = record.run;
     const std::string time =
-        run.finished_at_ms ? format_seconds((run.finished_at_ms - run.started_at_ms) / 1000.0)
-                           : "";
+        run.finished_at_ms ? format_seconds((run.finished_at_ms - run.started_at_ms) / 1000.0) : "";
     rows.push_back({std::to_string(run.id), iso_utc(record.interval_start),
                     iso_utc(record.interval_end), record.trigger, run.status,
                     utc_time(run.started_at_ms), time,
@@ -285,13 +284,12 @@ int show_logs(const GlobalOptions& globals, int64_t run_id, const std::string& s
   lake::MetadataStore& store = context.store();
   const std::optional<lake::PipelineRunRecord> record = store.pipeline_run(run_id);
   if (!record) {
-    throw Error(ErrorKind::kUsage, "no pipeline run " + std::to_string(run_id) +
-                                       " (see `strata pipeline runs NAME`)");
+    throw Error(ErrorKind::kUsage,
+                "no pipeline run " + std::to_string(run_id) + " (see `strata pipeline runs NAME`)");
   }
-  std::cout << "Run " << run_id << " of pipeline " << record->pipeline << " ("
-            << record->trigger << "), data interval "
-            << interval_text({record->interval_start, record->interval_end}) << ": "
-            << record->run.status << "\n";
+  std::cout << "Run " << run_id << " of pipeline " << record->pipeline << " (" << record->trigger
+            << "), data interval " << interval_text({record->interval_start, record->interval_end})
+            << ": " << record->run.status << "\n";
   std::vector<lake::LogLine> run_lines;
   for (lake::LogLine& line : store.run_logs(run_id)) {
     if (line.step_id == 0) run_lines.push_back(std::move(line));
@@ -336,7 +334,8 @@ void add_pipeline_command(CLI::App& app, const GlobalOptions& globals, Action& a
   };
   auto run_args = std::make_shared<RunArguments>();
   auto* run = command->add_subcommand(
-      "run", "Run a pipeline now, for the interval that ends at the last tick before now (or --at)");
+      "run",
+      "Run a pipeline now, for the interval that ends at the last tick before now (or --at)");
   run->add_option("NAME", run_args->name, "The pipeline")->required();
   run->add_option("--at", run_args->at,
                   "Run the interval that ends at the last tick at or before this time (a date "
@@ -349,9 +348,10 @@ void add_pipeline_command(CLI::App& app, const GlobalOptions& globals, Action& a
   auto* backfill = command->add_subcommand(
       "backfill", "Run a pipeline once per interval of its schedule between --start and --end");
   backfill->add_option("NAME", backfill_args->name, "The pipeline")->required();
-  backfill->add_option("--start", backfill_args->start,
-                       "Run the intervals that start at or after this (a date or date-time in "
-                       "the pipeline's time zone, or with Z / +01:00)")
+  backfill
+      ->add_option("--start", backfill_args->start,
+                   "Run the intervals that start at or after this (a date or date-time in "
+                   "the pipeline's time zone, or with Z / +01:00)")
       ->required();
   backfill->add_option("--end", backfill_args->end, "... and before this")->required();
   backfill->add_option("--parallel", backfill_args->parallel, "Runs at once (default 1)")
@@ -366,7 +366,8 @@ void add_pipeline_command(CLI::App& app, const GlobalOptions& globals, Action& a
     size_t limit = 20;
   };
   auto runs_args = std::make_shared<RunsArguments>();
-  auto* runs = command->add_subcommand("runs", "Show the runs of a pipeline, newest interval first");
+  auto* runs =
+      command->add_subcommand("runs", "Show the runs of a pipeline, newest interval first");
   runs->add_option("NAME", runs_args->name, "The pipeline")->required();
   runs->add_option("-n,--limit", runs_args->limit, "How many runs (default 20)");
   runs->callback([&action, &globals, runs_args] {
@@ -385,7 +386,9 @@ void add_pipeline_command(CLI::App& app, const GlobalOptions& globals, Action& a
       ->required();
   logs->add_option("--step", logs_args->step, "Only this step");
   logs->callback([&action, &globals, logs_args] {
-    action = [&globals, logs_args] { return show_logs(globals, logs_args->run_id, logs_args->step); };
+    action = [&globals, logs_args] {
+      return show_logs(globals, logs_args->run_id, logs_args->step);
+    };
   });
 }
 

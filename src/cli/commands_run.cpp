@@ -61,7 +61,10 @@ void add_run_command(CLI::App& app, const GlobalOptions& globals, Action& action
           std::cout << "  " << format_seconds(model.seconds);
         }
         std::cout << "\n";
-        if (!model.error.empty()) std::cout << "        " << model.error << "\n";
+        // DuckDB's messages span lines (the SQL line and a caret): indent every one.
+        for (const std::string& line : split(model.error, '\n')) {
+          if (!line.empty()) std::cout << "        " << line << "\n";
+        }
       }
       std::cout << "Done: " << ok << " ok, " << failed << " failed, " << skipped << " skipped ("
                 << format_seconds(total_seconds) << ")\n";

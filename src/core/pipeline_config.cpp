@@ -31,8 +31,10 @@ int64_t duration(const yaml::Reader& reader, const std::string& key, int64_t fal
   if (text.empty()) return fallback;
   std::optional<int64_t> ms = parse_duration_ms(text);
   if (!ms) {
-    reader.fail_at(reader.node()[key], "'" + key + "' must be a duration such as 10s, 5m, 1h or "
-                                           "1h30m (got '" + text + "')");
+    reader.fail_at(reader.node()[key], "'" + key +
+                                           "' must be a duration such as 10s, 5m, 1h or "
+                                           "1h30m (got '" +
+                                           text + "')");
   }
   return *ms;
 }
@@ -41,8 +43,8 @@ int64_t at_least(const yaml::Reader& reader, const std::string& key, int64_t fal
                  int64_t minimum) {
   const int64_t value = reader.integer(key, fallback);
   if (value < minimum) {
-    reader.fail_at(reader.node()[key], "'" + key + "' must be " + std::to_string(minimum) +
-                                           " or more");
+    reader.fail_at(reader.node()[key],
+                   "'" + key + "' must be " + std::to_string(minimum) + " or more");
   }
   return value;
 }
@@ -54,8 +56,8 @@ StepKind step_kind(const yaml::Reader& step) {
   }
   const YAML::Node node = step.node()["kind"];
   if (std::find(kLaterStepKinds.begin(), kLaterStepKinds.end(), kind) != kLaterStepKinds.end()) {
-    step.fail_at(node, "step kind '" + kind + "' is not supported yet; supported: " +
-                           join(kStepKinds, ", "));
+    step.fail_at(node, "step kind '" + kind +
+                           "' is not supported yet; supported: " + join(kStepKinds, ", "));
   }
   step.fail_at(node, "unknown step kind '" + kind + "'" + did_you_mean(kind, kStepKinds) +
                          "; supported: " + join(kStepKinds, ", "));
@@ -71,8 +73,8 @@ void check_kind_keys(const yaml::Reader& step, StepKind kind) {
   };
   for (const auto& [key, kinds] : specific) {
     if (step.has(key) && std::find(kinds.begin(), kinds.end(), kind) == kinds.end()) {
-      step.fail_at(step.node()[key], "'" + key + "' does not apply to a step of kind '" +
-                                         step_kind_name(kind) + "'");
+      step.fail_at(step.node()[key],
+                   "'" + key + "' does not apply to a step of kind '" + step_kind_name(kind) + "'");
     }
   }
 }
@@ -148,8 +150,7 @@ PipelineConfig parse_pipeline(const std::string& name, const yaml::Reader& pipel
   const std::string what = "pipeline '" + name + "'";
   pipeline.expect_map(what);
   pipeline.expect_keys({"schedule", "timezone", "start_date", "catchup", "max_active_runs",
-                        "concurrency", "retries", "retry_delay", "timeout", "steps",
-                        "description"},
+                        "concurrency", "retries", "retry_delay", "timeout", "steps", "description"},
                        what);
   PipelineConfig config;
   config.name = name;
@@ -169,7 +170,8 @@ PipelineConfig parse_pipeline(const std::string& name, const yaml::Reader& pipel
     if (!config.start) {
       pipeline.fail_at(pipeline.node()["start_date"],
                        "start_date must be a date or date-time such as 2021-12-01 or "
-                       "2021-12-01T06:00 (got '" + start + "')");
+                       "2021-12-01T06:00 (got '" +
+                           start + "')");
     }
   }
   config.catchup = pipeline.boolean("catchup", false);
@@ -210,8 +212,7 @@ PipelineConfig parse_pipeline(const std::string& name, const yaml::Reader& pipel
       const YAML::Node item = after.IsSequence() ? after[k] : after;
       if (!config.find_step(upstream)) {
         step.fail_at(item, "step '" + config.steps[i].name + "' runs after '" + upstream +
-                               "', which is not a step of " + what +
-                               did_you_mean(upstream, names));
+                               "', which is not a step of " + what + did_you_mean(upstream, names));
       }
       if (upstream == config.steps[i].name) {
         step.fail_at(item, "step '" + upstream + "' cannot run after itself");

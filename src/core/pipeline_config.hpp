@@ -31,7 +31,7 @@ struct PipelineStepConfig {
   std::string sql;                   // sql: the statements
   std::vector<std::string> command;  // command: the program and its arguments
   std::vector<std::pair<std::string, std::string>> env;  // command: extra environment
-  std::vector<std::string> after;    // the steps this one runs after (defaults resolved)
+  std::vector<std::string> after;  // the steps this one runs after (defaults resolved)
   int64_t retries = 0;
   int64_t retry_delay_ms = 0;
   int64_t timeout_ms = 0;  // 0: none
@@ -47,7 +47,7 @@ struct PipelineConfig {
   std::optional<int64_t> start;  // start_date, UTC seconds: the first data interval starts here
   bool catchup = false;          // on start, run the intervals missed since the last run
   int64_t max_active_runs = 1;
-  int64_t concurrency = 8;  // steps of this pipeline running at once, across its runs
+  int64_t concurrency = 8;                // steps of this pipeline running at once, across its runs
   std::vector<PipelineStepConfig> steps;  // in declared order
   Location where;
 

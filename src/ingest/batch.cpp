@@ -3,15 +3,16 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
-#include <random>
+
+#include "core/ids.hpp"
 
 namespace strata::ingest {
 
 Batch start_batch() {
   static std::atomic<uint64_t> counter{0};
-  std::mt19937_64 random{std::random_device{}()};
   char buffer[40];
-  std::snprintf(buffer, sizeof buffer, "%llx_%llu", static_cast<unsigned long long>(random() >> 16),
+  std::snprintf(buffer, sizeof buffer, "%llx_%llu",
+                static_cast<unsigned long long>(ids::random_u64() >> 16),
                 static_cast<unsigned long long>(counter++));
   const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
                           std::chrono::system_clock::now().time_since_epoch())

@@ -282,7 +282,7 @@ LoadResult load_file_table(const ProjectConfig& project, const SourceConfig& sou
   }
   for (const SourceFile& file : to_load)
     commit.state.push_back({scope, file.path, file.fingerprint});
-  std::vector<int64_t> snapshots = lake.store().commit(commit);
+  std::vector<int64_t> snapshots = lake.commit(commit);
   result.snapshot = snapshots.front();
   result.files_loaded = to_load.size();
   for (const char* temp : {"strata_rejects_", "strata_scans_", "strata_line_rejects_",

@@ -17,8 +17,10 @@ void write_file(const std::string& location, std::string_view bytes) {
   const fs::path path(location);
   paths::ensure_directory(path.parent_path());
   // A name of its own, so that concurrent writers of one path never share a temporary file.
+  std::string suffix = ".";
+  suffix.append(ids::uuid4()).append(".tmp");
   fs::path temporary = path;
-  temporary += "." + ids::uuid4() + ".tmp";
+  temporary += suffix;
   {
     std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
     out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));

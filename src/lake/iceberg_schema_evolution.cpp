@@ -55,8 +55,8 @@ class Planner {
       out.type.id = has.id;
       for (Field& child : data.type.fields) {
         const std::string child_path = path + "." + child.name;
-        out.type.fields.push_back(
-            reconcile(child_named(has, child.name), std::move(child), child_path));
+        const Field* table_child = child_named(has, child.name);  // before `child` is moved
+        out.type.fields.push_back(reconcile(table_child, std::move(child), child_path));
       }
       return out;
     }

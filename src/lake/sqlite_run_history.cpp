@@ -41,8 +41,7 @@ std::optional<int64_t> begin_pipeline_run(sqlite::Database& db, const std::strin
     if (s.step()) return std::nullopt;
   }
   {
-    sqlite::Statement s(db,
-                        "INSERT INTO runs(command, status, started_at_ms) VALUES (?1, ?2, ?3)");
+    sqlite::Statement s(db, "INSERT INTO runs(command, status, started_at_ms) VALUES (?1, ?2, ?3)");
     s.bind(1, "pipeline " + pipeline).bind(2, run_status_name(RunStatus::kRunning));
     s.bind(3, now_ms());
     s.run();
@@ -58,7 +57,8 @@ std::optional<int64_t> begin_pipeline_run(sqlite::Database& db, const std::strin
   return run_id;
 }
 
-std::vector<PipelineRunRecord> pipeline_runs(sqlite::Database& db, const PipelineRunFilter& filter) {
+std::vector<PipelineRunRecord> pipeline_runs(sqlite::Database& db,
+                                             const PipelineRunFilter& filter) {
   sqlite::Statement s(db, std::string(kSelectPipelineRun) +
                               " WHERE p.pipeline = ?1 AND (?2 = '' OR p.triggered_by = ?2) AND "
                               "p.interval_end BETWEEN ?3 AND ?4 ORDER BY p.interval_end DESC, "

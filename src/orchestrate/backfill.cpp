@@ -10,8 +10,8 @@
 namespace strata::orchestrate {
 
 size_t BackfillResult::failed() const {
-  return static_cast<size_t>(std::count_if(runs.begin(), runs.end(),
-                                           [](const RunOutcome& run) { return !run.ok(); }));
+  return static_cast<size_t>(
+      std::count_if(runs.begin(), runs.end(), [](const RunOutcome& run) { return !run.ok(); }));
 }
 
 BackfillResult backfill(Executor& executor, const Pipeline& pipeline,

@@ -191,8 +191,7 @@ pid_t spawn(const StepContext& context, Pipe& out, Pipe& err) {
   const int rc =
       posix_spawnp(&pid, argv[0], &setup.actions, &setup.attributes, argv.data(), envp.data());
   if (rc != 0) {
-    throw Error(ErrorKind::kInput,
-                "cannot start '" + arguments.front() + "': " + system_error(rc),
+    throw Error(ErrorKind::kInput, "cannot start '" + arguments.front() + "': " + system_error(rc),
                 context.step.where);
   }
   return pid;
@@ -247,13 +246,14 @@ StepResult run_command_step(const StepContext& context) {
   const int status = child.status();
   const std::string program = context.step.command.front();
   if (WIFSIGNALED(status)) {
+    const char* name = sigabbrev_np(WTERMSIG(status));  // thread-safe, unlike strsignal
     throw Error(ErrorKind::kInput, "'" + program + "' was killed by signal " +
-                                       std::to_string(WTERMSIG(status)) + " (" +
-                                       strsignal(WTERMSIG(status)) + ")");
+                                       std::to_string(WTERMSIG(status)) +
+                                       (name ? std::string(" (SIG") + name + ")" : ""));
   }
   if (WIFEXITED(status) && WEXITSTATUS(status) != 0) {
-    std::string message = "'" + program + "' exited with code " +
-                          std::to_string(WEXITSTATUS(status));
+    std::string message =
+        "'" + program + "' exited with code " + std::to_string(WEXITSTATUS(status));
     if (!err_lines.last_line().empty()) message += ": " + err_lines.last_line();
     throw Error(ErrorKind::kInput, message);
   }

@@ -54,21 +54,20 @@ uint64_t ingest_table(const StepContext& context, engine::Connection& connection
                                   format_seconds(result.seconds));
     return result.rows_loaded;
   }
-  ingest::LoadResult result = ingest::load_file_table(context.project, source, table, context.lake,
-                                                      connection, {}, [](const ingest::LoadProgress&) {});
+  ingest::LoadResult result =
+      ingest::load_file_table(context.project, source, table, context.lake, connection, {},
+                              [](const ingest::LoadProgress&) {});
   std::string line = name + ": ";
   if (result.files_loaded == 0) {
     line += "no new files (" + std::to_string(result.files_skipped) + " already loaded)";
   } else {
     line += std::to_string(result.files_loaded) + " file(s), " + format_bytes(result.bytes) + ", " +
-            format_count(result.rows_read()) + " rows read = " +
-            format_count(result.rows_loaded) + " loaded + " +
-            format_count(result.rows_quarantined) + " quarantined, " +
+            format_count(result.rows_read()) + " rows read = " + format_count(result.rows_loaded) +
+            " loaded + " + format_count(result.rows_quarantined) + " quarantined, " +
             format_seconds(result.seconds);
   }
   if (!result.changed_files.empty()) {
-    line += "; " + std::to_string(result.changed_files.size()) +
-            " changed file(s) not reloaded";
+    line += "; " + std::to_string(result.changed_files.size()) + " changed file(s) not reloaded";
   }
   context.log.write("info", line);
   return result.rows_loaded;
@@ -200,12 +199,11 @@ StepResult run_models_step(const StepContext& context) {
 StepResult run_sql_step(const StepContext& context) {
   StepEngine engine(context);
   engine::Connection& connection = engine.connection();
-  connection.execute("SET VARIABLE data_interval_start = " +
-                     timestamp_literal(context.interval.start) +
-                     "; SET VARIABLE data_interval_end = " +
-                     timestamp_literal(context.interval.end) + "; SET VARIABLE run_id = " +
-                     std::to_string(context.run_id) + "; SET VARIABLE pipeline = " +
-                     engine::quote_literal(context.pipeline.name()));
+  connection.execute(
+      "SET VARIABLE data_interval_start = " + timestamp_literal(context.interval.start) +
+      "; SET VARIABLE data_interval_end = " + timestamp_literal(context.interval.end) +
+      "; SET VARIABLE run_id = " + std::to_string(context.run_id) +
+      "; SET VARIABLE pipeline = " + engine::quote_literal(context.pipeline.name()));
   engine::Result result = connection.query(context.step.sql);
   return {log_result(context, result)};
 }

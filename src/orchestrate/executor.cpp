@@ -52,7 +52,9 @@ class RunExecution {
       outcome.kind = steps_[i].kind;
       outcomes_.push_back(std::move(outcome));
       state_.push_back(State::kPending);
+      upstream_.emplace_back();
       for (const std::string& upstream : steps_[i].after) {
+        upstream_[i].push_back(index_of(upstream));
         dependents_[index_of(upstream)].push_back(i);
       }
     }
@@ -61,9 +63,9 @@ class RunExecution {
   RunOutcome run() {
     const auto start = std::chrono::steady_clock::now();
     store_.append_log(run_id_, 0, "info",
-                      "pipeline " + pipeline_.name() + ", data interval " +
-                          interval_.start_iso() + " to " + interval_.end_iso() + ", " +
-                          std::to_string(steps_.size()) + " step(s)");
+                      "pipeline " + pipeline_.name() + ", data interval " + interval_.start_iso() +
+                          " to " + interval_.end_iso() + ", " + std::to_string(steps_.size()) +
+                          " step(s)");
     {
       std::lock_guard lock(mutex_);
       unfinished_ = steps_.size();
@@ -109,6 +111,7 @@ class RunExecution {
   std::condition_variable changed_;
   std::vector<State> state_;
   std::vector<StepOutcome> outcomes_;
+  std::vector<std::vector<size_t>> upstream_;  // by index, from `after`
   std::map<size_t, std::vector<size_t>> dependents_;
   std::deque<size_t> ready_;
   size_t unfinished_ = 0;
@@ -203,8 +206,8 @@ class RunExecution {
           store_.begin_step(run_id_, steps_[step].name, step_kind_name(steps_[step].kind));
       store_.finish_step(id, RunStatus::kSkipped, 0, why);
     } catch (const std::exception& e) {
-      log::warn("a skipped step was not recorded", {{"step", steps_[step].name},
-                                                     {"error", e.what()}});
+      log::warn("a skipped step was not recorded",
+                {{"step", steps_[step].name}, {"error", e.what()}});
     }
     StepEvent event;
     event.type = StepEvent::Type::kSkipped;
@@ -230,10 +233,9 @@ class RunExecution {
         for (size_t next : dependents_[done]) {
           if (state_[next] != State::kPending) continue;
           if (!ok || outcomes_[done].status != RunStatus::kSuccess) {
-            const std::string why = "upstream step '" + steps_[done].name + "' " +
-                                    (outcomes_[done].status == RunStatus::kFailed
-                                         ? "failed"
-                                         : "did not run");
+            const std::string why =
+                "upstream step '" + steps_[done].name + "' " +
+                (outcomes_[done].status == RunStatus::kFailed ? "failed" : "did not run");
             state_[next] = State::kDone;
             outcomes_[next].status = RunStatus::kSkipped;
             outcomes_[next].error = why;
@@ -242,10 +244,9 @@ class RunExecution {
             queue.push_back(next);
             continue;
           }
-          const bool all_done = std::all_of(
-              steps_[next].after.begin(), steps_[next].after.end(), [&](const std::string& up) {
-                return outcomes_[index_of(up)].status == RunStatus::kSuccess &&
-                       state_[index_of(up)] == State::kDone;
+          const bool all_done =
+              std::all_of(upstream_[next].begin(), upstream_[next].end(), [&](size_t up) {
+                return state_[up] == State::kDone && outcomes_[up].status == RunStatus::kSuccess;
               });
           if (all_done) {
             state_[next] = State::kReady;
@@ -277,15 +278,14 @@ class RunExecution {
         outcome.attempts = attempt;
         step_id = run_attempt(step, attempt, max_attempts, outcome);
       }
-      if (outcome.status == RunStatus::kSuccess || cancel_.cancelled() ||
-          attempt >= max_attempts) {
+      if (outcome.status == RunStatus::kSuccess || cancel_.cancelled() || attempt >= max_attempts) {
         return outcome;
       }
       const int64_t delay = backoff_delay_ms(step.retry_delay_ms, attempt, random_fraction());
       store_.append_log(run_id_, step_id, "info",
                         "retrying in " + format_duration_ms(delay) + " (attempt " +
-                            std::to_string(attempt + 1) + " of " +
-                            std::to_string(max_attempts) + ")");
+                            std::to_string(attempt + 1) + " of " + std::to_string(max_attempts) +
+                            ")");
       StepEvent event;
       event.type = StepEvent::Type::kRetrying;
       event.step = step.name;
@@ -318,10 +318,10 @@ class RunExecution {
     {
       StepLog log(store_, run_id_, step_id);
       if (attempt > 1) {
-        log.write("info", "attempt " + std::to_string(attempt) + " of " +
-                              std::to_string(max_attempts));
+        log.write("info",
+                  "attempt " + std::to_string(attempt) + " of " + std::to_string(max_attempts));
       }
-      const StepContext context{project_, pipeline_, step,   lake_,    interval_,
+      const StepContext context{project_, pipeline_, step,    lake_,    interval_,
                                 run_id_,  step_id,   attempt, *control, log};
       try {
         result = options_.run_step ? options_.run_step(context) : run_step(context);
@@ -394,10 +394,14 @@ int64_t backoff_delay_ms(int64_t retry_delay_ms, int failed_attempts, double ran
 
 Executor::Executor(const ProjectConfig& project, lake::Lake& lake, Clock& clock,
                    ConcurrencyLimits& limits, ExecutorOptions options)
-    : project_(project), lake_(lake), clock_(clock), limits_(limits), options_(std::move(options)) {}
+    : project_(project),
+      lake_(lake),
+      clock_(clock),
+      limits_(limits),
+      options_(std::move(options)) {}
 
-RunOutcome Executor::execute(const Pipeline& pipeline, const DataInterval& interval,
-                             int64_t run_id, const CancelToken& cancel) {
+RunOutcome Executor::execute(const Pipeline& pipeline, const DataInterval& interval, int64_t run_id,
+                             const CancelToken& cancel) {
   RunExecution execution(project_, lake_, clock_, limits_, options_, pipeline, interval, run_id,
                          cancel);
   return execution.run();

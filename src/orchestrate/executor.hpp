@@ -38,8 +38,8 @@ struct RunOutcome {
   std::string pipeline;
   DataInterval interval;
   lake::RunStatus status = lake::RunStatus::kFailed;
-  std::string error;                // the first failure, or "cancelled"
-  std::vector<StepOutcome> steps;   // in declared order
+  std::string error;               // the first failure, or "cancelled"
+  std::vector<StepOutcome> steps;  // in declared order
   double seconds = 0;
   bool ok() const { return status == lake::RunStatus::kSuccess; }
 };
@@ -61,9 +61,9 @@ struct StepEvent {
 using StepRunner = std::function<StepResult(const StepContext&)>;
 
 struct ExecutorOptions {
-  StepRunner run_step;                              // default: the real step kinds
-  std::function<void(const StepEvent&)> on_event;   // called from worker threads
-  int64_t watch_interval_ms = 25;                   // how often timeouts and cancels are checked
+  StepRunner run_step;                             // default: the real step kinds
+  std::function<void(const StepEvent&)> on_event;  // called from worker threads
+  int64_t watch_interval_ms = 25;                  // how often timeouts and cancels are checked
 };
 
 // The wait before retry number `failed_attempts` (1 for the first retry): the step's retry delay
@@ -81,8 +81,8 @@ class Executor {
   RunOutcome execute(const Pipeline& pipeline, const DataInterval& interval, int64_t run_id,
                      const CancelToken& cancel);
   // Records a run ("manual" or "backfill") and executes it.
-  RunOutcome run(const Pipeline& pipeline, const DataInterval& interval,
-                 const std::string& trigger, const CancelToken& cancel);
+  RunOutcome run(const Pipeline& pipeline, const DataInterval& interval, const std::string& trigger,
+                 const CancelToken& cancel);
 
   Clock& clock() { return clock_; }
   lake::MetadataStore& store() { return lake_.store(); }

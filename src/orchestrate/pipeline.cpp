@@ -19,7 +19,8 @@ Pipeline Pipeline::from_config(const PipelineConfig& config, const ProjectConfig
   pipeline.config_ = config;
   pipeline.zone_ = TimeZone::load(config.timezone);  // checked when strata.yml was read
   if (!config.schedule.empty()) {
-    pipeline.schedule_ = CronSchedule::parse(config.schedule, pipeline.zone_, config.schedule_where);
+    pipeline.schedule_ =
+        CronSchedule::parse(config.schedule, pipeline.zone_, config.schedule_where);
     try {
       pipeline.schedule_->next_after(config.start.value_or(0));
     } catch (const Error& e) {
@@ -50,8 +51,10 @@ DataInterval Pipeline::latest_interval(int64_t at) const {
   if (!schedule_) return {at, at};
   const std::optional<int64_t> tick = schedule_->last_at_or_before(at);
   if (!tick) {
-    throw Error(ErrorKind::kUsage, "pipeline '" + name() + "' has no schedule tick in the five "
-                                   "years before " + iso_utc(at));
+    throw Error(ErrorKind::kUsage, "pipeline '" + name() +
+                                       "' has no schedule tick in the five "
+                                       "years before " +
+                                       iso_utc(at));
   }
   return interval_ending_at(*tick);
 }

@@ -53,6 +53,8 @@ struct RunOptions {
 };
 
 // Builds the selected models of `project` with `connection`, recording steps of `run_id`.
+// `connection` must already see the lake (Lake::attach_all), so that sources and models built
+// earlier can be read; each model built here is re-attached as soon as it is committed.
 // Model failures are reported in the summary, not thrown. Throws for problems that concern the
 // whole run: a dependency cycle (kInput), an unknown selection (kUsage), an interrupt
 // (kInterrupted, after recording the model that was running).

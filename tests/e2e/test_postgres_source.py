@@ -350,3 +350,28 @@ events: {table: public.events, cursor: updated_at}
     counts = query(strata_bin, root,
                    "SELECT count(*) AS n, count(DISTINCT id) AS ids, sum(id) AS s FROM shop.events")
     assert counts == [{"n": expected["n"], "ids": expected["n"], "s": expected["s"]}]
+
+
+def test_dropped_connection_mid_load_is_retried(postgres_server, strata_bin, tmp_path):  # noqa: F811
+    db = postgres_server.create_database("dropped")
+    with postgres_server.connect(db) as conn:
+        conn.execute("""CREATE TABLE public.events (id bigint PRIMARY KEY, payload text);
+            INSERT INTO events SELECT i, repeat('y', 100) FROM generate_series(1, 1000000) AS i;""")
+    root = make_project(tmp_path / "p", postgres_server, db, "events: public.events")
+    proc = subprocess.Popen([strata_bin, "--project", str(root), "ingest"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    terminated = 0
+    with postgres_server.connect(db) as conn:
+        deadline = time.monotonic() + 30
+        while not terminated and proc.poll() is None and time.monotonic() < deadline:
+            terminated = conn.execute("""SELECT count(pg_terminate_backend(pid)) FROM
+                pg_stat_activity WHERE application_name = 'strata' AND query LIKE 'COPY%'
+                """).fetchone()[0]
+            time.sleep(0.02)
+    out, err = proc.communicate(timeout=300)
+    assert terminated, "the load ended before its connection could be dropped"
+    assert proc.returncode == 0, err
+    assert "PostgreSQL connection failed; retrying" in err, err
+    assert "shop.events: 1,000,000 rows (full snapshot)" in out and "2 attempts" in out, out
+    assert query(strata_bin, root, "SELECT count(*) AS n, count(DISTINCT id) AS ids FROM "
+                 "shop.events") == [{"n": 1000000, "ids": 1000000}]

@@ -177,7 +177,7 @@ TEST_F(OrchestrationTest, BackoffDoublesUpToACapWithEqualJitter) {
   EXPECT_EQ(backoff_delay_ms(10'000, 1, 1.0), 10'000);
   EXPECT_EQ(backoff_delay_ms(10'000, 1, 0.0), 5'000);
   EXPECT_EQ(backoff_delay_ms(10'000, 3, 1.0), 40'000);
-  EXPECT_EQ(backoff_delay_ms(10'000, 30, 1.0), 3'600'000);  // capped at an hour
+  EXPECT_EQ(backoff_delay_ms(10'000, 30, 1.0), 3'600'000);    // capped at an hour
   EXPECT_EQ(backoff_delay_ms(7'200'000, 5, 1.0), 7'200'000);  // a longer delay is its own cap
   EXPECT_EQ(backoff_delay_ms(0, 3, 1.0), 0);
 }

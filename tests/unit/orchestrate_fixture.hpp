@@ -37,9 +37,10 @@ class OrchestrationTest : public ::testing::Test {
   // `pipelines_yaml` is the body of `pipelines:`, indented by two spaces.
   void load(const std::string& pipelines_yaml, const std::string& extra = "") {
     strata::test::write_text(dir / "data" / "movies.csv", "title,minutes\nDune,155\nHeat,170\n");
-    const std::string yaml = "name: shop\nsources:\n  internal:\n    tables:\n      movies: "
-                             "data/movies.csv\n" +
-                             extra + "pipelines:\n" + pipelines_yaml;
+    const std::string yaml =
+        "name: shop\nsources:\n  internal:\n    tables:\n      movies: "
+        "data/movies.csv\n" +
+        extra + "pipelines:\n" + pipelines_yaml;
     strata::test::write_text(dir / "strata.yml", yaml);
     project = load_project(dir.path());
     pipelines = load_pipelines(project);

@@ -143,8 +143,8 @@ TEST(PipelineConfig, CyclesArePrinted) {
               m.find("b -> c -> a -> b") != std::string::npos ||
               m.find("c -> a -> b -> c") != std::string::npos)
       << m;
-  Error self = parse_error(
-      "  p:\n    steps:\n      - {name: a, kind: sql, sql: SELECT 1, after: [a]}\n");
+  Error self =
+      parse_error("  p:\n    steps:\n      - {name: a, kind: sql, sql: SELECT 1, after: [a]}\n");
   EXPECT_NE(self.message().find("cannot run after itself"), std::string::npos) << self.what();
 }
 
@@ -162,9 +162,9 @@ TEST(PipelineConfig, KindsNotSupportedYetAndUnknownKinds) {
 }
 
 TEST(PipelineConfig, BadValuesNameTheirPlace) {
-  Error duration =
-      parse_error("  p:\n    retry_delay: 10 minutes\n    steps:\n      - {name: a, kind: sql, "
-                  "sql: SELECT 1}\n");
+  Error duration = parse_error(
+      "  p:\n    retry_delay: 10 minutes\n    steps:\n      - {name: a, kind: sql, "
+      "sql: SELECT 1}\n");
   EXPECT_EQ(duration.where().line, 11);
   EXPECT_NE(duration.message().find("duration"), std::string::npos) << duration.what();
   Error zone = parse_error(
@@ -177,8 +177,8 @@ TEST(PipelineConfig, BadValuesNameTheirPlace) {
       "  p:\n    schedule: \"0 25 * * *\"\n    steps:\n      - {name: a, kind: sql, sql: x}\n");
   EXPECT_EQ(cron.where().line, 11);
   EXPECT_NE(cron.message().find("hour field"), std::string::npos) << cron.what();
-  Error source = parse_error(
-      "  p:\n    steps:\n      - {name: a, kind: ingest, select: [internal.movie]}\n");
+  Error source =
+      parse_error("  p:\n    steps:\n      - {name: a, kind: ingest, select: [internal.movie]}\n");
   EXPECT_EQ(source.where().line, 12);
   EXPECT_NE(source.message().find("did you mean 'movies'"), std::string::npos) << source.what();
   Error empty = parse_error("  p:\n    steps: []\n");

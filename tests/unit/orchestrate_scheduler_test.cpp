@@ -60,8 +60,7 @@ TEST_F(SchedulerTest, CatchupRunsEveryMissedIntervalOldestFirst) {
   EXPECT_TRUE(scheduler.claim_due_runs().empty());  // never the same interval twice
   EXPECT_EQ(scheduler.next_tick_ms(), utc(2021, 12, 5, 6) * 1000);
   clock.set_ms(utc(2021, 12, 5, 6) * 1000);
-  EXPECT_EQ(ends(scheduler.claim_due_runs()),
-            (std::vector<std::string>{"2021-12-05T06:00:00Z"}));
+  EXPECT_EQ(ends(scheduler.claim_due_runs()), (std::vector<std::string>{"2021-12-05T06:00:00Z"}));
 }
 
 TEST_F(SchedulerTest, WithoutCatchupOnlyTheLatestIntervalRuns) {
@@ -73,8 +72,7 @@ TEST_F(SchedulerTest, WithoutCatchupOnlyTheLatestIntervalRuns) {
   finish(scheduler, due);
   // Three days later: the two ticks in between are not run.
   clock.set_ms(utc(2021, 12, 7, 7) * 1000);
-  EXPECT_EQ(ends(scheduler.claim_due_runs()),
-            (std::vector<std::string>{"2021-12-07T06:00:00Z"}));
+  EXPECT_EQ(ends(scheduler.claim_due_runs()), (std::vector<std::string>{"2021-12-07T06:00:00Z"}));
 }
 
 TEST_F(SchedulerTest, MaxActiveRunsHoldsBackTheNextIntervals) {
@@ -88,8 +86,7 @@ TEST_F(SchedulerTest, MaxActiveRunsHoldsBackTheNextIntervals) {
   auto second = scheduler.claim_due_runs();
   EXPECT_EQ(ends(second), (std::vector<std::string>{"2021-12-03T06:00:00Z"}));
   finish(scheduler, second);
-  EXPECT_EQ(ends(scheduler.claim_due_runs()),
-            (std::vector<std::string>{"2021-12-04T06:00:00Z"}));
+  EXPECT_EQ(ends(scheduler.claim_due_runs()), (std::vector<std::string>{"2021-12-04T06:00:00Z"}));
 }
 
 TEST_F(SchedulerTest, ARestartNeitherLosesNorRepeatsATick) {
@@ -111,8 +108,7 @@ TEST_F(SchedulerTest, ARestartNeitherLosesNorRepeatsATick) {
   EXPECT_EQ(store->pipeline_run(before[0].run_id)->run.status, "failed");
   EXPECT_NE(store->pipeline_run(before[0].run_id)->run.error.find("interrupted"),
             std::string::npos);
-  EXPECT_EQ(ends(restarted.claim_due_runs()),
-            (std::vector<std::string>{"2021-12-04T06:00:00Z"}));
+  EXPECT_EQ(ends(restarted.claim_due_runs()), (std::vector<std::string>{"2021-12-04T06:00:00Z"}));
   // A second scheduler on the same store finds nothing left to claim.
   Scheduler other(pipelines, clock, *store);
   EXPECT_TRUE(other.claim_due_runs().empty());

@@ -27,17 +27,21 @@ TEST_F(OrchestrationTest, CommandStepsLogOutputAndSeeTheInterval) {
         command: ["/bin/sh", "-c", "echo start=$STRATA_DATA_INTERVAL_START end=$STRATA_DATA_INTERVAL_END run=$STRATA_RUN_ID x=$X; echo oops >&2; pwd"]
         env: {X: y}
       - {name: fail, kind: command, command: "echo bad input >&2; exit 3"}
+      - {name: killed, kind: command, command: "kill -9 $$", after: []}
 )");
   const RunOutcome run = executor().run(pipeline(), kDay, "manual", cancel);
   EXPECT_EQ(run.steps[0].status, RunStatus::kSuccess) << run.steps[0].error;
   const auto lines = step_lines(run.run_id, "show");
-  EXPECT_TRUE(contains_line(lines, "stdout: start=2021-12-01T00:00:00Z end=2021-12-02T00:00:00Z "
-                                   "run=" + std::to_string(run.run_id) + " x=y"))
+  EXPECT_TRUE(contains_line(lines,
+                            "stdout: start=2021-12-01T00:00:00Z end=2021-12-02T00:00:00Z "
+                            "run=" +
+                                std::to_string(run.run_id) + " x=y"))
       << ::testing::PrintToString(lines);
   EXPECT_TRUE(contains_line(lines, "stderr: oops"));
   EXPECT_TRUE(contains_line(lines, "stdout: " + dir.path().string()));  // runs in the project
   EXPECT_EQ(run.steps[1].status, RunStatus::kFailed);
   EXPECT_EQ(run.steps[1].error, "'/bin/sh' exited with code 3: bad input");
+  EXPECT_EQ(run.steps[2].error, "'/bin/sh' was killed by signal 9 (SIGKILL)");
 }
 
 TEST_F(OrchestrationTest, ACommandThatOutlivesItsTimeoutIsKilledWithItsChildren) {
@@ -83,7 +87,8 @@ TEST_F(OrchestrationTest, SqlStepsSeeTheIntervalAsVariables) {
   EXPECT_TRUE(contains_line(lines, "info: s | e | span | has_run | p | d"))
       << ::testing::PrintToString(lines);
   EXPECT_TRUE(contains_line(
-      lines, "info: 2021-12-01 00:00:00+00 | 2021-12-02 00:00:00+00 | 86400 | true | p | 2021-12-24"))
+      lines,
+      "info: 2021-12-01 00:00:00+00 | 2021-12-02 00:00:00+00 | 86400 | true | p | 2021-12-24"))
       << ::testing::PrintToString(lines);
   EXPECT_TRUE(contains_line(lines, "info: (1 row)"));
   EXPECT_EQ(run.steps[1].status, RunStatus::kFailed);

@@ -169,12 +169,21 @@ bool plan_show(std::string_view sql, const std::vector<SqlToken>& tokens,
 }
 
 // Catalog functions and relations DuckDB lacks or answers differently, provided by pg_strata.
-constexpr std::array<std::string_view, 11> kShimmedNames = {
-    "version",          "current_database",          "pg_get_userbyid",
+constexpr std::array<std::string_view, 17> kShimmedNames = {
+    "pg_get_expr",       "pg_collation",
+    "version",           "current_database",       "pg_get_userbyid",
     "pg_encoding_to_char", "pg_get_function_result", "pg_get_function_arguments",
-    "pg_roles",         "pg_user",                   "pg_auth_members",
-    "pg_database",      "pg_class",
+    "pg_table_size",     "pg_relation_size",       "pg_total_relation_size",
+    "pg_roles",          "pg_user",                "pg_auth_members",
+    "pg_database",       "pg_class",               "pg_namespace",
 };
+
+// PostgreSQL's object-identifier types, which DuckDB lacks: casts to them become text.
+bool is_reg_type(const std::string& name) {
+  return name == "regtype" || name == "regclass" || name == "regproc" ||
+         name == "regprocedure" || name == "regnamespace" || name == "regrole" ||
+         name == "regoper" || name == "regconfig";
+}
 
 bool is_shimmed(const std::string& name) {
   for (std::string_view shimmed : kShimmedNames) {
@@ -190,7 +199,9 @@ bool is_symbol(std::string_view sql, const SqlToken& token, char symbol) {
 // Rewrites what psql and drivers write in catalog queries into what DuckDB understands:
 //   OPERATOR(pg_catalog.~)          -> ~
 //   COLLATE pg_catalog.default      -> (nothing)
-//   [pg_catalog.]pg_get_userbyid(x) -> pg_strata.pg_get_userbyid(x), and so on for the shims.
+//   [pg_catalog.]pg_get_userbyid(x) -> pg_strata.pg_get_userbyid(x), and so on for the shims
+//   pg_catalog.array_to_string(x)   -> array_to_string(x): DuckDB reads "a.f(x)" as a method call
+//   x::pg_catalog.regtype           -> x::VARCHAR
 std::string rewrite_catalog_references(const std::string& sql, const std::vector<SqlToken>& tokens) {
   std::string out;
   size_t copied = 0;
@@ -203,6 +214,9 @@ std::string rewrite_catalog_references(const std::string& sql, const std::vector
     return i < tokens.size() && tokens[i].kind == SqlToken::Kind::kWord ? lower(tokens[i].text(sql))
                                                                        : std::string();
   };
+  auto after_cast = [&](size_t i) {
+    return i >= 2 && is_symbol(sql, tokens[i - 1], ':') && is_symbol(sql, tokens[i - 2], ':');
+  };
   for (size_t i = 0; i < tokens.size(); ++i) {
     const std::string current = word(i);
     if (current == "operator" && i + 4 < tokens.size() && is_symbol(sql, tokens[i + 1], '(') &&
@@ -212,8 +226,9 @@ std::string rewrite_catalog_references(const std::string& sql, const std::vector
       if (close >= tokens.size()) continue;
       const size_t op_start = tokens[i + 4].offset;
       const size_t op_end = tokens[close].offset;
-      replace(tokens[i].offset, tokens[close].offset + 1,
-              " " + std::string(sql.substr(op_start, op_end - op_start)) + " ");
+      std::string op(1, ' ');
+      op.append(sql, op_start, op_end - op_start).push_back(' ');
+      replace(tokens[i].offset, tokens[close].offset + 1, op);
       i = close;
     } else if (current == "collate" && word(i + 1) == "pg_catalog" && i + 3 < tokens.size() &&
                is_symbol(sql, tokens[i + 2], '.')) {
@@ -223,6 +238,17 @@ std::string rewrite_catalog_references(const std::string& sql, const std::vector
                is_symbol(sql, tokens[i + 1], '.') && is_shimmed(word(i + 2))) {
       replace(tokens[i].offset, tokens[i + 1].offset + 1, "pg_strata.");
       i += 1;
+    } else if (current == "pg_catalog" && i + 2 < tokens.size() &&
+               is_symbol(sql, tokens[i + 1], '.') && !word(i + 2).empty() &&
+               ((i + 3 < tokens.size() && is_symbol(sql, tokens[i + 3], '(')) || after_cast(i))) {
+      // A function or a type name, unqualified.
+      const std::string name = is_reg_type(word(i + 2)) && after_cast(i)
+                                   ? "VARCHAR"
+                                   : std::string(tokens[i + 2].text(sql));
+      replace(tokens[i].offset, tokens[i + 2].offset + tokens[i + 2].length, name);
+      i += 2;
+    } else if (is_reg_type(current) && after_cast(i)) {
+      replace(tokens[i].offset, tokens[i].offset + tokens[i].length, "VARCHAR");
     } else if (is_shimmed(current) && !(i > 0 && is_symbol(sql, tokens[i - 1], '.'))) {
       replace(tokens[i].offset, tokens[i].offset, "pg_strata.");
     }
@@ -244,8 +270,7 @@ bool is_catalog_query(std::string_view sql) {
 }
 
 StatementPlan plan_statement(std::string_view sql,
-                             const std::map<std::string, std::string>& parameters,
-                             const ServerIdentity& identity) {
+                             const std::map<std::string, std::string>& parameters) {
   StatementPlan plan;
   plan.keywords = leading_keywords(sql);
   plan.sql = std::string(sql);
@@ -288,13 +313,29 @@ CREATE OR REPLACE VIEW pg_strata.pg_auth_members AS
   SELECT NULL::BIGINT AS roleid, NULL::BIGINT AS member, NULL::BIGINT AS grantor,
          false AS admin_option
   WHERE false;
+CREATE OR REPLACE MACRO pg_strata.pg_get_expr(expression, relation_oid) AS NULL::VARCHAR,
+                                             (expression, relation_oid, pretty) AS NULL::VARCHAR;
+CREATE OR REPLACE MACRO pg_strata.pg_table_size(relation_oid) AS NULL::BIGINT;
+CREATE OR REPLACE MACRO pg_strata.pg_relation_size(relation_oid) AS NULL::BIGINT;
+CREATE OR REPLACE MACRO pg_strata.pg_total_relation_size(relation_oid) AS NULL::BIGINT;
+CREATE OR REPLACE VIEW pg_strata.pg_collation AS
+  SELECT 0::BIGINT AS oid, 'default' AS collname, 0::BIGINT AS collnamespace,
+         10::BIGINT AS collowner, 'd' AS collprovider, true AS collisdeterministic,
+         -1 AS collencoding, NULL::VARCHAR AS collcollate, NULL::VARCHAR AS collctype
+  WHERE false;
+CREATE OR REPLACE VIEW pg_strata.pg_namespace AS
+  SELECT oid, schema_name AS nspname, 10::BIGINT AS nspowner, NULL::VARCHAR[] AS nspacl
+  FROM duckdb_schemas()
+  WHERE database_name NOT IN ('system', 'temp') AND schema_name <> 'pg_strata';
 CREATE OR REPLACE VIEW pg_strata.pg_class AS
   SELECT c.* REPLACE (
-           CASE WHEN c.relkind = 'v' AND EXISTS (
-                  SELECT 1 FROM pg_strata.lake_tables t
-                  JOIN pg_catalog.pg_namespace n ON n.nspname = t.schema_name
-                  WHERE n.oid = c.relnamespace AND t.table_name = c.relname)
-                THEN 'r' ELSE c.relkind END AS relkind)
+           CASE WHEN c.relkind = 'v' AND c.oid IN (
+                  SELECT v.view_oid FROM duckdb_views() v
+                  JOIN pg_strata.lake_tables t
+                    ON t.schema_name = v.schema_name AND t.table_name = v.view_name)
+                THEN 'r' ELSE c.relkind END AS relkind,
+           NULL::VARCHAR[] AS reloptions),
+         false AS relforcerowsecurity
   FROM pg_catalog.pg_class c;
 )sql";
   sql += "CREATE OR REPLACE MACRO pg_strata.version() AS " +

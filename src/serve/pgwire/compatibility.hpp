@@ -29,9 +29,9 @@ struct CatalogTable {
   std::string name;
 };
 
+// `parameters` are the session's reported parameters (what SHOW answers).
 StatementPlan plan_statement(std::string_view sql,
-                             const std::map<std::string, std::string>& parameters,
-                             const ServerIdentity& identity);
+                             const std::map<std::string, std::string>& parameters);
 
 // Creates schema pg_strata with the functions and catalog views DuckDB lacks (pg_roles,
 // pg_get_userbyid, ...) and a pg_class in which `tables` have relkind 'r'.

@@ -264,7 +264,7 @@ void Session::on_query(const std::string& text) {
 
 std::shared_ptr<PreparedQuery> Session::prepare(const std::string& sql,
                                                 const std::vector<uint32_t>& declared) {
-  StatementPlan plan = plan_statement(sql, parameters_, options_.identity);
+  StatementPlan plan = plan_statement(sql, parameters_);
   park_streaming_portal();
   return prepare_query(*connection_, std::move(plan), declared);
 }
