@@ -84,7 +84,8 @@ pip_need() { # pip_need NAME==VERSION...: installs those not already at that ver
   fi
 }
 if ((WANT_TEST)); then
-  pip_need "duckdb==$DUCKDB_VERSION" "pytest==8.3.3" "psycopg==3.3.9" "psycopg-binary==3.3.9"
+  pip_need "duckdb==$DUCKDB_VERSION" "pytest==8.3.3" "psycopg==3.3.9" "psycopg-binary==3.3.9" \
+    "pyiceberg==0.11.1" "pyarrow==21.0.0"  # an independent reader of strata's Iceberg tables
 fi
 if ((WANT_BENCH)); then
   pip_need "duckdb==$DUCKDB_VERSION"

@@ -47,15 +47,16 @@ int serve(const GlobalOptions& globals, const ServeOptions& options) {
     context.lake().attach_all(setup);
     std::vector<serve::pgwire::CatalogTable> tables;
     for (const lake::TableInfo& table : context.store().list_tables()) {
-      if (table.kind == lake::TableKind::kTable) tables.push_back({table.name.space, table.name.name});
+      if (table.kind == lake::TableKind::kTable)
+        tables.push_back({table.name.space, table.name.name});
     }
     serve::pgwire::install_compatibility(setup, identity, tables);
   }
   serve::pgwire::Server server(database, server_options);
   std::cerr << "strata: serving project '" << context.config().name
             << "' over the PostgreSQL protocol on " << server.address() << " (psql -h "
-            << options.host << " -p " << server.port() << " -U strata -d "
-            << context.config().name << "); Ctrl-C stops\n"
+            << options.host << " -p " << server.port() << " -U strata -d " << context.config().name
+            << "); Ctrl-C stops\n"
             << std::flush;
   server.run([] { return interrupt_requested(); });
   return 0;
@@ -71,8 +72,9 @@ void add_serve_command(CLI::App& app, const GlobalOptions& globals, Action& acti
       ->capture_default_str();
   command->add_option("--host", options->host, "Address to listen on (loopback only for now)")
       ->capture_default_str();
-  command->add_option("--max-connections", options->max_connections,
-                      "Clients served at once; more are refused")
+  command
+      ->add_option("--max-connections", options->max_connections,
+                   "Clients served at once; more are refused")
       ->capture_default_str()
       ->check(CLI::Range(1, 10000));
   command->callback([&action, &globals, options] {

@@ -16,8 +16,8 @@ uint64_t random_u64() {
 std::string uuid4() {
   uint64_t high = random_u64();
   uint64_t low = random_u64();
-  high = (high & ~0xF000ULL) | 0x4000ULL;                  // version 4
-  low = (low & ~(0x3ULL << 62)) | (0x2ULL << 62);          // variant 10
+  high = (high & ~0xF000ULL) | 0x4000ULL;          // version 4
+  low = (low & ~(0x3ULL << 62)) | (0x2ULL << 62);  // variant 10
   char text[37];
   std::snprintf(text, sizeof text, "%08llx-%04llx-%04llx-%04llx-%012llx",
                 static_cast<unsigned long long>(high >> 32),

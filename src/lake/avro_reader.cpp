@@ -14,8 +14,8 @@ class Decoder {
   Decoder(std::string_view data, const std::string& path) : data_(data), path_(path) {}
 
   [[noreturn]] void corrupt(const std::string& what) const {
-    throw Error(ErrorKind::kStorage, "not a readable Avro file: " + what + " at byte " +
-                                         std::to_string(position_),
+    throw Error(ErrorKind::kStorage,
+                "not a readable Avro file: " + what + " at byte " + std::to_string(position_),
                 Location(path_));
   }
   bool at_end() const { return position_ >= data_.size(); }
@@ -30,7 +30,8 @@ class Decoder {
     for (int shift = 0; shift < 64; shift += 7) {
       const auto byte = static_cast<unsigned char>(take(1)[0]);
       value |= static_cast<uint64_t>(byte & 0x7F) << shift;
-      if (!(byte & 0x80)) return static_cast<int64_t>(value >> 1) ^ -static_cast<int64_t>(value & 1);
+      if (!(byte & 0x80))
+        return static_cast<int64_t>(value >> 1) ^ -static_cast<int64_t>(value & 1);
     }
     corrupt("a variable-length integer is too long");
   }
@@ -126,8 +127,8 @@ class SchemaReader {
     }
     if (!schema.is_object()) return;
     const json& type = schema.value("type", json());
-    if (type.is_string() && (type == "record" || type == "error" || type == "enum" ||
-                             type == "fixed")) {
+    if (type.is_string() &&
+        (type == "record" || type == "error" || type == "enum" || type == "fixed")) {
       std::string name = schema.value("name", "");
       named_[name] = &schema;
       if (schema.contains("namespace")) {

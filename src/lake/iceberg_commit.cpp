@@ -59,8 +59,8 @@ Totals totals_of(const std::vector<DataFile>& files) {
 
 }  // namespace
 
-NewVersion write_new_version(const std::optional<TableMetadata>& base,
-                             const std::string& base_location, const VersionRequest& request) {
+NewVersion write_new_version(const TableMetadata* base, const std::string& base_location,
+                             const VersionRequest& request) {
   const std::vector<DataFile>& added = *request.added;
   TableMetadata metadata = base ? *base : TableMetadata::create(request.location, request.now_ms);
   const std::optional<Schema> base_schema =
@@ -108,8 +108,8 @@ NewVersion write_new_version(const std::optional<TableMetadata>& base,
       }
     }
     if (!deleted.empty()) {
-      manifests.push_back(write_manifest(manifest_location(request.location), table_schema,
-                                         deleted, version.snapshot_id, version.sequence_number));
+      manifests.push_back(write_manifest(manifest_location(request.location), table_schema, deleted,
+                                         version.snapshot_id, version.sequence_number));
     }
   }
 
@@ -152,9 +152,10 @@ NewVersion write_new_version(const std::optional<TableMetadata>& base,
   if (base) metadata.log_previous_file(base_location, base->last_updated_ms());
   metadata.set_last_updated_ms(request.now_ms);
   metadata.add_snapshot(snapshot);
-  version.metadata_location = metadata_file_location(
-      request.location, (base ? metadata_version(base_location) : 0) + 1);
+  version.metadata_location =
+      metadata_file_location(request.location, (base ? metadata_version(base_location) : 0) + 1);
   write_file(version.metadata_location, metadata.dump());
+  version.metadata = std::make_shared<const TableMetadata>(std::move(metadata));
   return version;
 }
 
@@ -164,7 +165,8 @@ void write_version_hint(const std::string& table_location, const std::string& me
   // "<hint>.metadata.json" next to the hint.
   std::string hint = fs::path(metadata_location).filename().string();
   const std::string suffix = ".metadata.json";
-  if (hint.size() > suffix.size() && hint.ends_with(suffix)) hint.resize(hint.size() - suffix.size());
+  if (hint.size() > suffix.size() && hint.ends_with(suffix))
+    hint.resize(hint.size() - suffix.size());
   const fs::path target = fs::path(table_location) / "metadata" / "version-hint.text";
   const fs::path temporary = target.string() + "." + ids::uuid4() + ".tmp";
   std::error_code ec;

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -27,13 +28,14 @@ struct VersionRequest {
 
 struct NewVersion {
   std::string metadata_location;
+  std::shared_ptr<const TableMetadata> metadata;  // as written to metadata_location
   int64_t snapshot_id = 0;
   int64_t sequence_number = 0;
 };
 
-// `base` is the current metadata and `base_location` its file ("" for a new table).
-NewVersion write_new_version(const std::optional<TableMetadata>& base,
-                             const std::string& base_location, const VersionRequest& request);
+// `base` is the current metadata and `base_location` its file (null and "" for a new table).
+NewVersion write_new_version(const TableMetadata* base, const std::string& base_location,
+                             const VersionRequest& request);
 
 // Writes <location>/metadata/version-hint.text naming the metadata file, for readers that open a
 // table by its directory. The catalog, not this hint, decides which version is current, so a

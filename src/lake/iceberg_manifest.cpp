@@ -31,7 +31,9 @@ json int_map_schema(const char* name, int field_id, int key_id, int value_id,
 }
 
 json optional_field(const char* name, json type, int field_id) {
-  return {{"name", name}, {"type", {"null", std::move(type)}}, {"default", nullptr},
+  return {{"name", name},
+          {"type", {"null", std::move(type)}},
+          {"default", nullptr},
           {"field-id", field_id}};
 }
 
@@ -47,8 +49,8 @@ const json& manifest_entry_schema() {
         {"fields",
          {required_field("content", "int", 134), required_field("file_path", "string", 100),
           required_field("file_format", "string", 101),
-          required_field("partition", {{"type", "record"}, {"name", "r102"}, {"fields", json::array()}},
-                         102),
+          required_field("partition",
+                         {{"type", "record"}, {"name", "r102"}, {"fields", json::array()}}, 102),
           required_field("record_count", "long", 103),
           required_field("file_size_in_bytes", "long", 104),
           int_map_schema("column_sizes", 108, 117, 118, "long"),
@@ -58,8 +60,8 @@ const json& manifest_entry_schema() {
           int_map_schema("lower_bounds", 125, 126, 127, "bytes"),
           int_map_schema("upper_bounds", 128, 129, 130, "bytes"),
           optional_field("key_metadata", "bytes", 131),
-          optional_field("split_offsets", {{"type", "array"}, {"items", "long"}, {"element-id", 133}},
-                         132),
+          optional_field("split_offsets",
+                         {{"type", "array"}, {"items", "long"}, {"element-id", 133}}, 132),
           optional_field("equality_ids", {{"type", "array"}, {"items", "int"}, {"element-id", 136}},
                          135),
           optional_field("sort_order_id", "int", 140)}}};
@@ -76,14 +78,13 @@ const json& manifest_entry_schema() {
 
 const json& manifest_file_schema() {
   static const json schema = [] {
-    json summary = {
-        {"type", "record"},
-        {"name", "r508"},
-        {"fields",
-         {required_field("contains_null", "boolean", 509),
-          optional_field("contains_nan", "boolean", 518),
-          optional_field("lower_bound", "bytes", 510),
-          optional_field("upper_bound", "bytes", 511)}}};
+    json summary = {{"type", "record"},
+                    {"name", "r508"},
+                    {"fields",
+                     {required_field("contains_null", "boolean", 509),
+                      optional_field("contains_nan", "boolean", 518),
+                      optional_field("lower_bound", "bytes", 510),
+                      optional_field("upper_bound", "bytes", 511)}}};
     return json{
         {"type", "record"},
         {"name", "manifest_file"},
@@ -191,9 +192,11 @@ DataFile data_file_from_json(const json& j) {
   file.rows = j["record_count"].get<uint64_t>();
   file.bytes = j["file_size_in_bytes"].get<uint64_t>();
   std::map<int, ColumnMetrics> metrics;
-  for (const auto& [id, v] : read_metric_map<int64_t>(j["column_sizes"])) metrics[id].size_bytes = v;
+  for (const auto& [id, v] : read_metric_map<int64_t>(j["column_sizes"]))
+    metrics[id].size_bytes = v;
   for (const auto& [id, v] : read_metric_map<int64_t>(j["value_counts"])) metrics[id].values = v;
-  for (const auto& [id, v] : read_metric_map<int64_t>(j["null_value_counts"])) metrics[id].nulls = v;
+  for (const auto& [id, v] : read_metric_map<int64_t>(j["null_value_counts"]))
+    metrics[id].nulls = v;
   for (const auto& [id, v] : read_metric_map<std::string>(j["lower_bounds"])) metrics[id].lower = v;
   for (const auto& [id, v] : read_metric_map<std::string>(j["upper_bounds"])) metrics[id].upper = v;
   for (auto& [id, m] : metrics) {

@@ -31,12 +31,9 @@ Snapshot snapshot_from_json(const json& j) {
 }
 
 json snapshot_to_json(const Snapshot& s) {
-  json j = {{"snapshot-id", s.snapshot_id},
-            {"sequence-number", s.sequence_number},
-            {"timestamp-ms", s.timestamp_ms},
-            {"manifest-list", s.manifest_list},
-            {"summary", s.summary},
-            {"schema-id", s.schema_id}};
+  json j = {{"snapshot-id", s.snapshot_id},   {"sequence-number", s.sequence_number},
+            {"timestamp-ms", s.timestamp_ms}, {"manifest-list", s.manifest_list},
+            {"summary", s.summary},           {"schema-id", s.schema_id}};
   if (s.parent_snapshot_id) j["parent-snapshot-id"] = *s.parent_snapshot_id;
   return j;
 }

@@ -34,7 +34,7 @@ class TableMetadata {
   // Throws kStorage naming `path` when the text is not Iceberg v1/v2 table metadata.
   static TableMetadata parse(const std::string& text, const std::string& path);
 
-  std::string dump() const { return json_.dump(2); }
+  std::string dump() const { return json_.dump(); }
   const nlohmann::json& document() const { return json_; }
 
   std::string table_uuid() const;

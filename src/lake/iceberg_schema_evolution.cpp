@@ -159,8 +159,9 @@ WritePlan plan_write(const std::vector<engine::ResultColumn>& columns, const Sch
   for (const engine::ResultColumn& column : columns) {
     if (!seen.insert(column.name).second) {
       throw Error(ErrorKind::kInput,
-                  "the query returns column '" + column.name + "' twice; give each column its own "
-                  "name",
+                  "the query returns column '" + column.name +
+                      "' twice; give each column its own "
+                      "name",
                   Location::of(table));
     }
     Field data{0, column.name, false, iceberg_type_of(column.type, column.name)};

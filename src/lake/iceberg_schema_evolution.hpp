@@ -3,8 +3,8 @@
 // Writing (plan_write): each column of the query is matched by name to the table's current schema,
 // nested fields too, and keeps its field id; a new column or nested field gets the next unused id
 // (schema evolution by addition). When a column's type changes, a widening Iceberg allows (int to
-// long, float to double, decimal(P, S) to decimal(P', S) with P' > P) widens the table's column, and
-// a narrower type is written as the table's type (cast). Any other change is a kConflict error
+// long, float to double, decimal(P, S) to decimal(P', S) with P' > P) widens the table's column,
+// and a narrower type is written as the table's type (cast). Any other change is a kConflict error
 // naming the table and the column when appending; an overwrite replaces every row, so there the
 // column simply gets a new id (as if dropped and added again). Columns the table has and the query
 // lacks read as NULL after an append and are dropped by an overwrite.

@@ -5,7 +5,8 @@
 //   digits fail the write with the engine's error);
 //   TIMESTAMP_S, TIMESTAMP_MS, TIMESTAMP_NS -> timestamp, TIME_NS -> time (microseconds: the
 //   nanoseconds are cut, as format version 2 has no nanosecond types);
-//   ARRAY -> list;  ENUM, TIME WITH TIME ZONE, INTERVAL, BIT, BIGNUM and NULL -> string (their text).
+//   ARRAY -> list;  ENUM, TIME WITH TIME ZONE, INTERVAL, BIT, BIGNUM and NULL -> string (their
+//   text).
 // UNION has no Iceberg counterpart: a kInput error asks for a cast. Nested fields get id 0 here;
 // ids are assigned by the schema evolution (lake/iceberg_schema_evolution.hpp).
 #pragma once

@@ -34,8 +34,8 @@ struct TableInfo {
   int64_t id = 0;
   TableName name;
   TableKind kind = TableKind::kTable;
-  std::string location;       // data directory for tables
-  std::string view_sql;       // the definition for views
+  std::string location;          // data directory for tables
+  std::string view_sql;          // the definition for views
   int64_t current_snapshot = 0;  // 0: no snapshot yet
   int64_t created_at_ms = 0;
   std::string metadata_location;  // the current Iceberg table metadata file ("" for views)
@@ -65,7 +65,7 @@ struct SnapshotInfo {
   int64_t id = 0;
   int64_t parent_id = 0;
   int64_t sequence_number = 0;  // orders a table's snapshots
-  std::string operation;  // "append", "overwrite", "create_view"
+  std::string operation;        // "append", "overwrite", "create_view"
   int64_t committed_at_ms = 0;
   uint64_t added_rows = 0;
   uint64_t total_rows = 0;
@@ -139,7 +139,7 @@ struct PipelineRunRecord {
 
 struct PipelineRunFilter {
   std::string pipeline;
-  std::string trigger;  // empty: any
+  std::string trigger;                    // empty: any
   int64_t interval_end_from = INT64_MIN;  // inclusive bounds on the interval's end
   int64_t interval_end_to = INT64_MAX;
   size_t limit = 100;

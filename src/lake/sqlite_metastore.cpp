@@ -162,8 +162,8 @@ class SqliteMetastore final : public MetadataStore {
                         "(r.id IS NULL OR r.sequence_number > ?2) ORDER BY f.id");
     s.bind(1, table.id).bind(2, sequence);
     while (s.step()) {
-      files.push_back({s.text(0), static_cast<uint64_t>(s.int64(1)),
-                       static_cast<uint64_t>(s.int64(2))});
+      files.push_back(
+          {s.text(0), static_cast<uint64_t>(s.int64(1)), static_cast<uint64_t>(s.int64(2))});
     }
     return files;
   }
@@ -209,7 +209,8 @@ class SqliteMetastore final : public MetadataStore {
     return s.text(0);
   }
 
-  std::vector<std::pair<std::string, std::string>> state_entries(const std::string& scope) override {
+  std::vector<std::pair<std::string, std::string>> state_entries(
+      const std::string& scope) override {
     std::lock_guard lock(mutex_);
     sqlite::Statement s(db_, "SELECT key, value FROM source_state WHERE scope = ?1 ORDER BY key");
     s.bind(1, scope);
@@ -228,7 +229,8 @@ class SqliteMetastore final : public MetadataStore {
 
   int64_t begin_run(const std::string& command) override {
     std::lock_guard lock(mutex_);
-    sqlite::Statement s(db_, "INSERT INTO runs(command, status, started_at_ms) VALUES (?1, ?2, ?3)");
+    sqlite::Statement s(db_,
+                        "INSERT INTO runs(command, status, started_at_ms) VALUES (?1, ?2, ?3)");
     s.bind(1, command).bind(2, run_status_name(RunStatus::kRunning)).bind(3, now_ms());
     s.run();
     return db_.last_insert_id();
@@ -236,8 +238,8 @@ class SqliteMetastore final : public MetadataStore {
 
   void finish_run(int64_t run_id, RunStatus status, const std::string& error) override {
     std::lock_guard lock(mutex_);
-    sqlite::Statement s(db_,
-                        "UPDATE runs SET status = ?2, finished_at_ms = ?3, error = ?4 WHERE id = ?1");
+    sqlite::Statement s(
+        db_, "UPDATE runs SET status = ?2, finished_at_ms = ?3, error = ?4 WHERE id = ?1");
     s.bind(1, run_id).bind(2, run_status_name(status)).bind(3, now_ms()).bind(4, error);
     s.run();
   }
@@ -279,10 +281,11 @@ class SqliteMetastore final : public MetadataStore {
 
   std::vector<StepRecord> run_steps(int64_t run_id) override {
     std::lock_guard lock(mutex_);
-    sqlite::Statement s(db_,
-                        "SELECT id, run_id, name, kind, status, started_at_ms, "
-                        "coalesce(finished_at_ms, 0), row_count, error FROM steps WHERE run_id = ?1 "
-                        "ORDER BY id");
+    sqlite::Statement s(
+        db_,
+        "SELECT id, run_id, name, kind, status, started_at_ms, "
+        "coalesce(finished_at_ms, 0), row_count, error FROM steps WHERE run_id = ?1 "
+        "ORDER BY id");
     s.bind(1, run_id);
     std::vector<StepRecord> out;
     while (s.step()) {
@@ -362,7 +365,8 @@ class SqliteMetastore final : public MetadataStore {
     }
     for (int v = version + 1; v <= known; ++v) {
       db_.execute(kMigrations[v - 1]);
-      sqlite::Statement s(db_, "INSERT INTO schema_migrations(version, applied_at_ms) VALUES (?1, ?2)");
+      sqlite::Statement s(db_,
+                          "INSERT INTO schema_migrations(version, applied_at_ms) VALUES (?1, ?2)");
       s.bind(1, static_cast<int64_t>(v)).bind(2, now_ms());
       s.run();
     }
@@ -432,8 +436,8 @@ class SqliteMetastore final : public MetadataStore {
       kept_files = static_cast<uint64_t>(s.int64(1));
     }
     const std::string operation = change.kind == TableKind::kView ? "create_view"
-                                  : overwrite                      ? "overwrite"
-                                                                   : "append";
+                                  : overwrite                     ? "overwrite"
+                                                                  : "append";
     int64_t sequence = change.sequence_number;
     if (sequence == 0) {
       sqlite::Statement s(

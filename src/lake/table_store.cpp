@@ -45,7 +45,9 @@ std::string create_schema_sql(const std::string& space) {
 
 Lake::Lake(fs::path root, MetadataStore& store) : root_(std::move(root)), store_(store) {}
 
-fs::path Lake::table_location(const TableName& name) const { return root_ / name.space / name.name; }
+fs::path Lake::table_location(const TableName& name) const {
+  return root_ / name.space / name.name;
+}
 
 int64_t Lake::append(engine::Connection& connection, const TableName& table,
                      const std::string& select_sql, uint64_t* rows_written) {
@@ -148,8 +150,8 @@ size_t Lake::remove_orphan_files(std::chrono::seconds min_age) {
   size_t removed = 0;
   std::error_code ec;
   if (!fs::exists(root_, ec)) return 0;
-  for (auto it = fs::recursive_directory_iterator(root_, ec); it != fs::recursive_directory_iterator();
-       it.increment(ec)) {
+  for (auto it = fs::recursive_directory_iterator(root_, ec);
+       it != fs::recursive_directory_iterator(); it.increment(ec)) {
     if (ec) break;
     if (it->is_regular_file() && it->path().extension() == ".parquet" &&
         !referenced.contains(it->path().string()) && it->last_write_time(ec) <= cutoff) {

@@ -12,6 +12,9 @@
 
 #include <chrono>
 #include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -76,8 +79,17 @@ class Lake {
  private:
   std::filesystem::path root_;
   MetadataStore& store_;
+  // Metadata files never change once written, so parsed ones are kept by location (the versions
+  // this process committed included): a writer appending again parses nothing.
+  std::mutex metadata_mutex_;
+  std::map<std::string, std::shared_ptr<const iceberg::TableMetadata>> metadata_cache_;
+
   void attach_table(engine::Connection& connection, const TableInfo& table);
-  void prepare_version(TableChange& change);
+  std::shared_ptr<const iceberg::TableMetadata> load_metadata(const std::string& location);
+  void remember_metadata(const std::string& location,
+                         std::shared_ptr<const iceberg::TableMetadata> metadata);
+  void prepare_version(TableChange& change,
+                       std::shared_ptr<const iceberg::TableMetadata>& prepared);
 };
 
 // The SQL that creates schema `space` if needed.

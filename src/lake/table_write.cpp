@@ -40,16 +40,37 @@ std::string unique_batch_name() {
 
 }  // namespace
 
+std::shared_ptr<const iceberg::TableMetadata> Lake::load_metadata(const std::string& location) {
+  {
+    std::lock_guard lock(metadata_mutex_);
+    auto found = metadata_cache_.find(location);
+    if (found != metadata_cache_.end()) return found->second;
+  }
+  auto metadata = std::make_shared<const iceberg::TableMetadata>(
+      iceberg::TableMetadata::parse(read_file(location), location));
+  remember_metadata(location, metadata);
+  return metadata;
+}
+
+void Lake::remember_metadata(const std::string& location,
+                             std::shared_ptr<const iceberg::TableMetadata> metadata) {
+  constexpr size_t kCachedVersions = 64;
+  std::lock_guard lock(metadata_mutex_);
+  if (metadata_cache_.size() >= kCachedVersions) metadata_cache_.clear();
+  metadata_cache_[location] = std::move(metadata);
+}
+
 std::optional<iceberg::TableMetadata> Lake::table_metadata(const TableName& name) {
   std::optional<TableInfo> table = store_.find_table(name);
   if (!table || table->metadata_location.empty()) return std::nullopt;
-  return iceberg::TableMetadata::parse(read_file(table->metadata_location),
-                                       table->metadata_location);
+  return *load_metadata(table->metadata_location);
 }
 
 WriteResult Lake::write_files(engine::Connection& connection, const TableName& table,
                               const std::string& select_sql, WriteMode mode) {
-  const std::optional<iceberg::TableMetadata> metadata = table_metadata(table);
+  const std::optional<TableInfo> info = store_.find_table(table);
+  std::shared_ptr<const iceberg::TableMetadata> metadata;
+  if (info && !info->metadata_location.empty()) metadata = load_metadata(info->metadata_location);
   std::optional<iceberg::Schema> current;
   if (metadata && metadata->has_schema()) current = metadata->current_schema();
   const iceberg::WritePlan plan = iceberg::plan_write(
@@ -72,7 +93,9 @@ WriteResult Lake::write_files(engine::Connection& connection, const TableName& t
     for (uint64_t row = 0; row < chunk->size(); ++row) {
       DataFile file{std::string(chunk->get_string(0, row)),
                     static_cast<uint64_t>(chunk->get_int64(1, row)),
-                    static_cast<uint64_t>(chunk->get_int64(2, row)), schema, {}};
+                    static_cast<uint64_t>(chunk->get_int64(2, row)),
+                    schema,
+                    {}};
       file.metrics = parquet_metrics(engine::cell_json(*chunk, 4, row), *schema, file.rows);
       written.rows += file.rows;
       written.bytes += file.bytes;
@@ -82,14 +105,15 @@ WriteResult Lake::write_files(engine::Connection& connection, const TableName& t
   return written;
 }
 
-void Lake::prepare_version(TableChange& change) {
+void Lake::prepare_version(TableChange& change,
+                           std::shared_ptr<const iceberg::TableMetadata>& prepared) {
   std::optional<TableInfo> info = store_.find_table(change.table);
-  std::optional<iceberg::TableMetadata> base;
+  std::shared_ptr<const iceberg::TableMetadata> base;
   std::string base_location;
   if (info && info->kind == TableKind::kTable) {
     base_location = info->metadata_location;
     if (!base_location.empty()) {
-      base = iceberg::TableMetadata::parse(read_file(base_location), base_location);
+      base = load_metadata(base_location);
     } else if (info->current_snapshot != 0 && change.mode == WriteMode::kAppend) {
       throw Error(ErrorKind::kStorage,
                   "the table was written by an earlier strata, without Iceberg metadata: "
@@ -100,17 +124,19 @@ void Lake::prepare_version(TableChange& change) {
   if (change.snapshot_id == 0) change.snapshot_id = ids::positive_id();
   iceberg::VersionRequest request;
   request.table = change.table.str();
-  request.location = change.location.empty() ? table_location(change.table).string()
-                                             : change.location;
+  request.location =
+      change.location.empty() ? table_location(change.table).string() : change.location;
   request.mode = change.mode;
   request.added = &change.added_files;
   request.snapshot_id = change.snapshot_id;
   request.now_ms = now_ms();
-  const iceberg::NewVersion version = iceberg::write_new_version(base, base_location, request);
+  const iceberg::NewVersion version =
+      iceberg::write_new_version(base.get(), base_location, request);
   change.location = request.location;
   change.sequence_number = version.sequence_number;
   change.metadata_location = version.metadata_location;
   change.expected_metadata_location = base_location;
+  prepared = version.metadata;
 }
 
 std::vector<int64_t> Lake::commit(const Commit& commit) {
@@ -119,16 +145,19 @@ std::vector<int64_t> Lake::commit(const Commit& commit) {
     if (change.expected_snapshot) may_retry = false;  // the caller asked for exactly that base
   }
   Commit attempt = commit;
+  std::vector<std::shared_ptr<const iceberg::TableMetadata>> prepared(attempt.tables.size());
   for (int n = 1;; ++n) {
-    for (TableChange& change : attempt.tables) {
-      if (change.kind == TableKind::kTable) prepare_version(change);
+    for (size_t i = 0; i < attempt.tables.size(); ++i) {
+      if (attempt.tables[i].kind == TableKind::kTable)
+        prepare_version(attempt.tables[i], prepared[i]);
     }
     try {
       std::vector<int64_t> snapshots = store_.commit(attempt);
-      for (const TableChange& change : attempt.tables) {
-        if (change.kind == TableKind::kTable) {
-          iceberg::write_version_hint(change.location, change.metadata_location);
-        }
+      for (size_t i = 0; i < attempt.tables.size(); ++i) {
+        const TableChange& change = attempt.tables[i];
+        if (change.kind != TableKind::kTable) continue;
+        iceberg::write_version_hint(change.location, change.metadata_location);
+        remember_metadata(change.metadata_location, prepared[i]);
       }
       return snapshots;
     } catch (const Error& e) {

@@ -43,8 +43,7 @@ std::string cstr(const std::string& text) {
 }
 
 TEST(PgwireFrames, CutsAStreamIntoMessagesWhateverTheChunking) {
-  const std::string stream = message('Q', cstr("SELECT 1")) + message('S', "") +
-                             message('X', "");
+  const std::string stream = message('Q', cstr("SELECT 1")) + message('S', "") + message('X', "");
   for (size_t step = 1; step <= stream.size(); ++step) {
     FrameDecoder decoder(1024);
     decoder.set_startup_phase(false);
@@ -116,8 +115,8 @@ TEST(PgwireFrames, DecodesStartupPackets) {
 }
 
 TEST(PgwireMessages, DecodesTheExtendedProtocol) {
-  ParseMessage parse = decode_parse(cstr("s1") + cstr("SELECT $1, $2") + int16(2) + int32(23) +
-                                    int32(0));
+  ParseMessage parse =
+      decode_parse(cstr("s1") + cstr("SELECT $1, $2") + int16(2) + int32(23) + int32(0));
   EXPECT_EQ(parse.statement, "s1");
   EXPECT_EQ(parse.query, "SELECT $1, $2");
   EXPECT_EQ(parse.parameter_types, (std::vector<uint32_t>{23, 0}));
@@ -144,15 +143,13 @@ TEST(PgwireMessages, DecodesTheExtendedProtocol) {
 
 TEST(PgwireMessages, RejectsInconsistentBindMessages) {
   // A parameter longer than the message.
-  EXPECT_THROW(decode_bind(cstr("") + cstr("") + int16(0) + int16(1) + int32(100) + "abc"),
-               Error);
+  EXPECT_THROW(decode_bind(cstr("") + cstr("") + int16(0) + int16(1) + int32(100) + "abc"), Error);
   // Two formats for three parameters.
   EXPECT_THROW(decode_bind(cstr("") + cstr("") + int16(2) + int16(0) + int16(0) + int16(3) +
                            int32(-1) + int32(-1) + int32(-1) + int16(0)),
                Error);
   // Format code 2 does not exist; counts are never negative.
-  EXPECT_THROW(decode_bind(cstr("") + cstr("") + int16(1) + int16(2) + int16(0) + int16(0)),
-               Error);
+  EXPECT_THROW(decode_bind(cstr("") + cstr("") + int16(1) + int16(2) + int16(0) + int16(0)), Error);
   EXPECT_THROW(decode_parse(cstr("") + cstr("x") + int16(-1)), Error);
   EXPECT_THROW(decode_describe("X" + cstr("")), Error);
   EXPECT_THROW(result_format({0, 1}, 0, 3), Error);

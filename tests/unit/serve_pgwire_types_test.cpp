@@ -9,6 +9,7 @@
 #include "serve/pgwire/compatibility.hpp"
 #include "serve/pgwire/message_buffer.hpp"
 #include "serve/pgwire/numeric_binary.hpp"
+#include "serve/pgwire/parameter_codec.hpp"
 #include "serve/pgwire/pg_types.hpp"
 #include "serve/pgwire/sql_error.hpp"
 #include "serve/pgwire/sql_text.hpp"
@@ -59,7 +60,8 @@ TEST(PgwireText, NumbersUuidsBytesAndArrayElements) {
   EXPECT_EQ(text(append_double, std::numeric_limits<double>::quiet_NaN()), "NaN");
   EXPECT_EQ(text(append_float, 1.1f), "1.1");
   // DuckDB flips the top bit of a UUID's 128-bit integer.
-  EXPECT_EQ(text(append_uuid, static_cast<int64_t>(0x20eebc999c0b4ef8ULL), uint64_t{0xbb6d6bb9bd380a11ULL}),
+  EXPECT_EQ(text(append_uuid, static_cast<int64_t>(0x20eebc999c0b4ef8ULL),
+                 uint64_t{0xbb6d6bb9bd380a11ULL}),
             "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11");
   EXPECT_EQ(text(append_bytea_hex, std::string_view("\x01\xab", 2)), "\\x01ab");
   EXPECT_EQ(text(append_array_element, std::string_view("plain")), "plain");
@@ -132,10 +134,25 @@ TEST(PgwireValues, TextMatchesPostgresOutput) {
       "170141183460469231731687303715884105727::HUGEINT, 2.5::DOUBLE, '{\"a\": 1}'::JSON",
       0);
   const std::vector<std::optional<std::string>> expected = {
-      "t", "42", "1.50", "x", "2024-01-02", "2024-01-02 03:04:05.25", "2024-01-02 03:04:05+00",
-      "\\xab", "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11", "{1,2,NULL}", "{\"a b\",NULL}",
-      "{\"k\":1,\"s\":\"v\"}", "{\"a\":1}", std::nullopt, "1 year 2 mons 3 days 04:05:06",
-      "12345678901234567890", "170141183460469231731687303715884105727", "2.5", "{\"a\": 1}"};
+      "t",
+      "42",
+      "1.50",
+      "x",
+      "2024-01-02",
+      "2024-01-02 03:04:05.25",
+      "2024-01-02 03:04:05+00",
+      "\\xab",
+      "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11",
+      "{1,2,NULL}",
+      "{\"a b\",NULL}",
+      "{\"k\":1,\"s\":\"v\"}",
+      "{\"a\":1}",
+      std::nullopt,
+      "1 year 2 mons 3 days 04:05:06",
+      "12345678901234567890",
+      "170141183460469231731687303715884105727",
+      "2.5",
+      "{\"a\": 1}"};
   EXPECT_EQ(row, expected);
 }
 
@@ -148,9 +165,10 @@ TEST(PgwireValues, BinaryMatchesPostgresWireFormats) {
   EXPECT_EQ(*row[0], std::string(1, '\1'));
   EXPECT_EQ(*row[1], std::string("\0\0\0\7", 4));
   EXPECT_EQ(*row[2], std::string("\xff\xff\xff\xff\xff\xff\xff\xfe", 8));
-  EXPECT_EQ(*row[3], std::string("\0\0\0\1", 4));  // days since 2000-01-01
+  EXPECT_EQ(*row[3], std::string("\0\0\0\1", 4));   // days since 2000-01-01
   EXPECT_EQ(get_uint64(row[4]->data()), 1000000u);  // microseconds since 2000-01-01
-  EXPECT_EQ(*row[5], std::string("\xa0\xee\xbc\x99\x9c\x0b\x4e\xf8\xbb\x6d\x6b\xb9\xbd\x38\x0a\x11", 16));
+  EXPECT_EQ(*row[5],
+            std::string("\xa0\xee\xbc\x99\x9c\x0b\x4e\xf8\xbb\x6d\x6b\xb9\xbd\x38\x0a\x11", 16));
   // int4[]: 1 dimension, no nulls, element oid 23, length 2, lower bound 1, then the elements.
   const std::string& array = *row[6];
   ASSERT_EQ(array.size(), 20u + 2 * 8);
@@ -169,15 +187,17 @@ TEST(PgwireValues, TypesMapToPostgresOids) {
       "SELECT 1::INTEGER, 1::BIGINT, 1::SMALLINT, 1.0::DOUBLE, 1.0::FLOAT, 1.0::DECIMAL(12,3), "
       "'x', DATE '2024-01-01', TIMESTAMPTZ '2024-01-01', [1]::INTEGER[], ['a'], {'a': 1}, "
       "'{}'::JSON, uuid(), INTERVAL 1 DAY, '\\x00'::BLOB, true, TIME '01:02:03'");
-  const std::vector<uint32_t> expected = {23,   20,   21,   701, 700,  1700, 1043, 1082, 1184,
-                                          1007, 1015, 114,  114, 2950, 1186, 17,   16,   1083};
+  const std::vector<uint32_t> expected = {23,   20,   21,  701, 700,  1700, 1043, 1082, 1184,
+                                          1007, 1015, 114, 114, 2950, 1186, 17,   16,   1083};
   const auto& api = engine::duckdb();
   for (size_t i = 0; i < expected.size(); ++i) {
     duckdb_logical_type logical = api.duckdb_column_logical_type(result.handle(), i);
     const ValueType type = describe_type(logical);
     api.duckdb_destroy_logical_type(&logical);
     EXPECT_EQ(type.pg_oid, expected[i]) << "column " << i;
-    if (i == 5) EXPECT_EQ(type.pg_modifier, ((12 << 16) | 3) + 4);
+    if (i == 5) {
+      EXPECT_EQ(type.pg_modifier, ((12 << 16) | 3) + 4);
+    }
   }
 }
 
@@ -188,6 +208,24 @@ TEST(PgwireSql, SplitsStatementsOutsideQuotesAndComments) {
             (std::vector<std::string>{"/* a; /* nested; */ */ SELECT \"a;\""}));
   EXPECT_TRUE(split_statements("  ; -- nothing\n").empty());
   EXPECT_EQ(split_statements("SELECT E'it\\'s;'; SELECT 2").size(), 2u);
+}
+
+TEST(PgwireSql, DeclaredParameterTypesBecomeCasts) {
+  EXPECT_EQ(cast_parameters("SELECT $1, $2 + '$1'", {{1, "INTEGER"}}),
+            "SELECT CAST($1 AS INTEGER), $2 + '$1'");
+  EXPECT_EQ(cast_parameters("SELECT ?, ?", {{2, "DATE[]"}}), "SELECT ?, CAST(? AS DATE[])");
+}
+
+TEST(PgwireParameters, ParsesArrayLiterals) {
+  using Elements = std::vector<std::optional<std::string>>;
+  EXPECT_EQ(parse_array_literal("{1,2,3}"), (Elements{"1", "2", "3"}));
+  EXPECT_EQ(parse_array_literal(" { a , \"b c\" ,NULL,\"NULL\",\"q\\\"\"} "),
+            (Elements{"a", "b c", std::nullopt, "NULL", "q\""}));
+  EXPECT_EQ(parse_array_literal("{}"), Elements{});
+  EXPECT_THROW(parse_array_literal("{1,2"), SqlError);
+  EXPECT_THROW(parse_array_literal("[1,2]"), SqlError);
+  EXPECT_THROW(parse_array_literal("{{1},{2}}"), SqlError);
+  EXPECT_THROW(parse_array_literal("{1,,2}"), SqlError);
 }
 
 TEST(PgwireSql, CommandTagsAndTransactions) {
@@ -203,7 +241,7 @@ TEST(PgwireSql, CommandTagsAndTransactions) {
 
 TEST(PgwireSql, CompatibilityRewritesCatalogQueries) {
   const std::map<std::string, std::string> parameters = {{"server_version", "15.0 (strata)"},
-                                                          {"application_name", "psql"}};
+                                                         {"application_name", "psql"}};
   StatementPlan plan = plan_statement(
       "SELECT pg_catalog.pg_get_userbyid(c.relowner) FROM pg_catalog.pg_class c WHERE c.relname "
       "OPERATOR(pg_catalog.~) '^(t)$' COLLATE pg_catalog.default AND 'pg_class' = 'x'",
@@ -211,12 +249,12 @@ TEST(PgwireSql, CompatibilityRewritesCatalogQueries) {
   EXPECT_EQ(plan.sql,
             "SELECT pg_strata.pg_get_userbyid(c.relowner) FROM pg_strata.pg_class c WHERE "
             "c.relname  ~  '^(t)$'  AND 'pg_class' = 'x'");
-  EXPECT_EQ(plan_statement("SELECT pg_catalog.array_to_string(x, ','), y::pg_catalog.regtype::pg_catalog.text",
-                           parameters)
+  EXPECT_EQ(plan_statement(
+                "SELECT pg_catalog.array_to_string(x, ','), y::pg_catalog.regtype::pg_catalog.text",
+                parameters)
                 .sql,
             "SELECT array_to_string(x, ','), y::VARCHAR::text");
-  EXPECT_EQ(plan_statement("select version()", parameters).sql,
-            "select pg_strata.version()");
+  EXPECT_EQ(plan_statement("select version()", parameters).sql, "select pg_strata.version()");
   EXPECT_EQ(plan_statement("SHOW server_version_num", parameters).sql,
             "SELECT '150000' AS \"server_version_num\"");
   StatementPlan set = plan_statement("SET application_name = 'bi'", parameters);

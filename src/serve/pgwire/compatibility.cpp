@@ -17,7 +17,7 @@ std::string lower(std::string_view text) {
 }
 
 // Settings PostgreSQL clients set that DuckDB does not have: accepted and ignored.
-constexpr std::array<std::string_view, 22> kIgnoredSettings = {
+constexpr std::string_view kIgnoredSettings[] = {
     "application_name",
     "client_encoding",
     "datestyle",
@@ -50,7 +50,8 @@ bool is_ignored_setting(const std::string& name) {
 }
 
 // The value of a parameter SHOW can answer from the session, or empty.
-std::string shown_value(const std::string& name, const std::map<std::string, std::string>& parameters) {
+std::string shown_value(const std::string& name,
+                        const std::map<std::string, std::string>& parameters) {
   for (const auto& [key, value] : parameters) {
     if (lower(key) == name) return value;
   }
@@ -90,13 +91,14 @@ std::string shown_value(const std::string& name, const std::map<std::string, std
 
 bool is_utc(std::string value) {
   value = lower(value);
-  return value == "utc" || value == "gmt" || value == "etc/utc" || value == "z" ||
-         value == "+00" || value == "+00:00" || value == "0" || value == "zulu" ||
-         value == "universal" || value == "etc/universal";
+  return value == "utc" || value == "gmt" || value == "etc/utc" || value == "z" || value == "+00" ||
+         value == "+00:00" || value == "0" || value == "zulu" || value == "universal" ||
+         value == "etc/universal";
 }
 
 std::string unquote(std::string_view text) {
-  if (text.size() >= 2 && (text.front() == '\'' || text.front() == '"') && text.back() == text.front()) {
+  if (text.size() >= 2 && (text.front() == '\'' || text.front() == '"') &&
+      text.back() == text.front()) {
     return std::string(text.substr(1, text.size() - 2));
   }
   return std::string(text);
@@ -124,8 +126,8 @@ bool plan_set(std::string_view sql, const std::vector<SqlToken>& tokens, Stateme
     values.push_back(unquote(tokens[i].text(sql)));
   }
   if (name == "timezone") {
-    if (values.size() == 1 && (is_utc(values[0]) || lower(values[0]) == "local" ||
-                               lower(values[0]) == "default")) {
+    if (values.size() == 1 &&
+        (is_utc(values[0]) || lower(values[0]) == "local" || lower(values[0]) == "default")) {
       plan.local_tag = "SET";
       return true;
     }
@@ -169,20 +171,42 @@ bool plan_show(std::string_view sql, const std::vector<SqlToken>& tokens,
 }
 
 // Catalog functions and relations DuckDB lacks or answers differently, provided by pg_strata.
-constexpr std::array<std::string_view, 17> kShimmedNames = {
-    "pg_get_expr",       "pg_collation",
-    "version",           "current_database",       "pg_get_userbyid",
-    "pg_encoding_to_char", "pg_get_function_result", "pg_get_function_arguments",
-    "pg_table_size",     "pg_relation_size",       "pg_total_relation_size",
-    "pg_roles",          "pg_user",                "pg_auth_members",
-    "pg_database",       "pg_class",               "pg_namespace",
+constexpr std::string_view kShimmedNames[] = {
+    "pg_get_expr",
+    "pg_collation",
+    "pg_policy",
+    "pg_statistic_ext",
+    "pg_publication",
+    "pg_publication_rel",
+    "pg_publication_namespace",
+    "pg_inherits",
+    "pg_trigger",
+    "pg_rewrite",
+    "pg_get_viewdef",
+    "pg_get_statisticsobjdef_columns",
+    "pg_relation_is_publishable",
+    "array_upper",
+    "version",
+    "current_database",
+    "pg_get_userbyid",
+    "pg_encoding_to_char",
+    "pg_get_function_result",
+    "pg_get_function_arguments",
+    "pg_table_size",
+    "pg_relation_size",
+    "pg_total_relation_size",
+    "pg_roles",
+    "pg_user",
+    "pg_auth_members",
+    "pg_database",
+    "pg_class",
+    "pg_namespace",
 };
 
 // PostgreSQL's object-identifier types, which DuckDB lacks: casts to them become text.
 bool is_reg_type(const std::string& name) {
-  return name == "regtype" || name == "regclass" || name == "regproc" ||
-         name == "regprocedure" || name == "regnamespace" || name == "regrole" ||
-         name == "regoper" || name == "regconfig";
+  return name == "regtype" || name == "regclass" || name == "regproc" || name == "regprocedure" ||
+         name == "regnamespace" || name == "regrole" || name == "regoper" || name == "regconfig";
 }
 
 bool is_shimmed(const std::string& name) {
@@ -202,7 +226,8 @@ bool is_symbol(std::string_view sql, const SqlToken& token, char symbol) {
 //   [pg_catalog.]pg_get_userbyid(x) -> pg_strata.pg_get_userbyid(x), and so on for the shims
 //   pg_catalog.array_to_string(x)   -> array_to_string(x): DuckDB reads "a.f(x)" as a method call
 //   x::pg_catalog.regtype           -> x::VARCHAR
-std::string rewrite_catalog_references(const std::string& sql, const std::vector<SqlToken>& tokens) {
+std::string rewrite_catalog_references(const std::string& sql,
+                                       const std::vector<SqlToken>& tokens) {
   std::string out;
   size_t copied = 0;
   auto replace = [&](size_t start, size_t end, std::string_view with) {
@@ -212,7 +237,7 @@ std::string rewrite_catalog_references(const std::string& sql, const std::vector
   };
   auto word = [&](size_t i) {
     return i < tokens.size() && tokens[i].kind == SqlToken::Kind::kWord ? lower(tokens[i].text(sql))
-                                                                       : std::string();
+                                                                        : std::string();
   };
   auto after_cast = [&](size_t i) {
     return i >= 2 && is_symbol(sql, tokens[i - 1], ':') && is_symbol(sql, tokens[i - 2], ':');
@@ -286,6 +311,14 @@ StatementPlan plan_statement(std::string_view sql,
     return plan;
   }
   if (first == "SHOW" && plan_show(sql, tokens, parameters, plan)) return plan;
+  for (const SqlToken& token : tokens) {
+    // Publications never exist here, and psql's query for them is beyond DuckDB's dialect
+    // (a set-returning function's alias used as a column): answer with no rows.
+    if (token.kind == SqlToken::Kind::kWord && lower(token.text(sql)) == "pg_publication") {
+      plan.sql = "SELECT NULL::VARCHAR AS pubname WHERE false";
+      return plan;
+    }
+  }
   plan.sql = rewrite_catalog_references(plan.sql, tokens);
   return plan;
 }
@@ -322,6 +355,47 @@ CREATE OR REPLACE VIEW pg_strata.pg_collation AS
   SELECT 0::BIGINT AS oid, 'default' AS collname, 0::BIGINT AS collnamespace,
          10::BIGINT AS collowner, 'd' AS collprovider, true AS collisdeterministic,
          -1 AS collencoding, NULL::VARCHAR AS collcollate, NULL::VARCHAR AS collctype
+  WHERE false;
+CREATE OR REPLACE MACRO pg_strata.pg_get_viewdef(target_oid) AS
+    (SELECT sql FROM duckdb_views() WHERE view_oid = target_oid),
+  (target_oid, pretty) AS (SELECT sql FROM duckdb_views() WHERE view_oid = target_oid);
+CREATE OR REPLACE MACRO pg_strata.pg_get_statisticsobjdef_columns(statistics_oid) AS NULL::VARCHAR;
+CREATE OR REPLACE MACRO pg_strata.pg_relation_is_publishable(relation_oid) AS false;
+CREATE OR REPLACE MACRO pg_strata.array_upper(items, dimension) AS len(items);
+CREATE OR REPLACE VIEW pg_strata.pg_policy AS
+  SELECT 0::BIGINT AS oid, ''::VARCHAR AS polname, 0::BIGINT AS polrelid, ''::VARCHAR AS polcmd,
+         true AS polpermissive, []::BIGINT[] AS polroles, NULL::VARCHAR AS polqual,
+         NULL::VARCHAR AS polwithcheck
+  WHERE false;
+CREATE OR REPLACE VIEW pg_strata.pg_statistic_ext AS
+  SELECT 0::BIGINT AS oid, 0::BIGINT AS stxrelid, ''::VARCHAR AS stxname,
+         0::BIGINT AS stxnamespace, 0::BIGINT AS stxowner, -1 AS stxstattarget,
+         []::SMALLINT[] AS stxkeys, []::VARCHAR[] AS stxkind, NULL::VARCHAR AS stxexprs
+  WHERE false;
+CREATE OR REPLACE VIEW pg_strata.pg_publication AS
+  SELECT 0::BIGINT AS oid, ''::VARCHAR AS pubname, 0::BIGINT AS pubowner, false AS puballtables,
+         false AS pubinsert, false AS pubupdate, false AS pubdelete, false AS pubtruncate,
+         false AS pubviaroot
+  WHERE false;
+CREATE OR REPLACE VIEW pg_strata.pg_publication_rel AS
+  SELECT 0::BIGINT AS oid, 0::BIGINT AS prpubid, 0::BIGINT AS prrelid, NULL::VARCHAR AS prqual,
+         []::SMALLINT[] AS prattrs
+  WHERE false;
+CREATE OR REPLACE VIEW pg_strata.pg_publication_namespace AS
+  SELECT 0::BIGINT AS oid, 0::BIGINT AS pnpubid, 0::BIGINT AS pnnspid WHERE false;
+CREATE OR REPLACE VIEW pg_strata.pg_inherits AS
+  SELECT 0::BIGINT AS inhrelid, 0::BIGINT AS inhparent, 0 AS inhseqno,
+         false AS inhdetachpending
+  WHERE false;
+CREATE OR REPLACE VIEW pg_strata.pg_trigger AS
+  SELECT 0::BIGINT AS oid, 0::BIGINT AS tgrelid, 0::BIGINT AS tgparentid, ''::VARCHAR AS tgname,
+         0::BIGINT AS tgfoid, 0::SMALLINT AS tgtype, 'O' AS tgenabled, false AS tgisinternal,
+         0::BIGINT AS tgconstraint
+  WHERE false;
+CREATE OR REPLACE VIEW pg_strata.pg_rewrite AS
+  SELECT 0::BIGINT AS oid, ''::VARCHAR AS rulename, 0::BIGINT AS ev_class, '1' AS ev_type,
+         'O' AS ev_enabled, false AS is_instead, NULL::VARCHAR AS ev_qual,
+         NULL::VARCHAR AS ev_action
   WHERE false;
 CREATE OR REPLACE VIEW pg_strata.pg_namespace AS
   SELECT oid, schema_name AS nspname, 10::BIGINT AS nspowner, NULL::VARCHAR[] AS nspacl

@@ -18,9 +18,9 @@
 namespace strata::serve::pgwire {
 
 struct ServerIdentity {
-  std::string server_version = "15.0 (strata)";  // the server_version parameter
+  std::string server_version = "15.0 (strata)";           // the server_version parameter
   std::string version_text = "PostgreSQL 15.0 (strata)";  // what SELECT version() returns
-  std::string database_name = "strata";          // what pg_database and current_database() say
+  std::string database_name = "strata";  // what pg_database and current_database() say
 };
 
 // A lake table, which DuckDB sees as a view but clients should see as a table.

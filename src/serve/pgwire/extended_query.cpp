@@ -39,7 +39,8 @@ void Session::on_bind(const BindMessage& message) {
   const std::shared_ptr<PreparedQuery>& query = found->second;
   last_sql_ = query->plan.sql;
   if (!message.portal.empty() && portals_.count(message.portal)) {
-    throw SqlError(sqlstate::kDuplicateCursor, "portal " + quoted(message.portal) + " already exists");
+    throw SqlError(sqlstate::kDuplicateCursor,
+                   "portal " + quoted(message.portal) + " already exists");
   }
   const size_t expected = query->parameter_types.size();
   if (message.parameters.size() != expected) {
@@ -52,10 +53,9 @@ void Session::on_bind(const BindMessage& message) {
   values.reserve(expected);
   for (size_t i = 0; i < expected; ++i) {
     const uint32_t declared = i < query->declared_types.size() ? query->declared_types[i] : 0;
-    const duckdb_type inferred =
-        i < query->inferred_types.size() ? query->inferred_types[i] : DUCKDB_TYPE_INVALID;
-    values.push_back(
-        decode_parameter(message.parameters[i], message.parameter_format(i), declared, inferred, i + 1));
+    const uint32_t inferred = i < query->inferred_types.size() ? query->inferred_types[i] : 0;
+    values.push_back(decode_parameter(message.parameters[i], message.parameter_format(i), declared,
+                                      inferred, i + 1));
   }
   drop_portal(message.portal);
   portals_[message.portal] =
@@ -81,7 +81,8 @@ void Session::on_describe(const DescribeMessage& message) {
   }
   auto found = portals_.find(message.name);
   if (found == portals_.end()) {
-    throw SqlError(sqlstate::kInvalidCursorName, "portal " + quoted(message.name) + " does not exist");
+    throw SqlError(sqlstate::kInvalidCursorName,
+                   "portal " + quoted(message.name) + " does not exist");
   }
   Portal& portal = *found->second;
   last_sql_ = portal.query().plan.sql;

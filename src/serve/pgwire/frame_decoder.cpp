@@ -65,15 +65,17 @@ std::optional<Frame> FrameDecoder::next() {
   const size_t limit = startup_ ? kMaxStartupPacketBytes : max_message_bytes_;
   const size_t minimum = startup_ ? 8 : 4;
   if (length < minimum) {
-    throw Error(ErrorKind::kInput, "invalid message length " + std::to_string(length) +
-                                       (startup_ ? " in a startup packet"
-                                                 : " in a message of type " + describe_type(frame.type)));
+    throw Error(ErrorKind::kInput,
+                "invalid message length " + std::to_string(length) +
+                    (startup_ ? " in a startup packet"
+                              : " in a message of type " + describe_type(frame.type)));
   }
   if (length > limit) {
-    throw Error(ErrorKind::kInput,
-                "message of " + std::to_string(length) + " bytes is larger than the limit of " +
-                    std::to_string(limit) + " bytes" +
-                    (startup_ ? " for a startup packet" : " (type " + describe_type(frame.type) + ")"));
+    throw Error(
+        ErrorKind::kInput,
+        "message of " + std::to_string(length) + " bytes is larger than the limit of " +
+            std::to_string(limit) + " bytes" +
+            (startup_ ? " for a startup packet" : " (type " + describe_type(frame.type) + ")"));
   }
   const size_t total = header - 4 + length;
   if (buffered_bytes() < total) return std::nullopt;

@@ -14,7 +14,8 @@ namespace {
 int16_t read_format(MessageReader& reader, const char* what) {
   const int16_t format = reader.int16();
   if (format != kTextFormat && format != kBinaryFormat) {
-    invalid(std::string(what) + ": format code " + std::to_string(format) + " (only 0 and 1 exist)");
+    invalid(std::string(what) + ": format code " + std::to_string(format) +
+            " (only 0 and 1 exist)");
   }
   return format;
 }

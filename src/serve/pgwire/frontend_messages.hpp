@@ -47,9 +47,9 @@ struct ParseMessage {
 struct BindMessage {
   std::string portal;
   std::string statement;
-  std::vector<int16_t> parameter_formats;                 // empty, one for all, or one each
-  std::vector<std::optional<std::string>> parameters;     // nullopt = NULL
-  std::vector<int16_t> result_formats;                    // empty, one for all, or one each
+  std::vector<int16_t> parameter_formats;              // empty, one for all, or one each
+  std::vector<std::optional<std::string>> parameters;  // nullopt = NULL
+  std::vector<int16_t> result_formats;                 // empty, one for all, or one each
 
   // The format of parameter `index` (0-based), following the protocol's 0/1/n rule.
   int16_t parameter_format(size_t index) const;

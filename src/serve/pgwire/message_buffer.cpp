@@ -37,7 +37,8 @@ uint64_t get_uint64(const char* data) {
 void MessageReader::need(size_t count) const {
   if (count > remaining()) {
     throw Error(ErrorKind::kInput, "invalid " + std::string(what_) + ": it ends after " +
-                                       std::to_string(body_.size()) + " bytes, in the middle of a field");
+                                       std::to_string(body_.size()) +
+                                       " bytes, in the middle of a field");
   }
 }
 
@@ -88,7 +89,8 @@ std::string_view MessageReader::bytes(size_t count) {
 void MessageReader::expect_end() const {
   if (remaining() != 0) {
     throw Error(ErrorKind::kInput, "invalid " + std::string(what_) + ": " +
-                                       std::to_string(remaining()) + " unexpected bytes at its end");
+                                       std::to_string(remaining()) +
+                                       " unexpected bytes at its end");
   }
 }
 

@@ -45,8 +45,10 @@ bool integer_type(uint32_t type_oid) {
 }
 
 OwnedValue integer_value(uint32_t type_oid, int64_t value) {
-  if (type_oid == oid::kInt2) return OwnedValue(api().duckdb_create_int16(static_cast<int16_t>(value)));
-  if (type_oid == oid::kInt4) return OwnedValue(api().duckdb_create_int32(static_cast<int32_t>(value)));
+  if (type_oid == oid::kInt2)
+    return OwnedValue(api().duckdb_create_int16(static_cast<int16_t>(value)));
+  if (type_oid == oid::kInt4)
+    return OwnedValue(api().duckdb_create_int32(static_cast<int32_t>(value)));
   return OwnedValue(api().duckdb_create_int64(value));
 }
 
@@ -77,17 +79,74 @@ OwnedValue numeric_value(std::string_view text, size_t position) {
     if (seen_point) ++scale;
     unscaled = unscaled * 10 + static_cast<unsigned>(c - '0');
     if (digits > 38 || scale > 38) {
-      return OwnedValue(api().duckdb_create_double(std::strtod(std::string(text).c_str(), nullptr)));
+      return OwnedValue(
+          api().duckdb_create_double(std::strtod(std::string(text).c_str(), nullptr)));
     }
   }
   if (!seen_digit) bad_text(position, oid::kNumeric, text);
-  const __int128 value = negative ? -static_cast<__int128>(unscaled) : static_cast<__int128>(unscaled);
+  const __int128 value =
+      negative ? -static_cast<__int128>(unscaled) : static_cast<__int128>(unscaled);
   duckdb_decimal decimal;
   decimal.width = static_cast<uint8_t>(std::max({digits, scale, 1}));
   decimal.scale = static_cast<uint8_t>(scale);
   decimal.value.lower = static_cast<uint64_t>(value);
   decimal.value.upper = static_cast<int64_t>(value >> 64);
   return OwnedValue(api().duckdb_create_decimal(decimal));
+}
+
+// A list of VARCHAR values (NULLs kept) that DuckDB casts to the list type it expects.
+OwnedValue varchar_list(const std::vector<std::optional<std::string>>& elements) {
+  std::vector<OwnedValue> owned;
+  std::vector<duckdb_value> values;
+  for (const auto& element : elements) {
+    owned.push_back(element ? varchar(*element) : OwnedValue(api().duckdb_create_null_value()));
+    values.push_back(owned.back().get());
+  }
+  duckdb_logical_type child = api().duckdb_create_logical_type(DUCKDB_TYPE_VARCHAR);
+  OwnedValue list(api().duckdb_create_list_value(child, values.data(), values.size()));
+  api().duckdb_destroy_logical_type(&child);
+  return list;
+}
+
+int hex_digit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+std::string bytea_from_text(std::string_view text, size_t position) {
+  std::string bytes;
+  if (text.starts_with("\\x")) {
+    for (size_t i = 2; i < text.size(); i += 2) {
+      if (std::isspace(static_cast<unsigned char>(text[i]))) {
+        --i;
+        continue;
+      }
+      const int high = hex_digit(text[i]);
+      const int low = i + 1 < text.size() ? hex_digit(text[i + 1]) : -1;
+      if (high < 0 || low < 0) bad_text(position, oid::kBytea, text);
+      bytes.push_back(static_cast<char>(high * 16 + low));
+    }
+    return bytes;
+  }
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '\\') {
+      bytes.push_back(text[i]);
+    } else if (i + 1 < text.size() && text[i + 1] == '\\') {
+      bytes.push_back('\\');
+      ++i;
+    } else if (i + 3 < text.size() && text[i + 1] >= '0' && text[i + 1] <= '3' &&
+               text[i + 2] >= '0' && text[i + 2] <= '7' && text[i + 3] >= '0' &&
+               text[i + 3] <= '7') {
+      bytes.push_back(static_cast<char>((text[i + 1] - '0') * 64 + (text[i + 2] - '0') * 8 +
+                                        (text[i + 3] - '0')));
+      i += 3;
+    } else {
+      bad_text(position, oid::kBytea, text);
+    }
+  }
+  return bytes;
 }
 
 OwnedValue typed_from_text(std::string_view text, uint32_t type_oid, size_t position) {
@@ -106,12 +165,14 @@ OwnedValue typed_from_text(std::string_view text, uint32_t type_oid, size_t posi
     char* end = nullptr;
     const double value = std::strtod(copy.c_str(), &end);
     if (copy.empty() || *end != '\0') bad_text(position, type_oid, text);
-    if (type_oid == oid::kFloat4) return OwnedValue(api().duckdb_create_float(static_cast<float>(value)));
+    if (type_oid == oid::kFloat4)
+      return OwnedValue(api().duckdb_create_float(static_cast<float>(value)));
     return OwnedValue(api().duckdb_create_double(value));
   }
   if (type_oid == oid::kBool) {
     std::string lower;
-    for (char c : text) lower.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+    for (char c : text)
+      lower.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
     if (lower == "t" || lower == "true" || lower == "yes" || lower == "on" || lower == "1") {
       return OwnedValue(api().duckdb_create_bool(true));
     }
@@ -121,6 +182,7 @@ OwnedValue typed_from_text(std::string_view text, uint32_t type_oid, size_t posi
     bad_text(position, type_oid, text);
   }
   if (type_oid == oid::kNumeric) return numeric_value(text, position);
+  if (element_type_of(type_oid) != 0) return varchar_list(parse_array_literal(text));
   return varchar(text);
 }
 
@@ -246,9 +308,10 @@ OwnedValue decode_binary(std::string_view data, uint32_t type_oid, size_t positi
       expect_size(data, 8, type_oid, position);
       const auto micros = static_cast<int64_t>(get_uint64(data.data()));
       constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
-      const int64_t value = micros == kMax                                  ? kMax
-                            : micros == std::numeric_limits<int64_t>::min() ? -kMax
-                                                                            : micros + kPgEpochMicros;
+      const int64_t value = micros == kMax ? kMax
+                            : micros == std::numeric_limits<int64_t>::min()
+                                ? -kMax
+                                : micros + kPgEpochMicros;
       if (type_oid == oid::kTimestamp) {
         return OwnedValue(api().duckdb_create_timestamp(duckdb_timestamp{value}));
       }
@@ -272,67 +335,91 @@ OwnedValue decode_binary(std::string_view data, uint32_t type_oid, size_t positi
     default:
       if (element_type_of(type_oid) != 0) return decode_binary_array(data, type_oid, position);
       throw SqlError(sqlstate::kFeatureNotSupported,
-                     "binary parameters of type " + type_name(type_oid) + " are not supported (parameter $" +
-                         std::to_string(position) + "); send it in text format");
+                     "binary parameters of type " + type_name(type_oid) +
+                         " are not supported (parameter $" + std::to_string(position) +
+                         "); send it in text format");
   }
-}
-
-// The OID a binary parameter of unspecified type is decoded as, from DuckDB's inferred type.
-uint32_t oid_for_inferred(duckdb_type inferred) {
-  switch (inferred) {
-    case DUCKDB_TYPE_BOOLEAN:
-      return oid::kBool;
-    case DUCKDB_TYPE_TINYINT:
-    case DUCKDB_TYPE_SMALLINT:
-      return oid::kInt2;
-    case DUCKDB_TYPE_INTEGER:
-      return oid::kInt4;
-    case DUCKDB_TYPE_BIGINT:
-      return oid::kInt8;
-    case DUCKDB_TYPE_FLOAT:
-      return oid::kFloat4;
-    case DUCKDB_TYPE_DOUBLE:
-      return oid::kFloat8;
-    case DUCKDB_TYPE_DECIMAL:
-      return oid::kNumeric;
-    case DUCKDB_TYPE_VARCHAR:
-      return oid::kText;
-    case DUCKDB_TYPE_BLOB:
-      return oid::kBytea;
-    case DUCKDB_TYPE_DATE:
-      return oid::kDate;
-    case DUCKDB_TYPE_TIME:
-      return oid::kTime;
-    case DUCKDB_TYPE_TIMESTAMP:
-      return oid::kTimestamp;
-    case DUCKDB_TYPE_TIMESTAMP_TZ:
-      return oid::kTimestamptz;
-    case DUCKDB_TYPE_INTERVAL:
-      return oid::kInterval;
-    case DUCKDB_TYPE_UUID:
-      return oid::kUuid;
-    default:
-      return oid::kUnspecified;
-  }
-}
-
-bool known(duckdb_type type) {
-  return type != DUCKDB_TYPE_INVALID && type != DUCKDB_TYPE_ANY && type != DUCKDB_TYPE_SQLNULL &&
-         type != DUCKDB_TYPE_STRING_LITERAL && type != DUCKDB_TYPE_INTEGER_LITERAL;
 }
 
 }  // namespace
 
+std::vector<std::optional<std::string>> parse_array_literal(std::string_view text) {
+  auto malformed = [&]() -> SqlError {
+    return SqlError(sqlstate::kInvalidTextRepresentation,
+                    "malformed array literal: \"" + std::string(text) + "\"");
+  };
+  auto skip_space = [&](size_t& i) {
+    while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i]))) ++i;
+  };
+  size_t i = 0;
+  skip_space(i);
+  if (i >= text.size() || text[i] != '{') throw malformed();
+  ++i;
+  std::vector<std::optional<std::string>> elements;
+  skip_space(i);
+  if (i < text.size() && text[i] == '}') return elements;
+  while (true) {
+    skip_space(i);
+    if (i >= text.size()) throw malformed();
+    if (text[i] == '{') {
+      throw SqlError(sqlstate::kFeatureNotSupported,
+                     "arrays of more than one dimension are not supported as parameters");
+    }
+    if (text[i] == '"') {
+      std::string element;
+      for (++i; i < text.size() && text[i] != '"'; ++i) {
+        if (text[i] == '\\' && i + 1 < text.size()) ++i;
+        element.push_back(text[i]);
+      }
+      if (i >= text.size()) throw malformed();
+      ++i;
+      elements.emplace_back(std::move(element));
+    } else {
+      const size_t start = i;
+      while (i < text.size() && text[i] != ',' && text[i] != '}') ++i;
+      std::string_view element = text.substr(start, i - start);
+      while (!element.empty() && std::isspace(static_cast<unsigned char>(element.back()))) {
+        element.remove_suffix(1);
+      }
+      if (element.empty()) throw malformed();
+      const bool null = element.size() == 4 &&
+                        std::toupper(static_cast<unsigned char>(element[0])) == 'N' &&
+                        std::toupper(static_cast<unsigned char>(element[1])) == 'U' &&
+                        std::toupper(static_cast<unsigned char>(element[2])) == 'L' &&
+                        std::toupper(static_cast<unsigned char>(element[3])) == 'L';
+      elements.emplace_back(null ? std::nullopt : std::optional<std::string>(std::string(element)));
+    }
+    skip_space(i);
+    if (i >= text.size()) throw malformed();
+    if (text[i] == '}') break;
+    if (text[i] != ',') throw malformed();
+    ++i;
+  }
+  ++i;
+  skip_space(i);
+  if (i != text.size()) throw malformed();
+  return elements;
+}
+
 OwnedValue decode_parameter(const std::optional<std::string>& data, int16_t format,
-                            uint32_t type_oid, duckdb_type inferred, size_t position) {
+                            uint32_t type_oid, uint32_t inferred, size_t position) {
   if (!data) return OwnedValue(api().duckdb_create_null_value());
   if (format == 0) {
+    // bytea text is hex ('\x0102') or escaped octal, not DuckDB's blob literal syntax.
+    if (type_oid == oid::kBytea || (type_oid == oid::kUnspecified && inferred == oid::kBytea)) {
+      const std::string bytes = bytea_from_text(*data, position);
+      return OwnedValue(
+          api().duckdb_create_blob(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()));
+    }
+    // Arrays come as '{...}', which DuckDB does not read: their elements are bound as a list.
+    if (element_type_of(type_oid) != 0 || element_type_of(inferred) != 0) {
+      return varchar_list(parse_array_literal(*data));
+    }
     // DuckDB casts text to the type it inferred, exactly as for a literal.
-    if (known(inferred) || type_oid == oid::kUnspecified) return varchar(*data);
+    if (inferred != oid::kUnspecified || type_oid == oid::kUnspecified) return varchar(*data);
     return typed_from_text(*data, type_oid, position);
   }
-  uint32_t decode_as = type_oid;
-  if (decode_as == oid::kUnspecified) decode_as = oid_for_inferred(inferred);
+  const uint32_t decode_as = type_oid != oid::kUnspecified ? type_oid : inferred;
   if (decode_as == oid::kUnspecified) {
     throw SqlError(sqlstate::kIndeterminateDatatype,
                    "could not determine data type of parameter $" + std::to_string(position) +

@@ -11,6 +11,8 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "engine/database.hpp"
 
@@ -18,9 +20,13 @@ namespace strata::serve::pgwire {
 
 using OwnedValue = engine::Owned<duckdb_value, &engine::DuckDbApi::duckdb_destroy_value>;
 
-// `type_oid` is what the client declared (0 = unspecified); `inferred` is the type DuckDB inferred
-// for the parameter (DUCKDB_TYPE_INVALID when it could not); `position` is 1-based, for messages.
+// `type_oid` is what the client declared and `inferred` the PostgreSQL type of what DuckDB
+// inferred for the parameter (0 for either when unknown); `position` is 1-based, for messages.
 OwnedValue decode_parameter(const std::optional<std::string>& data, int16_t format,
-                            uint32_t type_oid, duckdb_type inferred, size_t position);
+                            uint32_t type_oid, uint32_t inferred, size_t position);
+
+// The elements of a one-dimensional PostgreSQL array literal ('{1,"a b",NULL}'); throws SqlError
+// 22P02 on a malformed literal and 0A000 on a multi-dimensional one.
+std::vector<std::optional<std::string>> parse_array_literal(std::string_view text);
 
 }  // namespace strata::serve::pgwire

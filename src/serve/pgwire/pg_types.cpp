@@ -11,13 +11,12 @@ namespace {
 
 // Element type -> array type, for the types strata sends.
 constexpr std::array<std::pair<uint32_t, uint32_t>, 21> kArrayTypes = {{
-    {oid::kBool, 1000},      {oid::kBytea, 1001},       {oid::kChar, 1002},
-    {oid::kName, 1003},      {oid::kInt2, 1005},        {oid::kInt4, 1007},
-    {oid::kText, 1009},      {oid::kBpchar, 1014},      {oid::kVarchar, 1015},
-    {oid::kInt8, 1016},      {oid::kFloat4, 1021},      {oid::kFloat8, 1022},
-    {oid::kOid, 1028},       {oid::kTimestamp, 1115},   {oid::kDate, 1182},
-    {oid::kTime, 1183},      {oid::kTimestamptz, 1185}, {oid::kInterval, 1187},
-    {oid::kNumeric, 1231},   {oid::kTimetz, 1270},      {oid::kUuid, 2951},
+    {oid::kBool, 1000},        {oid::kBytea, 1001},     {oid::kChar, 1002},    {oid::kName, 1003},
+    {oid::kInt2, 1005},        {oid::kInt4, 1007},      {oid::kText, 1009},    {oid::kBpchar, 1014},
+    {oid::kVarchar, 1015},     {oid::kInt8, 1016},      {oid::kFloat4, 1021},  {oid::kFloat8, 1022},
+    {oid::kOid, 1028},         {oid::kTimestamp, 1115}, {oid::kDate, 1182},    {oid::kTime, 1183},
+    {oid::kTimestamptz, 1185}, {oid::kInterval, 1187},  {oid::kNumeric, 1231}, {oid::kTimetz, 1270},
+    {oid::kUuid, 2951},
 }};
 
 struct TypeNames {
@@ -25,16 +24,65 @@ struct TypeNames {
   const char* name;
 };
 constexpr std::array<TypeNames, 25> kTypeNames = {{
-    {oid::kBool, "bool"},         {oid::kBytea, "bytea"},       {oid::kChar, "char"},
-    {oid::kName, "name"},         {oid::kInt8, "int8"},         {oid::kInt2, "int2"},
-    {oid::kInt4, "int4"},         {oid::kText, "text"},         {oid::kOid, "oid"},
-    {oid::kJson, "json"},         {oid::kFloat4, "float4"},     {oid::kFloat8, "float8"},
-    {oid::kUnknown, "unknown"},   {oid::kBpchar, "bpchar"},     {oid::kVarchar, "varchar"},
-    {oid::kDate, "date"},         {oid::kTime, "time"},         {oid::kTimestamp, "timestamp"},
-    {oid::kTimestamptz, "timestamptz"}, {oid::kInterval, "interval"}, {oid::kTimetz, "timetz"},
-    {oid::kNumeric, "numeric"},   {oid::kUuid, "uuid"},         {oid::kJsonb, "jsonb"},
+    {oid::kBool, "bool"},
+    {oid::kBytea, "bytea"},
+    {oid::kChar, "char"},
+    {oid::kName, "name"},
+    {oid::kInt8, "int8"},
+    {oid::kInt2, "int2"},
+    {oid::kInt4, "int4"},
+    {oid::kText, "text"},
+    {oid::kOid, "oid"},
+    {oid::kJson, "json"},
+    {oid::kFloat4, "float4"},
+    {oid::kFloat8, "float8"},
+    {oid::kUnknown, "unknown"},
+    {oid::kBpchar, "bpchar"},
+    {oid::kVarchar, "varchar"},
+    {oid::kDate, "date"},
+    {oid::kTime, "time"},
+    {oid::kTimestamp, "timestamp"},
+    {oid::kTimestamptz, "timestamptz"},
+    {oid::kInterval, "interval"},
+    {oid::kTimetz, "timetz"},
+    {oid::kNumeric, "numeric"},
+    {oid::kUuid, "uuid"},
+    {oid::kJsonb, "jsonb"},
     {199, "json[]"},
 }};
+
+// PostgreSQL scalar types a client may declare or send, with the DuckDB type their values are
+// bound as and the type a declared parameter is cast to (none for numeric and unknown).
+struct ScalarType {
+  uint32_t oid;
+  duckdb_type duckdb_id;
+  const char* cast_name;
+};
+constexpr ScalarType kScalarTypes[] = {
+    {oid::kBool, DUCKDB_TYPE_BOOLEAN, "BOOLEAN"},
+    {oid::kInt2, DUCKDB_TYPE_SMALLINT, "SMALLINT"},
+    {oid::kInt4, DUCKDB_TYPE_INTEGER, "INTEGER"},
+    {oid::kInt8, DUCKDB_TYPE_BIGINT, "BIGINT"},
+    {oid::kOid, DUCKDB_TYPE_BIGINT, "BIGINT"},
+    {oid::kFloat4, DUCKDB_TYPE_FLOAT, "FLOAT"},
+    {oid::kFloat8, DUCKDB_TYPE_DOUBLE, "DOUBLE"},
+    {oid::kNumeric, DUCKDB_TYPE_DECIMAL, ""},
+    {oid::kText, DUCKDB_TYPE_VARCHAR, "VARCHAR"},
+    {oid::kVarchar, DUCKDB_TYPE_VARCHAR, "VARCHAR"},
+    {oid::kBpchar, DUCKDB_TYPE_VARCHAR, "VARCHAR"},
+    {oid::kName, DUCKDB_TYPE_VARCHAR, "VARCHAR"},
+    {oid::kChar, DUCKDB_TYPE_VARCHAR, "VARCHAR"},
+    {oid::kUnknown, DUCKDB_TYPE_VARCHAR, ""},
+    {oid::kJson, DUCKDB_TYPE_VARCHAR, "JSON"},
+    {oid::kJsonb, DUCKDB_TYPE_VARCHAR, "JSON"},
+    {oid::kBytea, DUCKDB_TYPE_BLOB, "BLOB"},
+    {oid::kDate, DUCKDB_TYPE_DATE, "DATE"},
+    {oid::kTime, DUCKDB_TYPE_TIME, "TIME"},
+    {oid::kTimestamp, DUCKDB_TYPE_TIMESTAMP, "TIMESTAMP"},
+    {oid::kTimestamptz, DUCKDB_TYPE_TIMESTAMP_TZ, "TIMESTAMPTZ"},
+    {oid::kInterval, DUCKDB_TYPE_INTERVAL, "INTERVAL"},
+    {oid::kUuid, DUCKDB_TYPE_UUID, "UUID"},
+};
 
 std::string take_string(char* text) {
   if (!text) return {};
@@ -199,48 +247,19 @@ int16_t type_length(uint32_t type_oid) {
 }
 
 duckdb_type duckdb_type_for(uint32_t type_oid) {
-  switch (type_oid) {
-    case oid::kBool:
-      return DUCKDB_TYPE_BOOLEAN;
-    case oid::kInt2:
-      return DUCKDB_TYPE_SMALLINT;
-    case oid::kInt4:
-      return DUCKDB_TYPE_INTEGER;
-    case oid::kInt8:
-    case oid::kOid:
-      return DUCKDB_TYPE_BIGINT;
-    case oid::kFloat4:
-      return DUCKDB_TYPE_FLOAT;
-    case oid::kFloat8:
-      return DUCKDB_TYPE_DOUBLE;
-    case oid::kNumeric:
-      return DUCKDB_TYPE_DECIMAL;
-    case oid::kText:
-    case oid::kVarchar:
-    case oid::kBpchar:
-    case oid::kName:
-    case oid::kChar:
-    case oid::kJson:
-    case oid::kJsonb:
-    case oid::kUnknown:
-      return DUCKDB_TYPE_VARCHAR;
-    case oid::kBytea:
-      return DUCKDB_TYPE_BLOB;
-    case oid::kDate:
-      return DUCKDB_TYPE_DATE;
-    case oid::kTime:
-      return DUCKDB_TYPE_TIME;
-    case oid::kTimestamp:
-      return DUCKDB_TYPE_TIMESTAMP;
-    case oid::kTimestamptz:
-      return DUCKDB_TYPE_TIMESTAMP_TZ;
-    case oid::kInterval:
-      return DUCKDB_TYPE_INTERVAL;
-    case oid::kUuid:
-      return DUCKDB_TYPE_UUID;
-    default:
-      return element_type_of(type_oid) != 0 ? DUCKDB_TYPE_LIST : DUCKDB_TYPE_INVALID;
+  for (const ScalarType& scalar : kScalarTypes) {
+    if (scalar.oid == type_oid) return scalar.duckdb_id;
   }
+  return element_type_of(type_oid) != 0 ? DUCKDB_TYPE_LIST : DUCKDB_TYPE_INVALID;
+}
+
+std::string duckdb_cast_type(uint32_t type_oid) {
+  for (const ScalarType& scalar : kScalarTypes) {
+    if (scalar.oid == type_oid) return scalar.cast_name;
+  }
+  const uint32_t element = element_type_of(type_oid);
+  const std::string element_type = element != 0 ? duckdb_cast_type(element) : "";
+  return element_type.empty() ? "" : element_type + "[]";
 }
 
 std::string type_name(uint32_t type_oid) {

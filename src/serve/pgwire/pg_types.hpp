@@ -51,6 +51,9 @@ uint32_t element_type_of(uint32_t array_oid);
 int16_t type_length(uint32_t type_oid);
 // The DuckDB type a value of a PostgreSQL type is bound as (INVALID when there is none).
 duckdb_type duckdb_type_for(uint32_t type_oid);
+// The DuckDB type a parameter declared with this OID is cast to ("INTEGER", "TIMESTAMPTZ[]"), or
+// empty when there is none (numeric: its values carry their own precision).
+std::string duckdb_cast_type(uint32_t type_oid);
 // The PostgreSQL type name, for messages ("int4", "timestamptz", "int4[]").
 std::string type_name(uint32_t type_oid);
 

@@ -1,5 +1,7 @@
 #include "serve/pgwire/portal.hpp"
 
+#include <map>
+
 #include "engine/duckdb_api.hpp"
 #include "serve/pgwire/compatibility.hpp"
 #include "serve/pgwire/frontend_messages.hpp"
@@ -25,6 +27,11 @@ class ScopedLogicalType {
  private:
   duckdb_logical_type type_;
 };
+
+duckdb_type parameter_type_id(const engine::PreparedStatement& statement, size_t index) {
+  ScopedLogicalType logical(engine::duckdb().duckdb_param_logical_type(statement.handle(), index));
+  return logical.get() ? engine::duckdb().duckdb_get_type_id(logical.get()) : DUCKDB_TYPE_INVALID;
+}
 
 ResultColumn make_column(std::string name, duckdb_logical_type logical) {
   ResultColumn column;
@@ -82,21 +89,36 @@ std::shared_ptr<PreparedQuery> prepare_query(engine::Connection& connection, Sta
   }
   query->statement = connection.prepare(query->plan.sql);
   const auto& api = engine::duckdb();
-  duckdb_prepared_statement handle = query->statement->handle();
   const size_t count = query->statement->parameter_count();
   if (declared.size() > count) {
-    throw SqlError(sqlstate::kProtocolViolation,
-                   "Parse declared " + std::to_string(declared.size()) +
-                       " parameter types, but the statement has " + std::to_string(count) +
-                       " parameters");
+    throw SqlError(sqlstate::kProtocolViolation, "Parse declared " +
+                                                     std::to_string(declared.size()) +
+                                                     " parameter types, but the statement has " +
+                                                     std::to_string(count) + " parameters");
   }
+  // Types the client declared where DuckDB could not infer one are cast to, as PostgreSQL would
+  // take them: `SELECT $1` with an int4 parameter returns an int4.
+  std::map<size_t, std::string> casts;
+  for (size_t i = 0; i < declared.size(); ++i) {
+    if (declared[i] == oid::kUnspecified) continue;
+    if (parameter_type_id(*query->statement, i + 1) != DUCKDB_TYPE_INVALID) continue;
+    if (std::string type = duckdb_cast_type(declared[i]); !type.empty()) casts[i + 1] = type;
+  }
+  if (!casts.empty()) {
+    query->plan.sql = cast_parameters(query->plan.sql, casts);
+    query->statement = connection.prepare(query->plan.sql);
+  }
+  duckdb_prepared_statement handle = query->statement->handle();
   for (size_t i = 0; i < count; ++i) {
     const uint32_t declared_type = i < declared.size() ? declared[i] : oid::kUnspecified;
     ScopedLogicalType logical(api.duckdb_param_logical_type(handle, i + 1));
     const ValueType inferred = logical.get() ? describe_type(logical.get()) : ValueType{};
     query->declared_types.push_back(declared_type);
-    query->inferred_types.push_back(inferred.id);
-    const bool inferred_known = inferred.id != DUCKDB_TYPE_INVALID && inferred.id != DUCKDB_TYPE_ANY;
+    const bool inferred_known =
+        inferred.id != DUCKDB_TYPE_INVALID && inferred.id != DUCKDB_TYPE_ANY &&
+        inferred.id != DUCKDB_TYPE_SQLNULL && inferred.id != DUCKDB_TYPE_STRING_LITERAL &&
+        inferred.id != DUCKDB_TYPE_INTEGER_LITERAL;
+    query->inferred_types.push_back(inferred_known ? inferred.pg_oid : oid::kUnspecified);
     query->parameter_types.push_back(declared_type != oid::kUnspecified ? declared_type
                                      : inferred_known                   ? inferred.pg_oid
                                                                         : oid::kText);

@@ -25,8 +25,8 @@ namespace strata::serve::pgwire {
 
 // What a statement of the client becomes before it runs (see compatibility.hpp).
 struct StatementPlan {
-  std::string sql;                    // what DuckDB runs; empty for an empty query
-  std::vector<std::string> keywords;  // the client statement's leading keywords, for its tag
+  std::string sql;                       // what DuckDB runs; empty for an empty query
+  std::vector<std::string> keywords;     // the client statement's leading keywords, for its tag
   std::optional<std::string> local_tag;  // answered by strata itself: nothing runs
   std::optional<std::pair<std::string, std::string>> parameter_change;  // a reported SET
 };
@@ -34,8 +34,8 @@ struct StatementPlan {
 struct PreparedQuery {
   StatementPlan plan;
   std::optional<engine::PreparedStatement> statement;  // none for empty and local statements
-  std::vector<uint32_t> declared_types;  // per parameter: from Parse, 0 where unspecified
-  std::vector<duckdb_type> inferred_types;
+  std::vector<uint32_t> declared_types;   // per parameter: from Parse, 0 where unspecified
+  std::vector<uint32_t> inferred_types;   // per parameter: DuckDB's inference as an OID, or 0
   std::vector<uint32_t> parameter_types;  // what ParameterDescription reports
   std::vector<ResultColumn> columns;      // as prepared, text format; empty when no rows
   bool returns_rows = false;

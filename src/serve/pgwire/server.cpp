@@ -1,5 +1,7 @@
 #include "serve/pgwire/server.hpp"
 
+#include <chrono>
+
 #include "core/log.hpp"
 #include "serve/pgwire/backend_messages.hpp"
 #include "serve/pgwire/sql_error.hpp"
@@ -9,6 +11,7 @@ namespace strata::serve::pgwire {
 namespace {
 
 constexpr int kAcceptPollMs = 200;
+constexpr std::chrono::seconds kShutdownGrace{3};
 
 }  // namespace
 
@@ -28,8 +31,8 @@ std::string Server::address() const {
 }
 
 void Server::run(const std::function<bool()>& stop_requested) {
-  log::info("pgwire server listening", {{"address", address()},
-                                        {"max_connections", options_.max_connections}});
+  log::info("pgwire server listening",
+            {{"address", address()}, {"max_connections", options_.max_connections}});
   while (!stop_requested()) {
     std::optional<Socket> socket = accept_connection(listener_, kAcceptPollMs);
     reap(false);
@@ -93,7 +96,16 @@ void Server::reap(bool all) {
 }
 
 void Server::stop_sessions() {
-  registry_.shutdown_all();
+  // Sessions first get the chance to tell their clients; those still busy after a grace period
+  // (a client that stopped reading) are cut off.
+  registry_.shutdown_all(false);
+  const auto deadline = std::chrono::steady_clock::now() + kShutdownGrace;
+  while (std::chrono::steady_clock::now() < deadline) {
+    reap(false);
+    if (workers_.empty()) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  registry_.shutdown_all(true);
   reap(true);
 }
 

@@ -42,6 +42,10 @@ void Session::run() noexcept {
   try {
     if (!start_up()) return;
     serve_messages();
+    if (slot_->is_stopping() && !terminated_) {
+      send_error(shutdown_error());
+      flush();
+    }
     log::info("pgwire client disconnected", {{"client", peer_}, {"pid", slot_->process_id}});
   } catch (const Error& e) {
     if (client_gone_ || e.kind() == ErrorKind::kStorage) {
@@ -119,8 +123,7 @@ bool Session::start_up() {
     if ((packet.protocol >> 16) != 3) {
       throw SqlError(sqlstate::kFeatureNotSupported,
                      "unsupported frontend protocol " + std::to_string(packet.protocol >> 16) +
-                         "." + std::to_string(packet.protocol & 0xffff) +
-                         ": server supports 3.0");
+                         "." + std::to_string(packet.protocol & 0xffff) + ": server supports 3.0");
     }
     user_ = packet.option("user");
     if (user_.empty()) {
@@ -211,20 +214,35 @@ void Session::dispatch(const Frame& frame) {
       return;
     case 'F':
       return guarded([] {
-        throw SqlError(sqlstate::kFeatureNotSupported, "the function call protocol is not supported");
+        throw SqlError(sqlstate::kFeatureNotSupported,
+                       "the function call protocol is not supported");
       });
     case 'd':
     case 'c':
     case 'f':
       return;  // COPY messages outside COPY: ignored, as PostgreSQL does
     default:
-      throw Error(ErrorKind::kInput, "unexpected message type '" + std::string(1, frame.type) +
-                                         "' after startup");
+      throw Error(ErrorKind::kInput,
+                  "unexpected message type '" + std::string(1, frame.type) + "' after startup");
   }
+}
+
+ErrorFields Session::shutdown_error() {
+  ErrorFields fields;
+  fields.severity = "FATAL";
+  fields.sqlstate = sqlstate::kAdminShutdown;
+  fields.message = "terminating connection due to administrator command";
+  return fields;
 }
 
 void Session::report(const Error& error, const std::string& sql) {
   if (client_gone_) throw error;
+  if (slot_->is_stopping()) {
+    // The server interrupted this statement to shut down: the session ends here.
+    send_error(shutdown_error());
+    terminated_ = true;
+    return;
+  }
   ErrorFields fields = error_fields(error);
   if (!sql.empty() && is_catalog_query(sql)) {
     log::warn("catalog query strata cannot answer yet",
@@ -256,7 +274,7 @@ void Session::on_query(const std::string& text) {
       break;
     }
   }
-  write_ready_for_query(out_, transaction_status_);
+  if (!terminated_) write_ready_for_query(out_, transaction_status_);
   flush();
 }
 

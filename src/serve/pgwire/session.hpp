@@ -78,6 +78,7 @@ class Session {
   // Sends an ErrorResponse for `error` (logging failed catalog queries); rethrows when the
   // client is gone.
   void report(const Error& error, const std::string& sql);
+  static ErrorFields shutdown_error();
   // Runs an extended-protocol handler; an error is reported and skips messages up to Sync.
   template <typename Handler>
   void guarded(Handler&& handler) {

@@ -8,7 +8,12 @@ namespace strata::serve::pgwire {
 void SessionSlot::publish_socket(int fd) {
   std::lock_guard lock(mutex);
   socket_fd = fd;
-  if (stopping && fd >= 0) ::shutdown(fd, SHUT_RDWR);
+  if (stopping && fd >= 0) ::shutdown(fd, SHUT_RD);
+}
+
+bool SessionSlot::is_stopping() {
+  std::lock_guard lock(mutex);
+  return stopping;
 }
 
 SessionRegistry::SessionRegistry() : random_(std::random_device{}()) {
@@ -44,7 +49,7 @@ bool SessionRegistry::cancel(int32_t process_id, int32_t secret_key) {
   return true;
 }
 
-void SessionRegistry::shutdown_all() {
+void SessionRegistry::shutdown_all(bool hard) {
   std::map<int32_t, std::shared_ptr<SessionSlot>> slots;
   {
     std::lock_guard lock(mutex_);
@@ -55,7 +60,7 @@ void SessionRegistry::shutdown_all() {
     std::lock_guard lock(slot->mutex);
     slot->stopping = true;
     if (slot->connection) slot->connection->interrupt();
-    if (slot->socket_fd >= 0) ::shutdown(slot->socket_fd, SHUT_RDWR);
+    if (slot->socket_fd >= 0) ::shutdown(slot->socket_fd, hard ? SHUT_RDWR : SHUT_RD);
   }
 }
 

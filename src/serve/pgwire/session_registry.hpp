@@ -24,8 +24,9 @@ struct SessionSlot {
   int socket_fd = -1;                        // set while the socket is open
   bool stopping = false;                     // the server is shutting down
 
-  // Publishes the session's socket; shuts it down at once if the server is already stopping.
+  // Publishes the session's socket; shuts its input down at once if the server is stopping.
   void publish_socket(int fd);
+  bool is_stopping();
 };
 
 class SessionRegistry {
@@ -36,8 +37,9 @@ class SessionRegistry {
   void remove(const SessionSlot& slot);
   // Interrupts the running query of the session with this key; false if none matches.
   bool cancel(int32_t process_id, int32_t secret_key);
-  // Interrupts every running query and shuts every socket down.
-  void shutdown_all();
+  // Interrupts every running query and ends every session's input, so that each can still tell
+  // its client why it ends; `hard` also closes their output (for clients that stopped reading).
+  void shutdown_all(bool hard);
   size_t size() const;
 
  private:

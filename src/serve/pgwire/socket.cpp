@@ -81,8 +81,7 @@ std::string Socket::peer_name() const {
 bool is_loopback_host(const std::string& host) {
   if (host == "localhost" || host == "::1") return true;
   in_addr address{};
-  return inet_pton(AF_INET, host.c_str(), &address) == 1 &&
-         (ntohl(address.s_addr) >> 24) == 127;
+  return inet_pton(AF_INET, host.c_str(), &address) == 1 && (ntohl(address.s_addr) >> 24) == 127;
 }
 
 Socket listen_tcp(const std::string& host, uint16_t port, int backlog) {
@@ -98,7 +97,8 @@ Socket listen_tcp(const std::string& host, uint16_t port, int backlog) {
   }
   std::string failure = "no address";
   for (addrinfo* entry = addresses.list; entry; entry = entry->ai_next) {
-    Socket socket(::socket(entry->ai_family, entry->ai_socktype | SOCK_CLOEXEC, entry->ai_protocol));
+    Socket socket(
+        ::socket(entry->ai_family, entry->ai_socktype | SOCK_CLOEXEC, entry->ai_protocol));
     if (!socket) {
       failure = std::strerror(errno);
       continue;

@@ -47,8 +47,7 @@ std::string sqlstate_of_duckdb_error(std::string_view message) {
     if (contains(message, "CHECK")) return "23514";
     return "23000";
   }
-  if (message.starts_with("TransactionContext Error") ||
-      message.starts_with("Transaction Error")) {
+  if (message.starts_with("TransactionContext Error") || message.starts_with("Transaction Error")) {
     return contains(message, "aborted") ? sqlstate::kInFailedTransaction : "25000";
   }
   static constexpr std::array<std::pair<std::string_view, const char*>, 11> kByClass = {{

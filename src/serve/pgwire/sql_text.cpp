@@ -110,7 +110,8 @@ std::vector<SqlToken> tokenize_sql(std::string_view sql) {
       while (end < sql.size() && word_char(sql[end])) ++end;
       add(SqlToken::Kind::kWord, i, end);
     } else if (std::isdigit(static_cast<unsigned char>(c)) ||
-               (c == '.' && i + 1 < sql.size() && std::isdigit(static_cast<unsigned char>(sql[i + 1])))) {
+               (c == '.' && i + 1 < sql.size() &&
+                std::isdigit(static_cast<unsigned char>(sql[i + 1])))) {
       size_t end = i + 1;
       while (end < sql.size() && (std::isalnum(static_cast<unsigned char>(sql[end])) ||
                                   sql[end] == '.' || sql[end] == '_')) {
@@ -141,6 +142,24 @@ std::vector<std::string> split_statements(std::string_view sql) {
   return statements;
 }
 
+std::string cast_parameters(std::string_view sql, const std::map<size_t, std::string>& types) {
+  std::string out;
+  size_t copied = 0;
+  size_t positional = 0;
+  for (const SqlToken& token : tokenize_sql(sql)) {
+    if (token.kind != SqlToken::Kind::kParameter) continue;
+    const std::string_view text = token.text(sql);
+    const size_t number = text == "?" ? ++positional : std::stoul(std::string(text.substr(1)));
+    const auto type = types.find(number);
+    if (type == types.end()) continue;
+    out.append(sql.substr(copied, token.offset - copied));
+    out.append("CAST(").append(text).append(" AS ").append(type->second).append(")");
+    copied = token.offset + token.length;
+  }
+  out.append(sql.substr(copied));
+  return out;
+}
+
 std::vector<std::string> leading_keywords(std::string_view sql, size_t count) {
   std::vector<std::string> words;
   for (const SqlToken& token : tokenize_sql(sql)) {
@@ -159,7 +178,8 @@ std::vector<std::string> leading_keywords(std::string_view sql, size_t count) {
 TransactionEffect transaction_effect(const std::vector<std::string>& keywords) {
   if (keywords.empty()) return TransactionEffect::kNone;
   const std::string& first = keywords[0];
-  if (first == "BEGIN" || (first == "START" && keywords.size() > 1 && keywords[1] == "TRANSACTION")) {
+  if (first == "BEGIN" ||
+      (first == "START" && keywords.size() > 1 && keywords[1] == "TRANSACTION")) {
     return TransactionEffect::kBegin;
   }
   if (first == "COMMIT" || first == "END" || first == "ROLLBACK" || first == "ABORT") {

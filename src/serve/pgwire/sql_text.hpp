@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstddef>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -26,6 +27,10 @@ std::vector<SqlToken> tokenize_sql(std::string_view sql);
 
 // The statements of a Query message, without their semicolons; blank ones are dropped.
 std::vector<std::string> split_statements(std::string_view sql);
+
+// `sql` with each parameter named in `types` ($n, 1-based; `?` counts in order) wrapped in a
+// cast: CAST($n AS TYPE). This is how a type the client declared in Parse takes effect.
+std::string cast_parameters(std::string_view sql, const std::map<size_t, std::string>& types);
 
 // The first `count` words of a statement, upper-cased ("CREATE", "OR", "REPLACE").
 std::vector<std::string> leading_keywords(std::string_view sql, size_t count = 6);

@@ -38,8 +38,8 @@ bool append_civil(std::string& out, int64_t days) {
   const bool bc = date.year <= 0;
   const int64_t year = bc ? 1 - date.year : date.year;
   char buffer[32];
-  std::snprintf(buffer, sizeof buffer, "%04lld-%02u-%02u", static_cast<long long>(year),
-                date.month, date.day);
+  std::snprintf(buffer, sizeof buffer, "%04lld-%02u-%02u", static_cast<long long>(year), date.month,
+                date.day);
   out.append(buffer);
   return bc;
 }
@@ -53,12 +53,13 @@ CivilDate civil_from_days(int64_t days_since_1970) {
   const int64_t day_of_era = shifted - era * 146097;
   const int64_t year_of_era =
       (day_of_era - day_of_era / 1460 + day_of_era / 36524 - day_of_era / 146096) / 365;
-  const int64_t day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+  const int64_t day_of_year =
+      day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
   const int64_t month_from_march = (5 * day_of_year + 2) / 153;
   CivilDate date;
   date.day = static_cast<unsigned>(day_of_year - (153 * month_from_march + 2) / 5 + 1);
-  date.month = static_cast<unsigned>(month_from_march < 10 ? month_from_march + 3
-                                                           : month_from_march - 9);
+  date.month =
+      static_cast<unsigned>(month_from_march < 10 ? month_from_march + 3 : month_from_march - 9);
   date.year = year_of_era + era * 400 + (date.month <= 2 ? 1 : 0);
   return date;
 }
@@ -175,9 +176,8 @@ void append_unsigned(std::string& out, unsigned __int128 value) {
 
 void append_decimal(std::string& out, __int128 unscaled, uint8_t scale) {
   const bool negative = unscaled < 0;
-  const unsigned __int128 magnitude =
-      negative ? static_cast<unsigned __int128>(-(unscaled + 1)) + 1
-               : static_cast<unsigned __int128>(unscaled);
+  const unsigned __int128 magnitude = negative ? static_cast<unsigned __int128>(-(unscaled + 1)) + 1
+                                               : static_cast<unsigned __int128>(unscaled);
   std::string digits;
   append_unsigned(digits, magnitude);
   if (digits.size() <= scale) digits.insert(0, scale + 1 - digits.size(), '0');
@@ -233,10 +233,10 @@ void append_bytea_hex(std::string& out, std::string_view bytes) {
 }
 
 void append_array_element(std::string& out, std::string_view text) {
-  bool quote = text.empty() || (text.size() == 4 && (text[0] == 'N' || text[0] == 'n') &&
-                                (text[1] == 'U' || text[1] == 'u') &&
-                                (text[2] == 'L' || text[2] == 'l') &&
-                                (text[3] == 'L' || text[3] == 'l'));
+  bool quote =
+      text.empty() || (text.size() == 4 && (text[0] == 'N' || text[0] == 'n') &&
+                       (text[1] == 'U' || text[1] == 'u') && (text[2] == 'L' || text[2] == 'l') &&
+                       (text[3] == 'L' || text[3] == 'l'));
   for (char c : text) {
     if (c == '{' || c == '}' || c == ',' || c == '"' || c == '\\' ||
         std::isspace(static_cast<unsigned char>(c))) {

@@ -20,7 +20,8 @@ T value_at(duckdb_vector vector, uint64_t row) {
 }
 
 std::string_view string_at(duckdb_vector vector, uint64_t row) {
-  auto* value = &static_cast<duckdb_string_t*>(engine::duckdb().duckdb_vector_get_data(vector))[row];
+  auto* value =
+      &static_cast<duckdb_string_t*>(engine::duckdb().duckdb_vector_get_data(vector))[row];
   if (engine::duckdb().duckdb_string_is_inlined(*value)) {
     return {value->value.inlined.inlined, value->value.inlined.length};
   }
