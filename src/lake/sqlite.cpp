@@ -17,7 +17,9 @@ Database::Database(const std::string& path) : path_(path) {
   execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;");
 }
 
-Database::~Database() { sqlite3_close(db_); }
+Database::~Database() {
+  sqlite3_close(db_);
+}
 
 void Database::fail(const std::string& what) const {
   throw Error(ErrorKind::kStorage, what + ": " + sqlite3_errmsg(db_), Location{path_});
@@ -32,7 +34,9 @@ void Database::execute(const std::string& sql) {
   }
 }
 
-int64_t Database::last_insert_id() const { return sqlite3_last_insert_rowid(db_); }
+int64_t Database::last_insert_id() const {
+  return sqlite3_last_insert_rowid(db_);
+}
 
 Statement::Statement(Database& db, const std::string& sql) : db_(db) {
   if (sqlite3_prepare_v2(db.handle(), sql.c_str(), -1, &statement_, nullptr) != SQLITE_OK) {
@@ -40,17 +44,23 @@ Statement::Statement(Database& db, const std::string& sql) : db_(db) {
   }
 }
 
-Statement::~Statement() { sqlite3_finalize(statement_); }
+Statement::~Statement() {
+  sqlite3_finalize(statement_);
+}
 
 Statement& Statement::bind(int index, const Param& value) {
   int rc = std::visit(
       [&](const auto& v) {
         using T = std::decay_t<decltype(v)>;
-        if constexpr (std::is_same_v<T, std::nullptr_t>) return sqlite3_bind_null(statement_, index);
-        else if constexpr (std::is_same_v<T, int64_t>) return sqlite3_bind_int64(statement_, index, v);
-        else if constexpr (std::is_same_v<T, double>) return sqlite3_bind_double(statement_, index, v);
-        else return sqlite3_bind_text(statement_, index, v.data(), static_cast<int>(v.size()),
-                                      SQLITE_TRANSIENT);
+        if constexpr (std::is_same_v<T, std::nullptr_t>)
+          return sqlite3_bind_null(statement_, index);
+        else if constexpr (std::is_same_v<T, int64_t>)
+          return sqlite3_bind_int64(statement_, index, v);
+        else if constexpr (std::is_same_v<T, double>)
+          return sqlite3_bind_double(statement_, index, v);
+        else
+          return sqlite3_bind_text(statement_, index, v.data(), static_cast<int>(v.size()),
+                                   SQLITE_TRANSIENT);
       },
       value);
   if (rc != SQLITE_OK) db_.fail("cannot bind parameter " + std::to_string(index));
@@ -74,8 +84,12 @@ void Statement::reset() {
   sqlite3_clear_bindings(statement_);
 }
 
-int64_t Statement::int64(int column) const { return sqlite3_column_int64(statement_, column); }
-double Statement::real(int column) const { return sqlite3_column_double(statement_, column); }
+int64_t Statement::int64(int column) const {
+  return sqlite3_column_int64(statement_, column);
+}
+double Statement::real(int column) const {
+  return sqlite3_column_double(statement_, column);
+}
 bool Statement::is_null(int column) const {
   return sqlite3_column_type(statement_, column) == SQLITE_NULL;
 }
@@ -84,7 +98,9 @@ std::string Statement::text(int column) const {
   return value ? reinterpret_cast<const char*>(value) : "";
 }
 
-Transaction::Transaction(Database& db) : db_(db) { db_.execute("BEGIN IMMEDIATE"); }
+Transaction::Transaction(Database& db) : db_(db) {
+  db_.execute("BEGIN IMMEDIATE");
+}
 
 Transaction::~Transaction() {
   if (!done_) sqlite3_exec(db_.handle(), "ROLLBACK", nullptr, nullptr, nullptr);

@@ -1,7 +1,6 @@
 #include "lake/table_store.hpp"
 
 #include <chrono>
-#include <random>
 #include <set>
 #include <system_error>
 

@@ -62,7 +62,9 @@ TEST(Engine, AppenderWritesRows) {
   {
     Appender appender = c.appender("main", "a");
     for (int64_t i = 0; i < 10000; ++i) {
-      appender.append(i).append(std::string("v") + std::to_string(i));
+      std::string text = "v";
+      text += std::to_string(i);
+      appender.append(i).append(text);
       appender.append(i % 7 == 0 ? Value{} : Value{i / 2.0}).append(i % 2 == 0);
       appender.end_row();
     }
