@@ -132,4 +132,16 @@ int64_t length_of(const Value& value) {
   }
 }
 
+void builtin_error(const std::string& message) {
+  throw Error(ErrorKind::kInput, message);
+}
+
+int64_t int_argument(const std::optional<Value>& value, int64_t fallback, const char* what) {
+  if (!value || value->is_none()) return fallback;
+  if (value->kind() != Value::Kind::kInt && value->kind() != Value::Kind::kBool) {
+    builtin_error(std::string(what) + " must be an integer, not " + value->type_name());
+  }
+  return value->as_int();
+}
+
 }  // namespace strata::transform::jinja

@@ -38,4 +38,8 @@ List iterate(const Value& value);
 // The number of items of a string, list or dict (0 for undefined); throws kInput otherwise.
 int64_t length_of(const Value& value);
 
+// Shared by the filters and tests: a template error, and an optional integer argument.
+[[noreturn]] void builtin_error(const std::string& message);
+int64_t int_argument(const std::optional<Value>& value, int64_t fallback, const char* what);
+
 }  // namespace strata::transform::jinja

@@ -7,15 +7,7 @@ namespace strata::transform::jinja {
 namespace {
 
 [[noreturn]] void fail(const std::string& message) {
-  throw Error(ErrorKind::kInput, message);
-}
-
-int64_t int_argument(const std::optional<Value>& value, int64_t fallback, const char* what) {
-  if (!value || value->is_none()) return fallback;
-  if (value->kind() != Value::Kind::kInt && value->kind() != Value::Kind::kBool) {
-    fail(std::string(what) + " must be an integer, not " + value->type_name());
-  }
-  return value->as_int();
+  builtin_error(message);
 }
 
 // --- tests --------------------------------------------------------------------------------------
