@@ -127,8 +127,11 @@ std::shared_ptr<PreparedQuery> prepare_query(engine::Connection& connection, Sta
   const idx_t columns = api.duckdb_prepared_statement_column_count(handle);
   for (idx_t i = 0; i < columns; ++i) {
     ScopedLogicalType logical(api.duckdb_prepared_statement_column_logical_type(handle, i));
+    // DuckDB hands over a copy of the name that the caller frees.
     const char* name = api.duckdb_prepared_statement_column_name(handle, i);
-    query->columns.push_back(make_column(name ? name : "?column?", logical.get()));
+    const std::string column_name = name ? name : "?column?";
+    if (name) api.duckdb_free(const_cast<char*>(name));
+    query->columns.push_back(make_column(column_name, logical.get()));
   }
   query->returns_rows =
       !query->columns.empty() &&
