@@ -37,26 +37,15 @@ uint64_t ingest_files(ProjectContext& context, const SourceConfig& source, const
       ingest::load_file_table(context.config(), source, table, context.lake(), context.connection(),
                               load_options, [&](const ingest::LoadProgress& p) {
                                 std::string status = format_bytes(p.bytes_total);
+                                if (p.rows_processed)
+                                  status += "  " + format_rows(p.rows_processed);
                                 if (p.percentage >= 0)
                                   status += "  " + std::to_string(int(p.percentage)) + "%";
                                 progress.update(status);
                               });
   progress.finish();
-  std::cout << result.table.str() << ": ";
-  if (result.files_loaded == 0) {
-    std::cout << "no new files (" << result.files_skipped << " already loaded)";
-  } else {
-    std::cout << result.files_loaded << " file(s), " << format_bytes(result.bytes) << ", "
-              << format_count(result.rows_read())
-              << " rows read = " << format_count(result.rows_loaded) << " loaded + "
-              << format_count(result.rows_quarantined) << " quarantined, "
-              << format_seconds(result.seconds);
-  }
-  if (!result.changed_files.empty()) {
-    std::cout << "; " << result.changed_files.size()
-              << " changed file(s) not reloaded (--reload-changed)";
-  }
-  std::cout << "\n";
+  std::cout << result.table.str() << ": " << ingest::summarize(result)
+            << (result.changed_files.empty() ? "" : " (--reload-changed)") << "\n";
   if (result.files_loaded) context.lake().attach(context.connection(), result.table);
   return result.rows_loaded;
 }

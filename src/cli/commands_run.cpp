@@ -56,8 +56,7 @@ void add_run_command(CLI::App& app, const GlobalOptions& globals, Action& action
         std::cout << status << " " << model.relation;
         if (model.status == lake::RunStatus::kSuccess) {
           std::cout << "  " << model.materialized;
-          if (model.materialized != "view")
-            std::cout << "  " << format_count(model.rows) << (model.rows == 1 ? " row" : " rows");
+          if (model.materialized != "view") std::cout << "  " << format_rows(model.rows);
           std::cout << "  " << format_seconds(model.seconds);
         }
         std::cout << "\n";

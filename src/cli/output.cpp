@@ -165,7 +165,7 @@ uint64_t print_query(engine::Connection& connection, const std::string& sql,
     }
   }
   out << render_table(names, table);
-  out << "(" << format_count(rows) << (rows == 1 ? " row" : " rows");
+  out << "(" << format_rows(rows);
   if (truncated) out << ", first " << format_count(options.max_rows) << " shown; see --max-rows";
   out << ")\n";
   return rows;

@@ -107,6 +107,10 @@ std::string format_count(uint64_t count) {
   return out;
 }
 
+std::string format_rows(uint64_t rows) {
+  return format_count(rows) + (rows == 1 ? " row" : " rows");
+}
+
 std::string format_seconds(double seconds) {
   char buffer[48];
   if (seconds < 1) {

@@ -24,6 +24,7 @@ std::string did_you_mean(std::string_view word, const std::vector<std::string>& 
 
 std::string format_bytes(uint64_t bytes);
 std::string format_count(uint64_t count);    // 1234567 -> "1,234,567"
+std::string format_rows(uint64_t rows);      // "1 row", "1,234 rows"
 std::string format_seconds(double seconds);  // "850 ms", "12.3 s", "4 min 02 s"
 
 }  // namespace strata

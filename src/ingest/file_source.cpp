@@ -8,6 +8,7 @@
 #include "core/error.hpp"
 #include "core/log.hpp"
 #include "core/paths.hpp"
+#include "core/text.hpp"
 #include "engine/query_monitor.hpp"
 #include "ingest/batch.hpp"
 
@@ -142,6 +143,22 @@ void normalize_structure(nlohmann::json& node) {
 }
 
 }  // namespace
+
+std::string summarize(const LoadResult& result) {
+  std::string line;
+  if (result.files_loaded == 0) {
+    line = "no new files (" + std::to_string(result.files_skipped) + " already loaded)";
+  } else {
+    line = std::to_string(result.files_loaded) + " file(s), " + format_bytes(result.bytes) + ", " +
+           format_count(result.rows_read()) + " rows read = " + format_count(result.rows_loaded) +
+           " loaded + " + format_count(result.rows_quarantined) + " quarantined, " +
+           format_seconds(result.seconds);
+  }
+  if (!result.changed_files.empty()) {
+    line += "; " + std::to_string(result.changed_files.size()) + " changed file(s) not reloaded";
+  }
+  return line;
+}
 
 lake::TableName quarantine_table(const std::string& source) {
   return {source, "_quarantine"};

@@ -50,23 +50,22 @@ fs::path Lake::table_location(const TableName& name) const {
 
 int64_t Lake::append(engine::Connection& connection, const TableName& table,
                      const std::string& select_sql, uint64_t* rows_written) {
-  WriteResult written = write_files(connection, table, select_sql, WriteMode::kAppend);
-  if (rows_written) *rows_written = written.rows;
-  Commit commit;
-  commit.tables.push_back({.table = table,
-                           .mode = WriteMode::kAppend,
-                           .location = table_location(table).string(),
-                           .added_files = written.files});
-  return this->commit(commit).front();
+  return write_and_commit(connection, table, select_sql, WriteMode::kAppend, rows_written);
 }
 
 int64_t Lake::overwrite(engine::Connection& connection, const TableName& table,
                         const std::string& select_sql, uint64_t* rows_written) {
-  WriteResult written = write_files(connection, table, select_sql, WriteMode::kOverwrite);
+  return write_and_commit(connection, table, select_sql, WriteMode::kOverwrite, rows_written);
+}
+
+int64_t Lake::write_and_commit(engine::Connection& connection, const TableName& table,
+                               const std::string& select_sql, WriteMode mode,
+                               uint64_t* rows_written) {
+  WriteResult written = write_files(connection, table, select_sql, mode);
   if (rows_written) *rows_written = written.rows;
   Commit commit;
   commit.tables.push_back({.table = table,
-                           .mode = WriteMode::kOverwrite,
+                           .mode = mode,
                            .location = table_location(table).string(),
                            .added_files = written.files});
   return this->commit(commit).front();

@@ -85,6 +85,8 @@ class Lake {
   std::map<std::string, std::shared_ptr<const iceberg::TableMetadata>> metadata_cache_;
 
   void attach_table(engine::Connection& connection, const TableInfo& table);
+  int64_t write_and_commit(engine::Connection& connection, const TableName& table,
+                           const std::string& select_sql, WriteMode mode, uint64_t* rows_written);
   std::shared_ptr<const iceberg::TableMetadata> load_metadata(const std::string& location);
   void remember_metadata(const std::string& location,
                          std::shared_ptr<const iceberg::TableMetadata> metadata);

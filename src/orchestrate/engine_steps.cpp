@@ -37,10 +37,6 @@ class StepEngine {
   StepControl& control_;
 };
 
-std::string rows_text(uint64_t rows) {
-  return format_count(rows) + (rows == 1 ? " row" : " rows");
-}
-
 uint64_t ingest_table(const StepContext& context, engine::Connection& connection,
                       const ingest::TableSelection& selected) {
   const SourceConfig& source = *selected.source;
@@ -49,7 +45,7 @@ uint64_t ingest_table(const StepContext& context, engine::Connection& connection
   if (source.kind == "postgres") {
     ingest::DatabaseLoadResult result = ingest::load_postgres_table(
         source, table, context.lake, connection, [](const ingest::LoadProgress&) {});
-    context.log.write("info", name + ": " + rows_text(result.rows_loaded) + ", " +
+    context.log.write("info", name + ": " + format_rows(result.rows_loaded) + ", " +
                                   format_bytes(result.bytes) + ", " +
                                   format_seconds(result.seconds));
     return result.rows_loaded;
@@ -57,19 +53,7 @@ uint64_t ingest_table(const StepContext& context, engine::Connection& connection
   ingest::LoadResult result =
       ingest::load_file_table(context.project, source, table, context.lake, connection, {},
                               [](const ingest::LoadProgress&) {});
-  std::string line = name + ": ";
-  if (result.files_loaded == 0) {
-    line += "no new files (" + std::to_string(result.files_skipped) + " already loaded)";
-  } else {
-    line += std::to_string(result.files_loaded) + " file(s), " + format_bytes(result.bytes) + ", " +
-            format_count(result.rows_read()) + " rows read = " + format_count(result.rows_loaded) +
-            " loaded + " + format_count(result.rows_quarantined) + " quarantined, " +
-            format_seconds(result.seconds);
-  }
-  if (!result.changed_files.empty()) {
-    line += "; " + std::to_string(result.changed_files.size()) + " changed file(s) not reloaded";
-  }
-  context.log.write("info", line);
+  context.log.write("info", name + ": " + ingest::summarize(result));
   return result.rows_loaded;
 }
 
@@ -117,7 +101,7 @@ uint64_t log_result(const StepContext& context, engine::Result& result) {
       engine::duckdb().duckdb_result_statement_type(*result.handle());
   if (type != DUCKDB_STATEMENT_TYPE_SELECT) {
     const uint64_t changed = result.rows_changed();
-    if (changed) context.log.write("info", rows_text(changed) + " changed");
+    if (changed) context.log.write("info", format_rows(changed) + " changed");
     return changed;
   }
   context.log.write("info", join(result.column_names(), " | "));
@@ -133,7 +117,7 @@ uint64_t log_result(const StepContext& context, engine::Result& result) {
     }
   }
   std::string summary = "(";
-  summary += rows_text(rows);
+  summary += format_rows(rows);
   if (rows > kLoggedRows) summary += ", the first " + std::to_string(kLoggedRows) + " shown";
   summary += ")";
   context.log.write("info", summary);
@@ -169,7 +153,7 @@ StepResult run_models_step(const StepContext& context) {
     std::string line = std::string(status) + " " + model.relation;
     if (model.status == lake::RunStatus::kSuccess) {
       line += "  " + model.materialized;
-      if (model.materialized != "view") line += "  " + rows_text(model.rows);
+      if (model.materialized != "view") line += "  " + format_rows(model.rows);
       line += "  " + format_seconds(model.seconds);
     }
     context.log.write(model.status == lake::RunStatus::kFailed ? "error" : "info", line);

@@ -17,6 +17,7 @@
 #include <utility>
 
 #include "core/error.hpp"
+#include "core/paths.hpp"
 
 namespace strata::example {
 namespace {
@@ -537,15 +538,6 @@ class OutputFile {
   Text buffer_;
   uint64_t bytes_ = 0;
 };
-
-void make_directory(const fs::path& dir) {
-  std::error_code ec;
-  fs::create_directories(dir, ec);
-  if (ec) {
-    throw Error(ErrorKind::kStorage, "cannot create directory: " + ec.message(),
-                Location{dir.string()});
-  }
-}
 
 // Removes "<prefix>NNNN<suffix>" part files (and their ".partial" leftovers) from dir.
 void remove_stale_parts(const fs::path& dir, std::string_view prefix, std::string_view suffix) {
@@ -1290,7 +1282,7 @@ std::vector<GeneratedFile> generate_streaming_data(
   const fs::path reviews_dir = vendor / "reviews";
   for (const auto* dir :
        {&movies_dir, &users_dir, &streams_dir, &authors_dir, &books_dir, &reviews_dir}) {
-    make_directory(*dir);
+    paths::ensure_directory(*dir);
   }
   remove_stale_parts(streams_dir, "streams-", ".csv");
   remove_stale_parts(reviews_dir, "reviews-", ".ndjson");
