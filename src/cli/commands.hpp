@@ -20,6 +20,11 @@ void add_ingest_command(CLI::App& app, const GlobalOptions& globals, Action& act
 void add_run_command(CLI::App& app, const GlobalOptions& globals, Action& action);
 void add_query_command(CLI::App& app, const GlobalOptions& globals, Action& action);
 void add_table_command(CLI::App& app, const GlobalOptions& globals, Action& action);
+// The `table` subcommands that change a table (commands_table_change.cpp).
+void add_table_change_commands(CLI::App& table_command, const GlobalOptions& globals,
+                               Action& action);
+// "silver.orders" as a table name; kUsage otherwise.
+lake::TableName parse_table_name(const std::string& text);
 void add_runs_command(CLI::App& app, const GlobalOptions& globals, Action& action);
 void add_pipeline_command(CLI::App& app, const GlobalOptions& globals, Action& action);
 void add_version_command(CLI::App& app, const GlobalOptions& globals, Action& action);

@@ -1,4 +1,4 @@
-// Commands that move and read data: `ingest`, `query`, `table list`, `runs`.
+// Commands that move and read data: `ingest`, `query`, `runs`.
 #include <chrono>
 #include <ctime>
 #include <iostream>
@@ -149,41 +149,12 @@ void add_query_command(CLI::App& app, const GlobalOptions& globals, Action& acti
       print.format = parse_output_format(options->format);
       print.max_rows = options->max_rows;
       try {
+        context.lake().attach_time_travel(context.connection(), options->sql);
         print_query(context.connection(), options->sql, print, std::cout);
       } catch (const Error& e) {
         if (e.kind() != ErrorKind::kEngine) throw;
         throw Error(ErrorKind::kInput, e.message(), Location::of("query"));
       }
-      return 0;
-    };
-  });
-}
-
-void add_table_command(CLI::App& app, const GlobalOptions& globals, Action& action) {
-  auto* command = app.add_subcommand("table", "Inspect the lake's tables");
-  command->require_subcommand(1);
-  auto* list = command->add_subcommand("list", "List tables with their snapshot, rows and files");
-  list->callback([&action, &globals] {
-    action = [&globals] {
-      ProjectContext context(globals);
-      std::vector<std::vector<std::string>> rows;
-      for (const auto& table : context.store().list_tables()) {
-        if (table.kind == lake::TableKind::kView) {
-          rows.push_back({table.name.str(), "view", "", "", "", ""});
-          continue;
-        }
-        uint64_t row_count = 0;
-        uint64_t bytes = 0;
-        auto files = context.store().table_files(table);
-        for (const auto& f : files) {
-          row_count += f.rows;
-          bytes += f.bytes;
-        }
-        rows.push_back({table.name.str(), "table", std::to_string(table.current_snapshot),
-                        format_count(row_count), std::to_string(files.size()),
-                        format_bytes(bytes)});
-      }
-      std::cout << render_table({"table", "kind", "snapshot", "rows", "files", "size"}, rows);
       return 0;
     };
   });

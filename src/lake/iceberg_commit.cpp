@@ -2,7 +2,9 @@
 
 #include <filesystem>
 #include <fstream>
+#include <set>
 
+#include "core/error.hpp"
 #include "core/ids.hpp"
 #include "core/log.hpp"
 #include "lake/file_io.hpp"
@@ -57,6 +59,37 @@ Totals totals_of(const std::vector<DataFile>& files) {
   return t;
 }
 
+std::string operation_of(const VersionRequest& request, bool has_parent) {
+  if (!request.operation.empty()) return request.operation;
+  return request.mode == WriteMode::kOverwrite && has_parent ? "overwrite" : "append";
+}
+
+// Snapshots committed after `read_snapshot` that removed data make a write computed from it
+// stale (spec: replace and delete operations verify their files are still in the table).
+void validate_since(const TableMetadata& metadata, int64_t read_snapshot,
+                    const VersionRequest& request) {
+  if (metadata.current_snapshot_id().value_or(0) == read_snapshot) return;
+  for (const Snapshot& snapshot : metadata.ancestry()) {
+    if (snapshot.snapshot_id == read_snapshot) return;
+    auto op = snapshot.summary.find("operation");
+    const std::string operation = op == snapshot.summary.end() ? "" : op->second;
+    if (operation != "append" && operation != "replace") {
+      throw Error(ErrorKind::kConflict,
+                  "commit conflict: snapshot " + std::to_string(snapshot.snapshot_id) + " (" +
+                      operation + "), committed concurrently, changed the rows this " +
+                      operation_of(request, true) + " replaces; run it again",
+                  Location::of(request.table));
+    }
+  }
+  if (read_snapshot != 0) {
+    throw Error(ErrorKind::kConflict,
+                "commit conflict: snapshot " + std::to_string(read_snapshot) +
+                    " is no longer an ancestor of the current snapshot (rolled back or expired "
+                    "concurrently); run it again",
+                Location::of(request.table));
+  }
+}
+
 }  // namespace
 
 NewVersion write_new_version(const TableMetadata* base, const std::string& base_location,
@@ -80,6 +113,7 @@ NewVersion write_new_version(const TableMetadata* base, const std::string& base_
   const std::optional<int64_t> parent_id = metadata.current_snapshot_id();
   const std::optional<Snapshot> parent =
       parent_id ? metadata.snapshot(*parent_id) : std::optional<Snapshot>();
+  if (request.read_snapshot) validate_since(metadata, *request.read_snapshot, request);
 
   std::vector<ManifestFile> manifests;
   if (!added.empty()) {
@@ -89,17 +123,45 @@ NewVersion write_new_version(const TableMetadata* base, const std::string& base_
                                        version.snapshot_id, version.sequence_number));
   }
   std::vector<DataFile> removed;
+  const bool rewriting = request.removed && !request.removed->empty();
   if (parent && !parent->manifest_list.empty()) {
     std::vector<ManifestEntry> deleted;
     for (const ManifestFile& manifest : read_manifest_list(parent->manifest_list)) {
       if (!manifest.has_live_files()) continue;  // only deletions: history, not carried on
-      if (request.mode == WriteMode::kAppend) {
+      if (request.mode == WriteMode::kAppend && !rewriting) {
         manifests.push_back(manifest);
+        continue;
+      }
+      std::vector<ManifestEntry> entries = read_manifest(manifest);
+      if (request.mode == WriteMode::kAppend) {
+        // A rewrite keeps a manifest unless it holds a removed file; then its live entries are
+        // written again as existing, and the removed ones as deleted by this snapshot.
+        std::vector<ManifestEntry> rewritten;
+        bool touched = false;
+        for (ManifestEntry& entry : entries) {
+          if (entry.status == EntryStatus::kDeleted) continue;
+          if (request.removed->contains(entry.file.path)) {
+            touched = true;
+            entry.status = EntryStatus::kDeleted;
+            entry.snapshot_id = version.snapshot_id;
+            removed.push_back(entry.file);
+          } else {
+            entry.status = EntryStatus::kExisting;
+          }
+          rewritten.push_back(std::move(entry));
+        }
+        if (!touched) {
+          manifests.push_back(manifest);
+        } else {
+          manifests.push_back(write_manifest(manifest_location(request.location), table_schema,
+                                             rewritten, version.snapshot_id,
+                                             version.sequence_number));
+        }
         continue;
       }
       // An overwrite lists every live file again as deleted by this snapshot, keeping its
       // sequence numbers (spec: "Sequence Number Inheritance").
-      for (ManifestEntry& entry : read_manifest(manifest)) {
+      for (ManifestEntry& entry : entries) {
         if (entry.status == EntryStatus::kDeleted) continue;
         entry.status = EntryStatus::kDeleted;
         entry.snapshot_id = version.snapshot_id;
@@ -111,6 +173,16 @@ NewVersion write_new_version(const TableMetadata* base, const std::string& base_
       manifests.push_back(write_manifest(manifest_location(request.location), table_schema, deleted,
                                          version.snapshot_id, version.sequence_number));
     }
+  }
+  if (rewriting && removed.size() != request.removed->size()) {
+    std::set<std::string> missing = *request.removed;
+    for (const DataFile& file : removed) missing.erase(file.path);
+    throw Error(ErrorKind::kConflict,
+                "commit conflict: data file " + *missing.begin() +
+                    " is no longer in the table (a concurrent commit removed it); run the " +
+                    (request.operation.empty() ? std::string("change") : request.operation) +
+                    " again",
+                Location::of(request.table));
   }
 
   const Totals plus = totals_of(added);
@@ -130,7 +202,7 @@ NewVersion write_new_version(const TableMetadata* base, const std::string& base_
   snapshot.schema_id = table_schema.schema_id;
   snapshot.manifest_list = manifest_list_location(request.location, version.snapshot_id);
   snapshot.summary = {
-      {"operation", request.mode == WriteMode::kOverwrite && parent ? "overwrite" : "append"},
+      {"operation", operation_of(request, parent.has_value())},
       {"added-data-files", std::to_string(plus.files)},
       {"added-records", std::to_string(plus.rows)},
       {"added-files-size", std::to_string(plus.bytes)},

@@ -128,6 +128,41 @@ std::optional<Snapshot> TableMetadata::snapshot(int64_t id) const {
   return std::nullopt;
 }
 
+std::vector<Snapshot> TableMetadata::snapshots() const {
+  std::vector<Snapshot> out;
+  for (const json& s : json_.value("snapshots", json::array()))
+    out.push_back(snapshot_from_json(s));
+  return out;
+}
+
+std::vector<std::pair<int64_t, int64_t>> TableMetadata::snapshot_log() const {
+  std::vector<std::pair<int64_t, int64_t>> out;
+  for (const json& e : json_.value("snapshot-log", json::array())) {
+    out.emplace_back(e.value("timestamp-ms", int64_t{0}), e.value("snapshot-id", int64_t{0}));
+  }
+  return out;
+}
+
+std::vector<std::pair<int64_t, std::string>> TableMetadata::previous_files() const {
+  std::vector<std::pair<int64_t, std::string>> out;
+  for (const json& e : json_.value("metadata-log", json::array())) {
+    out.emplace_back(e.value("timestamp-ms", int64_t{0}), e.value("metadata-file", ""));
+  }
+  return out;
+}
+
+std::vector<Snapshot> TableMetadata::ancestry(std::optional<int64_t> from) const {
+  std::vector<Snapshot> out;
+  std::optional<int64_t> next = from ? from : current_snapshot_id();
+  while (next) {
+    std::optional<Snapshot> s = snapshot(*next);
+    if (!s) break;
+    next = s->parent_snapshot_id;
+    out.push_back(std::move(*s));
+  }
+  return out;
+}
+
 int TableMetadata::set_current_schema(const std::vector<Field>& fields, int last_column_id) {
   json& schemas = json_["schemas"];
   int schema_id = -1;
@@ -153,6 +188,44 @@ void TableMetadata::add_snapshot(const Snapshot& snapshot) {
   json_["refs"]["main"] = {{"snapshot-id", snapshot.snapshot_id}, {"type", "branch"}};
   json_["snapshot-log"].push_back(
       {{"snapshot-id", snapshot.snapshot_id}, {"timestamp-ms", snapshot.timestamp_ms}});
+}
+
+void TableMetadata::set_current_snapshot(int64_t snapshot_id, int64_t timestamp_ms) {
+  json_["current-snapshot-id"] = snapshot_id;
+  json_["refs"]["main"] = {{"snapshot-id", snapshot_id}, {"type", "branch"}};
+  json_["snapshot-log"].push_back({{"snapshot-id", snapshot_id}, {"timestamp-ms", timestamp_ms}});
+}
+
+void TableMetadata::remove_snapshots(const std::set<int64_t>& ids) {
+  json kept = json::array();
+  for (const json& s : json_["snapshots"]) {
+    if (!ids.contains(s.value("snapshot-id", int64_t{0}))) kept.push_back(s);
+  }
+  json_["snapshots"] = std::move(kept);
+  json log = json::array();
+  for (const json& e : json_.value("snapshot-log", json::array())) {
+    if (ids.contains(e.value("snapshot-id", int64_t{0}))) {
+      log = json::array();  // drop it and everything before it
+    } else {
+      log.push_back(e);
+    }
+  }
+  json_["snapshot-log"] = std::move(log);
+  if (json_.contains("refs")) {
+    json refs = json::object();
+    for (const auto& [name, ref] : json_["refs"].items()) {
+      if (!ids.contains(ref.value("snapshot-id", int64_t{0}))) refs[name] = ref;
+    }
+    json_["refs"] = std::move(refs);
+  }
+}
+
+void TableMetadata::forget_previous_files(const std::set<std::string>& files) {
+  json kept = json::array();
+  for (const json& e : json_.value("metadata-log", json::array())) {
+    if (!files.contains(e.value("metadata-file", ""))) kept.push_back(e);
+  }
+  json_["metadata-log"] = std::move(kept);
 }
 
 void TableMetadata::log_previous_file(const std::string& location, int64_t timestamp_ms) {

@@ -11,7 +11,10 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "lake/iceberg_schema.hpp"
 
@@ -46,11 +49,25 @@ class TableMetadata {
   Schema current_schema() const;  // an empty schema for a table without one
   bool has_schema() const;
   std::optional<Snapshot> snapshot(int64_t id) const;
+  std::vector<Snapshot> snapshots() const;  // in the order they were added
+  // When each snapshot became current (the snapshot log), oldest first.
+  std::vector<std::pair<int64_t, int64_t>> snapshot_log() const;  // (timestamp ms, snapshot id)
+  // The metadata files this version replaced (the metadata log), oldest first.
+  std::vector<std::pair<int64_t, std::string>> previous_files() const;  // (timestamp ms, file)
+  // The current snapshot and its ancestors, newest first (stops where history was expired).
+  std::vector<Snapshot> ancestry(std::optional<int64_t> from = {}) const;
 
   // Makes `fields` the current schema, reusing an identical existing schema's id; returns it.
   int set_current_schema(const std::vector<Field>& fields, int last_column_id);
   // Adds `snapshot`, makes it current and records it in the snapshot log.
   void add_snapshot(const Snapshot& snapshot);
+  // Makes an existing snapshot current (rollback), recording it in the snapshot log.
+  void set_current_snapshot(int64_t snapshot_id, int64_t timestamp_ms);
+  // Removes snapshots (expiry): from the snapshot list, from the snapshot log (with every entry
+  // before the last removed one, as the spec asks) and from the refs that name them.
+  void remove_snapshots(const std::set<int64_t>& ids);
+  // Keeps only the metadata log entries whose file is not in `files`.
+  void forget_previous_files(const std::set<std::string>& files);
   // Records the metadata file this version replaces in the metadata log.
   void log_previous_file(const std::string& location, int64_t timestamp_ms);
   void set_last_updated_ms(int64_t ms);

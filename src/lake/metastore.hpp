@@ -83,6 +83,19 @@ struct TableChange {
   std::string view_sql{};  // for views
   std::optional<int64_t> expected_snapshot{};  // compare-and-swap; nullopt: whatever is current
   std::vector<DataFile> added_files{};
+  // Copy-on-write changes (delete, merge, compaction; mode kAppend): the data files it removes,
+  // which must still be in the table when it commits (else kConflict), and its Iceberg snapshot
+  // operation ("overwrite", "delete", "replace"; "" derives it from the mode).
+  std::vector<std::string> removed_files{};
+  std::string operation{};
+  // The snapshot the change's rows were computed from; a retry on top of a concurrent commit that
+  // removed data since then fails with kConflict. The lake sets it for overwrites.
+  std::optional<int64_t> read_snapshot{};
+  // Metadata-only changes (rollback, snapshot expiry) add no snapshot: the table's current
+  // snapshot becomes `snapshot_id`, the `expired_snapshots` leave the catalog and the catalog
+  // forgets `removed_files` (deleted from storage).
+  bool metadata_only = false;
+  std::vector<int64_t> expired_snapshots{};
   // Set by the lake for tables (Lake::commit): the new snapshot's id and sequence number (0: the
   // store assigns them), its Iceberg metadata file, and the metadata location the commit was
   // built on ("" for a new table), compared and swapped like expected_snapshot.

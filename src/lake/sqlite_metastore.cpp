@@ -1,6 +1,7 @@
 // The embedded SQLite implementation of MetadataStore. Schema changes are numbered migrations,
 // applied in order inside one transaction each and recorded in `schema_migrations`, so a store
 // written by an older strata is upgraded in place and a newer one is refused.
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <mutex>
@@ -373,6 +374,34 @@ class SqliteMetastore final : public MetadataStore {
     transaction.commit();
   }
 
+  uint64_t file_rows(int64_t table_id, const std::string& path) {
+    sqlite::Statement s(db_,
+                        "SELECT coalesce(sum(row_count), 0) FROM data_files WHERE table_id = ?1 "
+                        "AND path = ?2 AND removed_snapshot IS NULL");
+    s.bind(1, table_id).bind(2, path);
+    s.step();
+    return static_cast<uint64_t>(s.int64(0));
+  }
+
+  // Rollback and expiry: the metadata location and current snapshot move, nothing is added.
+  int64_t apply_metadata_only(const TableChange& change, const TableInfo& table) {
+    for (int64_t id : change.expired_snapshots) {
+      sqlite::Statement s(db_, "DELETE FROM snapshots WHERE table_id = ?1 AND id = ?2");
+      s.bind(1, table.id).bind(2, id);
+      s.run();
+    }
+    for (const std::string& path : change.removed_files) {
+      sqlite::Statement s(db_, "DELETE FROM data_files WHERE table_id = ?1 AND path = ?2");
+      s.bind(1, table.id).bind(2, path);
+      s.run();
+    }
+    sqlite::Statement update(
+        db_, "UPDATE tables SET current_snapshot = ?2, metadata_location = ?3 WHERE id = ?1");
+    update.bind(1, table.id).bind(2, change.snapshot_id).bind(3, change.metadata_location);
+    update.run();
+    return change.snapshot_id;
+  }
+
   // Applies one table change inside the open transaction; returns the new snapshot id.
   int64_t apply(const TableChange& change) {
     std::optional<TableInfo> existing;
@@ -397,6 +426,11 @@ class SqliteMetastore final : public MetadataStore {
                       (current_metadata.empty() ? std::string("none") : current_metadata) +
                       "); another writer committed first",
                   Location::of(change.table.str()));
+    }
+    if (change.metadata_only) {
+      if (!existing)
+        throw Error(ErrorKind::kInput, "no such table", Location::of(change.table.str()));
+      return apply_metadata_only(change, *existing);
     }
     if (existing && existing->kind != change.kind) {
       db_.execute("DELETE FROM tables WHERE id = " + std::to_string(existing->id));
@@ -423,6 +457,8 @@ class SqliteMetastore final : public MetadataStore {
 
     uint64_t added_rows = 0;
     for (const auto& f : change.added_files) added_rows += f.rows;
+    uint64_t removed_rows = 0;
+    for (const std::string& path : change.removed_files) removed_rows += file_rows(table_id, path);
     const bool overwrite = change.mode == WriteMode::kOverwrite;
     uint64_t kept_rows = 0;
     uint64_t kept_files = 0;
@@ -436,6 +472,7 @@ class SqliteMetastore final : public MetadataStore {
       kept_files = static_cast<uint64_t>(s.int64(1));
     }
     const std::string operation = change.kind == TableKind::kView ? "create_view"
+                                  : !change.operation.empty()     ? change.operation
                                   : overwrite                     ? "overwrite"
                                                                   : "append";
     int64_t sequence = change.sequence_number;
@@ -458,8 +495,10 @@ class SqliteMetastore final : public MetadataStore {
       }
       s.bind(2, table_id).bind(3, current).bind(4, operation).bind(5, now_ms());
       s.bind(6, static_cast<int64_t>(added_rows));
-      s.bind(7, static_cast<int64_t>(kept_rows + added_rows));
-      s.bind(8, static_cast<int64_t>(kept_files + change.added_files.size()));
+      s.bind(7, static_cast<int64_t>(kept_rows - std::min(kept_rows, removed_rows) + added_rows));
+      s.bind(8, static_cast<int64_t>(kept_files -
+                                     std::min<uint64_t>(kept_files, change.removed_files.size()) +
+                                     change.added_files.size()));
       s.bind(9, sequence);
       s.run();
     }
@@ -469,6 +508,13 @@ class SqliteMetastore final : public MetadataStore {
                           "UPDATE data_files SET removed_snapshot = ?2 WHERE table_id = ?1 AND "
                           "removed_snapshot IS NULL");
       s.bind(1, table_id).bind(2, snapshot);
+      s.run();
+    }
+    for (const std::string& path : change.removed_files) {
+      sqlite::Statement s(db_,
+                          "UPDATE data_files SET removed_snapshot = ?3 WHERE table_id = ?1 AND "
+                          "path = ?2 AND removed_snapshot IS NULL");
+      s.bind(1, table_id).bind(2, path).bind(3, snapshot);
       s.run();
     }
     sqlite::Statement insert(db_,

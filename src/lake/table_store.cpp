@@ -7,6 +7,7 @@
 #include "core/error.hpp"
 #include "core/log.hpp"
 #include "core/paths.hpp"
+#include "lake/iceberg_scan.hpp"
 
 namespace strata::lake {
 
@@ -20,13 +21,17 @@ std::string relation(const TableName& name) {
   return quote_identifier(name.space) + "." + quote_identifier(name.name);
 }
 
-// A query over a snapshot's data files.
-std::string files_sql(const TableInfo& table, const std::vector<DataFile>& files,
-                      int64_t snapshot) {
+// A query over data files; over none, the schema's columns and no rows.
+std::string files_sql(const std::vector<DataFile>& files, const iceberg::Schema& schema) {
   if (files.empty()) {
-    throw Error(ErrorKind::kStorage,
-                "table has no data files at snapshot " + std::to_string(snapshot),
-                Location::of(table.name.str()));
+    std::string columns;
+    for (const iceberg::Field& field : schema.fields) {
+      if (!columns.empty()) columns += ", ";
+      columns += "CAST(NULL AS " + iceberg::duckdb_type_sql(field.type) + ") AS " +
+                 quote_identifier(field.name);
+    }
+    if (columns.empty()) columns = "NULL AS empty_table";
+    return "SELECT " + columns + " WHERE false";
   }
   std::string list;
   for (const auto& file : files) {
@@ -84,24 +89,75 @@ int64_t Lake::create_or_replace_view(engine::Connection& connection, const Table
   return this->commit(commit).front();
 }
 
+Lake::TableState Lake::load_table(const TableName& name) {
+  std::optional<TableInfo> info = store_.find_table(name);
+  if (!info || info->kind != TableKind::kTable) {
+    throw Error(ErrorKind::kInput, "no such table", Location::of(name.str()));
+  }
+  if (info->metadata_location.empty()) {
+    throw Error(ErrorKind::kInput,
+                "the table has no Iceberg metadata yet (written by an earlier strata): overwrite "
+                "it first",
+                Location::of(name.str()));
+  }
+  return {*info, load_metadata(info->metadata_location)};
+}
+
+std::vector<DataFile> Lake::snapshot_files(const TableInfo& table,
+                                           const iceberg::TableMetadata& metadata,
+                                           std::optional<int64_t> snapshot) {
+  const std::optional<int64_t> id = snapshot ? snapshot : metadata.current_snapshot_id();
+  if (!id) return {};
+  const std::optional<iceberg::Snapshot> found = metadata.snapshot(*id);
+  if (!found) {
+    throw Error(ErrorKind::kInput, "the table has no snapshot " + std::to_string(*id),
+                Location::of(table.name.str()));
+  }
+  std::vector<DataFile> files;
+  for (iceberg::ManifestEntry& entry : iceberg::live_entries(*found)) {
+    files.push_back(std::move(entry.file));
+  }
+  return files;
+}
+
+std::vector<DataFile> Lake::live_files(const TableName& name, std::optional<int64_t> snapshot) {
+  const TableState state = load_table(name);
+  return snapshot_files(state.info, *state.metadata, snapshot);
+}
+
+std::string Lake::snapshot_sql(const TableName& name, std::optional<int64_t> snapshot) {
+  std::optional<TableInfo> info = store_.find_table(name);
+  if (info && info->kind == TableKind::kTable && info->metadata_location.empty()) {
+    // Written by an earlier strata: the catalog lists its files.
+    return files_sql(store_.table_files(*info, snapshot), iceberg::Schema{});
+  }
+  const TableState state = load_table(name);
+  return files_sql(snapshot_files(state.info, *state.metadata, snapshot),
+                   state.metadata->current_schema());
+}
+
 void Lake::attach_table(engine::Connection& connection, const TableInfo& table) {
   connection.execute(create_schema_sql(table.name.space));
   if (table.kind == TableKind::kView) {
     connection.execute("CREATE OR REPLACE VIEW " + relation(table.name) + " AS " + table.view_sql);
     return;
   }
-  connection.execute("CREATE OR REPLACE VIEW " + relation(table.name) + " AS " +
-                     files_sql(table, store_.table_files(table), table.current_snapshot));
+  std::string sql;
+  try {
+    sql = snapshot_sql(table.name, std::nullopt);
+  } catch (const Error& e) {
+    if (e.kind() != ErrorKind::kStorage) throw;
+    // A damaged table fails the queries that read it, with the reason, not every query.
+    log::warn("table cannot be read", {{"table", table.name.str()}, {"error", e.what()}});
+    sql = "SELECT error(" + quote_literal(table.name.str() + ": " + e.what()) + ") AS unreadable";
+  }
+  connection.execute("CREATE OR REPLACE VIEW " + relation(table.name) + " AS " + sql);
 }
 
 void Lake::attach_at(engine::Connection& connection, const TableName& name, int64_t snapshot_id,
                      const std::string& view_name) {
-  std::optional<TableInfo> table = store_.find_table(name);
-  if (!table || table->kind != TableKind::kTable) {
-    throw Error(ErrorKind::kInput, "no such table", Location::of(name.str()));
-  }
   connection.execute("CREATE OR REPLACE VIEW " + quote_identifier(view_name) + " AS " +
-                     files_sql(*table, store_.table_files(*table, snapshot_id), snapshot_id));
+                     snapshot_sql(name, snapshot_id));
 }
 
 void Lake::attach(engine::Connection& connection, const TableName& name) {
@@ -139,24 +195,6 @@ void Lake::attach_all(engine::Connection& connection) {
     }
     pending = std::move(failed);
   }
-}
-
-size_t Lake::remove_orphan_files(std::chrono::seconds min_age) {
-  const auto cutoff = fs::file_time_type::clock::now() - min_age;
-  std::set<std::string> referenced;
-  for (auto& path : store_.referenced_files()) referenced.insert(std::move(path));
-  size_t removed = 0;
-  std::error_code ec;
-  if (!fs::exists(root_, ec)) return 0;
-  for (auto it = fs::recursive_directory_iterator(root_, ec);
-       it != fs::recursive_directory_iterator(); it.increment(ec)) {
-    if (ec) break;
-    if (it->is_regular_file() && it->path().extension() == ".parquet" &&
-        !referenced.contains(it->path().string()) && it->last_write_time(ec) <= cutoff) {
-      if (fs::remove(it->path(), ec)) ++removed;
-    }
-  }
-  return removed;
 }
 
 }  // namespace strata::lake

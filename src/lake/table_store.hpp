@@ -6,8 +6,11 @@
 // across every table and source state of the commit. A crash before the commit leaves only
 // unreferenced files (removed by orphan cleanup), so committed data stays readable and uncommitted
 // data is never visible. strata reads a table as a DuckDB view `namespace.table` over the data
-// files the catalog lists for the snapshot current when it attached it; any Iceberg reader reads
-// the same table from its metadata file.
+// files live in the snapshot current when it attached it (from the table's Iceberg manifests);
+// any Iceberg reader reads the same table from its metadata file. An old snapshot is read as
+// `namespace."table@<snapshot id>"` or `namespace."table@<ISO timestamp>"` (attach_time_travel).
+// Row-level changes (delete_where, merge) are copy-on-write: only the data files holding affected
+// rows are rewritten, in one `overwrite` snapshot; compaction is a `replace` snapshot.
 #pragma once
 
 #include <chrono>
@@ -29,6 +32,38 @@ struct WriteResult {
   std::vector<DataFile> files;
   uint64_t rows = 0;
   uint64_t bytes = 0;
+};
+
+// What a copy-on-write change (delete_where, merge, compact) did.
+struct RewriteResult {
+  int64_t snapshot_id = 0;  // 0: nothing to change, nothing committed
+  uint64_t rows_deleted = 0;
+  uint64_t rows_updated = 0;   // merge: target rows replaced by a source row
+  uint64_t rows_inserted = 0;  // merge: source rows with a new key
+  size_t files_removed = 0;
+  size_t files_added = 0;
+};
+
+struct MergeOptions {
+  // CDC: source rows for which this SQL condition is true delete the target row with their key
+  // instead of replacing it (and are not inserted). Empty: every source row is upserted.
+  std::string delete_condition;
+};
+
+struct CompactOptions {
+  // Files smaller than this are rewritten together into files of about this size.
+  uint64_t target_file_bytes = 128ull << 20;
+};
+
+struct ExpireOptions {
+  std::optional<int64_t> older_than_ms;  // expire snapshots committed before this time
+  std::optional<size_t> retain_last;     // always keep this many of the newest ancestors
+};
+
+struct ExpireResult {
+  std::vector<int64_t> expired_snapshots;
+  size_t data_files_deleted = 0;
+  size_t metadata_files_deleted = 0;  // manifest lists, manifests, old metadata files
 };
 
 class Lake {
@@ -69,11 +104,44 @@ class Lake {
   void attach_at(engine::Connection& connection, const TableName& table, int64_t snapshot_id,
                  const std::string& view_name);
 
+  // Copy-on-write row changes. `predicate` and `source_sql` are DuckDB SQL over the table's
+  // columns; `key_columns` name the key (one or several columns; NULL keys never match). A merge
+  // whose source holds a key twice is a kInput error. Both fail with kConflict (nothing
+  // committed) when a concurrent commit changed the files they rewrite, and a merge also when any
+  // other commit landed since it read the table (its new keys could collide).
+  RewriteResult delete_where(engine::Connection& connection, const TableName& table,
+                             const std::string& predicate);
+  RewriteResult merge(engine::Connection& connection, const TableName& table,
+                      const std::string& source_sql, const std::vector<std::string>& key_columns,
+                      const MergeOptions& options = {});
+  // Rewrites the table's small files into files of about the target size, rows unchanged.
+  RewriteResult compact(engine::Connection& connection, const TableName& table,
+                        const CompactOptions& options = {});
+
+  // Makes an earlier snapshot current again (a new metadata version; the snapshot log records
+  // it). kInput naming the table and snapshot when the table has no such snapshot.
+  void rollback(const TableName& table, int64_t snapshot_id);
+  // Removes old snapshots from the table's metadata, then deletes the data files, manifests,
+  // manifest lists and metadata files no remaining snapshot needs. The current snapshot stays.
+  ExpireResult expire_snapshots(const TableName& table, const ExpireOptions& options);
+
+  // The snapshot that was current at `timestamp_ms`; kInput naming the table otherwise.
+  int64_t snapshot_at_time(const TableName& table, int64_t timestamp_ms);
+  // Attaches every `namespace."table@<snapshot id or timestamp>"` that `sql` names, so that the
+  // query can read those snapshots; returns the views it created.
+  std::vector<std::string> attach_time_travel(engine::Connection& connection,
+                                              const std::string& sql);
+
+  // The data files live in the table at `snapshot` (default: its current one).
+  std::vector<DataFile> live_files(const TableName& table, std::optional<int64_t> snapshot = {});
+
   // The table's current Iceberg metadata (none for views and tables not yet committed).
   std::optional<iceberg::TableMetadata> table_metadata(const TableName& table);
 
-  // Deletes data files no snapshot references (leftovers of interrupted writes) that are older
-  // than `min_age`, so that files a concurrent writer is about to commit are left alone.
+  // Deletes the files under the tables' locations (data files, manifests, manifest lists,
+  // metadata files) that no snapshot or metadata version references (leftovers of interrupted
+  // or lost commits) and that are older than `min_age`, so that files a concurrent writer is
+  // about to commit are left alone. A table whose metadata cannot be read is skipped.
   size_t remove_orphan_files(std::chrono::seconds min_age = std::chrono::hours(1));
 
  private:
@@ -84,6 +152,27 @@ class Lake {
   std::mutex metadata_mutex_;
   std::map<std::string, std::shared_ptr<const iceberg::TableMetadata>> metadata_cache_;
 
+  struct TableState {
+    TableInfo info;
+    std::shared_ptr<const iceberg::TableMetadata> metadata;
+  };
+  // The table's catalog entry and current metadata; kInput when it is not an Iceberg table.
+  TableState load_table(const TableName& name);
+  std::vector<DataFile> snapshot_files(const TableInfo& table,
+                                       const iceberg::TableMetadata& metadata,
+                                       std::optional<int64_t> snapshot);
+  std::string snapshot_sql(const TableName& name, std::optional<int64_t> snapshot);
+  WriteResult write_files_sized(engine::Connection& connection, const TableName& table,
+                                const std::string& select_sql, WriteMode mode, uint64_t file_bytes);
+  // Commits a metadata-only version `next` of the table (rollback, expiry): kConflict when
+  // another writer committed since `state` was read.
+  void commit_metadata(const TableState& state, iceberg::TableMetadata next,
+                       int64_t current_snapshot, const std::vector<int64_t>& expired,
+                       const std::vector<std::string>& forgotten_files);
+  // Commits a copy-on-write change: `written` replaces `removed`, read at `read_snapshot`.
+  int64_t commit_rewrite(const TableName& table, WriteResult& written,
+                         const std::vector<std::string>& removed, int64_t read_snapshot,
+                         const std::string& operation, bool serializable);
   void attach_table(engine::Connection& connection, const TableInfo& table);
   int64_t write_and_commit(engine::Connection& connection, const TableName& table,
                            const std::string& select_sql, WriteMode mode, uint64_t* rows_written);

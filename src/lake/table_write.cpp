@@ -2,6 +2,7 @@
 // Iceberg version per table, then the catalog's compare-and-swap).
 #include <chrono>
 #include <memory>
+#include <set>
 
 #include "core/error.hpp"
 #include "core/ids.hpp"
@@ -23,6 +24,10 @@ using engine::quote_literal;
 
 // How often a commit is built again on top of a concurrent writer's commit before giving up.
 constexpr int kCommitAttempts = 5;
+
+// Data files are split at this size (Iceberg's default target is 512 MB; smaller files let
+// copy-on-write changes rewrite less).
+constexpr uint64_t kDataFileBytes = 256ull << 20;
 
 int64_t now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -68,6 +73,12 @@ std::optional<iceberg::TableMetadata> Lake::table_metadata(const TableName& name
 
 WriteResult Lake::write_files(engine::Connection& connection, const TableName& table,
                               const std::string& select_sql, WriteMode mode) {
+  return write_files_sized(connection, table, select_sql, mode, kDataFileBytes);
+}
+
+WriteResult Lake::write_files_sized(engine::Connection& connection, const TableName& table,
+                                    const std::string& select_sql, WriteMode mode,
+                                    uint64_t file_bytes) {
   const std::optional<TableInfo> info = store_.find_table(table);
   std::shared_ptr<const iceberg::TableMetadata> metadata;
   if (info && !info->metadata_location.empty()) metadata = load_metadata(info->metadata_location);
@@ -80,13 +91,13 @@ WriteResult Lake::write_files(engine::Connection& connection, const TableName& t
 
   const std::filesystem::path directory = table_location(table) / "data" / unique_batch_name();
   paths::ensure_directory(directory.parent_path());
-  // One COPY writes the files in parallel, zstd-compressed, split at ~256 MB, with the field ids,
-  // and reports each file with its statistics.
+  // One COPY writes the files in parallel, zstd-compressed, split at `file_bytes`, with the field
+  // ids, and reports each file with its statistics.
   engine::Result result = connection.query(
       "COPY (SELECT " + join(plan.select_list, ", ") + " FROM (" + select_sql +
       "\n) AS strata_rows_) TO " + quote_literal(directory.string()) +
-      " (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880, FILE_SIZE_BYTES '256MB', "
-      "FILENAME_PATTERN 'part_{i}', RETURN_STATS true, FIELD_IDS " +
+      " (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880, FILE_SIZE_BYTES " +
+      std::to_string(file_bytes) + ", FILENAME_PATTERN 'part_{i}', RETURN_STATS true, FIELD_IDS " +
       iceberg::field_ids_sql(plan.file_schema.fields) + ")");
   WriteResult written;
   while (auto chunk = result.next_chunk()) {
@@ -130,6 +141,14 @@ void Lake::prepare_version(TableChange& change,
   request.added = &change.added_files;
   request.snapshot_id = change.snapshot_id;
   request.now_ms = now_ms();
+  const std::set<std::string> removed(change.removed_files.begin(), change.removed_files.end());
+  request.removed = &removed;
+  request.operation = change.operation;
+  if (change.mode == WriteMode::kOverwrite && !change.read_snapshot) {
+    // An overwrite replaces what it saw: on a retry, a concurrent removal is a conflict.
+    change.read_snapshot = base ? base->current_snapshot_id().value_or(0) : 0;
+  }
+  request.read_snapshot = change.read_snapshot;
   const iceberg::NewVersion version =
       iceberg::write_new_version(base.get(), base_location, request);
   change.location = request.location;
