@@ -1,8 +1,11 @@
 // Lake's write path: data files (Parquet with Iceberg field ids and statistics) and commits (a new
 // Iceberg version per table, then the catalog's compare-and-swap).
+#include <algorithm>
 #include <chrono>
+#include <filesystem>
 #include <memory>
 #include <set>
+#include <thread>
 
 #include "core/error.hpp"
 #include "core/ids.hpp"
@@ -22,8 +25,15 @@ namespace {
 
 using engine::quote_literal;
 
-// How often a commit is built again on top of a concurrent writer's commit before giving up.
-constexpr int kCommitAttempts = 5;
+// How often a commit is built again on top of a concurrent writer's commit before giving up:
+// generous, as rebuilding is cheap and appends must not be lost under contention; the attempts
+// are spread by a random, growing pause so that busy writers take turns.
+constexpr int kCommitAttempts = 60;
+
+void pause_before_attempt(int attempt) {
+  const uint64_t ceiling_ms = std::min<uint64_t>(uint64_t{1} << std::min(attempt, 6), 50);
+  std::this_thread::sleep_for(std::chrono::milliseconds(ids::random_u64() % (ceiling_ms + 1)));
+}
 
 // Data files are split at this size (Iceberg's default target is 512 MB; smaller files let
 // copy-on-write changes rewrite less).
@@ -180,9 +190,15 @@ std::vector<int64_t> Lake::commit(const Commit& commit) {
       }
       return snapshots;
     } catch (const Error& e) {
+      for (const TableChange& change : attempt.tables) {
+        std::error_code ec;  // the version that lost is referenced by nothing
+        if (!change.metadata_location.empty())
+          std::filesystem::remove(change.metadata_location, ec);
+      }
       if (e.kind() != ErrorKind::kConflict || !may_retry || n >= kCommitAttempts) throw;
-      log::info("another writer committed first; building the commit again",
-                {{"attempt", n + 1}, {"reason", e.what()}});
+      log::debug("another writer committed first; building the commit again",
+                 {{"attempt", n + 1}, {"reason", e.what()}});
+      pause_before_attempt(n);
     }
   }
 }
