@@ -187,6 +187,8 @@ def test_sigkilled_writer_never_corrupts_the_table(strata, strata_bin, project):
 
     leftovers = files() - referenced_files(project, table)
     print(f"{kills} kills, {len(leftovers)} leftover files")
+    assert leftovers, "writers killed mid-commit leave unreferenced files to clean up"
+
     out = strata("-p", project, "table", "remove-orphans", "--older-than", "0s")
     assert f"removed {len(leftovers)} orphan file(s)" in out
     assert files() == referenced_files(project, table)
