@@ -59,6 +59,35 @@ Totals totals_of(const std::vector<DataFile>& files) {
   return t;
 }
 
+// Appends add a manifest each; past this many, the older ones are merged into one so that commits
+// and reads stay fast as a table's history grows (Iceberg's default is 100).
+constexpr size_t kMergeManifestsAt = 32;
+
+// The new snapshot's manifests with all but the first (this snapshot's own) merged into one
+// manifest of existing entries, keeping their snapshot ids and sequence numbers.
+std::vector<ManifestFile> merge_manifests(const std::vector<ManifestFile>& manifests,
+                                          const Schema& table_schema, const VersionRequest& request,
+                                          const NewVersion& version) {
+  std::vector<ManifestFile> merged;
+  std::vector<ManifestEntry> entries;
+  for (const ManifestFile& manifest : manifests) {
+    if (manifest.added_snapshot_id == version.snapshot_id) {
+      merged.push_back(manifest);
+      continue;
+    }
+    for (ManifestEntry& entry : read_manifest(manifest)) {
+      if (entry.status == EntryStatus::kDeleted) continue;
+      entry.status = EntryStatus::kExisting;
+      entries.push_back(std::move(entry));
+    }
+  }
+  if (!entries.empty()) {
+    merged.push_back(write_manifest(manifest_location(request.location), table_schema, entries,
+                                    version.snapshot_id, version.sequence_number));
+  }
+  return merged;
+}
+
 std::string operation_of(const VersionRequest& request, bool has_parent) {
   if (!request.operation.empty()) return request.operation;
   return request.mode == WriteMode::kOverwrite && has_parent ? "overwrite" : "append";
@@ -174,6 +203,8 @@ NewVersion write_new_version(const TableMetadata* base, const std::string& base_
                                          version.snapshot_id, version.sequence_number));
     }
   }
+  if (manifests.size() > kMergeManifestsAt)
+    manifests = merge_manifests(manifests, table_schema, request, version);
   if (rewriting && removed.size() != request.removed->size()) {
     std::set<std::string> missing = *request.removed;
     for (const DataFile& file : removed) missing.erase(file.path);
