@@ -30,6 +30,19 @@ std::string scan_sql(const std::vector<std::string>& paths) {
   return "read_parquet([" + list + "], union_by_name = true, filename = '" + kFileColumn + "')";
 }
 
+// The rows of the files `only` among `all`: scanning every live file gives the table's whole
+// schema (a column added after these files were written reads as NULL), and DuckDB skips the
+// other files by the file name filter.
+std::string rows_of_sql(const std::vector<std::string>& all, const std::vector<std::string>& only) {
+  std::string list;
+  for (const std::string& path : only) {
+    if (!list.empty()) list += ", ";
+    list += quote_literal(path);
+  }
+  return std::string("(SELECT * FROM ") + scan_sql(all) + " WHERE " + kFileColumn + " IN (" + list +
+         "))";
+}
+
 std::vector<std::string> paths_of(const std::vector<DataFile>& files) {
   std::vector<std::string> paths;
   for (const DataFile& file : files) paths.push_back(file.path);
@@ -136,11 +149,11 @@ RewriteResult Lake::delete_where(engine::Connection& connection, const TableName
   if (affected.empty()) return result;
 
   const std::vector<std::string> removed(affected.begin(), affected.end());
-  WriteResult written =
-      write_files(connection, table,
-                  std::string("SELECT * EXCLUDE (") + kFileColumn + ") FROM " + scan_sql(removed) +
-                      " WHERE NOT coalesce((" + predicate + "), false)",
-                  WriteMode::kAppend);
+  WriteResult written = write_files(connection, table,
+                                    std::string("SELECT * EXCLUDE (") + kFileColumn + ") FROM " +
+                                        rows_of_sql(paths_of(files), removed) +
+                                        " AS t WHERE NOT coalesce((" + predicate + "), false)",
+                                    WriteMode::kAppend);
   drop_empty_files(written);
   if (written.rows + result.rows_deleted != rows_in(files, affected)) {
     remove_files(written.files);
@@ -232,9 +245,9 @@ RewriteResult Lake::merge(engine::Connection& connection, const TableName& table
   const std::vector<std::string> removed(affected.begin(), affected.end());
   std::string rows_sql = upserts;
   if (!removed.empty()) {
-    rows_sql = std::string("SELECT * EXCLUDE (") + kFileColumn + ") FROM " + scan_sql(removed) +
-               " t ANTI JOIN " + source.name() + " s ON " + match + "\nUNION ALL BY NAME\n" +
-               upserts;
+    rows_sql = std::string("SELECT * EXCLUDE (") + kFileColumn + ") FROM " +
+               rows_of_sql(paths_of(files), removed) + " t ANTI JOIN " + source.name() + " s ON " +
+               match + "\nUNION ALL BY NAME\n" + upserts;
   }
   WriteResult written = write_files(connection, table, rows_sql, WriteMode::kAppend);
   drop_empty_files(written);
@@ -252,18 +265,19 @@ RewriteResult Lake::compact(engine::Connection& connection, const TableName& tab
                             const CompactOptions& options) {
   const TableState state = load_table(table);
   const int64_t read_snapshot = state.metadata->current_snapshot_id().value_or(0);
+  const std::vector<DataFile> files = snapshot_files(state.info, *state.metadata, std::nullopt);
   std::vector<DataFile> small;
-  for (DataFile& file : snapshot_files(state.info, *state.metadata, std::nullopt)) {
+  for (const DataFile& file : files) {
     // Iceberg's rewrite considers files under 75% of the target size.
-    if (file.bytes < options.target_file_bytes / 4 * 3) small.push_back(std::move(file));
+    if (file.bytes < options.target_file_bytes / 4 * 3) small.push_back(file);
   }
   RewriteResult result;
   if (small.size() < 2) return result;
   const std::vector<std::string> removed = paths_of(small);
-  WriteResult written = write_files_sized(
-      connection, table,
-      std::string("SELECT * EXCLUDE (") + kFileColumn + ") FROM " + scan_sql(removed),
-      WriteMode::kAppend, options.target_file_bytes);
+  WriteResult written = write_files_sized(connection, table,
+                                          std::string("SELECT * EXCLUDE (") + kFileColumn +
+                                              ") FROM " + rows_of_sql(paths_of(files), removed),
+                                          WriteMode::kAppend, options.target_file_bytes);
   drop_empty_files(written);
   const std::set<std::string> all(removed.begin(), removed.end());
   if (written.rows != rows_in(small, all)) {

@@ -86,6 +86,16 @@ TEST_F(TableOpsTest, DeleteRewritesOnlyTheFilesHoldingMatchingRows) {
   expect_rows("");
 }
 
+TEST_F(TableOpsTest, RewritesSeeColumnsAddedAfterTheirFilesWereWritten) {
+  lake.append(c, t, "SELECT i AS k, 'a' AS v FROM range(0, 3) r(i)");
+  lake.append(c, t, "SELECT 9 AS k, 'b' AS v, 1.5 AS extra");
+  // Only the first file matches, and it has no `extra` column: it reads as NULL.
+  EXPECT_EQ(lake.delete_where(c, t, "extra IS NULL AND k = 0").rows_deleted, 1u);
+  lake.merge(c, t, "SELECT 1 AS k, 'm' AS v, 2.5 AS extra", {"k"});
+  expect_rows("1:m,2:a,9:b");
+  EXPECT_EQ(scalar("SELECT count(*) FROM silver.t WHERE extra IS NULL"), 1);
+}
+
 TEST_F(TableOpsTest, MergeUpsertsOnSingleAndCompositeKeys) {
   lake.append(c, t, "SELECT i AS k, 'old' AS v FROM range(0, 4) r(i)");
   RewriteResult r = lake.merge(c, t, "SELECT i AS k, 'new' AS v FROM range(2, 6) r(i)", {"k"});
