@@ -1,5 +1,6 @@
 #include "lake/iceberg_metadata.hpp"
 
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 
@@ -234,6 +235,12 @@ void TableMetadata::log_previous_file(const std::string& location, int64_t times
 
 void TableMetadata::set_last_updated_ms(int64_t ms) {
   json_["last-updated-ms"] = ms;
+}
+
+int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
 int metadata_version(const std::string& location) {

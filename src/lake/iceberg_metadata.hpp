@@ -77,6 +77,9 @@ class TableMetadata {
   nlohmann::json json_;
 };
 
+// Now, in milliseconds since the epoch (Iceberg's timestamps).
+int64_t now_ms();
+
 // The version number in a metadata file name "…/v00012-<uuid>.metadata.json" (0 if none).
 int metadata_version(const std::string& location);
 

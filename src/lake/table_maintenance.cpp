@@ -19,12 +19,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 size_t remove_all(const std::set<std::string>& paths) {
   size_t removed = 0;
   std::error_code ec;
@@ -46,7 +40,7 @@ bool is_table_file(const fs::path& path) {
 void Lake::commit_metadata(const TableState& state, iceberg::TableMetadata next,
                            int64_t current_snapshot, const std::vector<int64_t>& expired,
                            const std::vector<std::string>& forgotten_files) {
-  const int64_t now = now_ms();
+  const int64_t now = iceberg::now_ms();
   next.log_previous_file(state.info.metadata_location, state.metadata->last_updated_ms());
   next.set_last_updated_ms(now);
   const std::string location = iceberg::metadata_file_location(
@@ -82,7 +76,7 @@ void Lake::rollback(const TableName& table, int64_t snapshot_id) {
   }
   if (state.metadata->current_snapshot_id() == snapshot_id) return;
   iceberg::TableMetadata next = *state.metadata;
-  next.set_current_snapshot(snapshot_id, now_ms());
+  next.set_current_snapshot(snapshot_id, iceberg::now_ms());
   // No retry: a commit that landed meanwhile is one the caller has not seen, and would be undone.
   commit_metadata(state, std::move(next), snapshot_id, {}, {});
 }

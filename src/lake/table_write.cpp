@@ -39,16 +39,10 @@ void pause_before_attempt(int attempt) {
 // copy-on-write changes rewrite less).
 constexpr uint64_t kDataFileBytes = 256ull << 20;
 
-int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 // A directory name unique across processes and time: milliseconds since the epoch and random bits.
 std::string unique_batch_name() {
   char buffer[48];
-  std::snprintf(buffer, sizeof buffer, "%013lld-%016llx", static_cast<long long>(now_ms()),
+  std::snprintf(buffer, sizeof buffer, "%013lld-%016llx", static_cast<long long>(iceberg::now_ms()),
                 static_cast<unsigned long long>(ids::random_u64()));
   return buffer;
 }
@@ -150,7 +144,7 @@ void Lake::prepare_version(TableChange& change,
   request.mode = change.mode;
   request.added = &change.added_files;
   request.snapshot_id = change.snapshot_id;
-  request.now_ms = now_ms();
+  request.now_ms = iceberg::now_ms();
   const std::set<std::string> removed(change.removed_files.begin(), change.removed_files.end());
   request.removed = &removed;
   request.operation = change.operation;
