@@ -87,6 +87,51 @@ class PipelineCase:
         con.execute(f"CREATE OR REPLACE VIEW {schema}.{table} AS SELECT * FROM read_parquet('{target}')")
 
 
+class LakeCase:
+    """Lake writes through the CLI (process start included) next to DuckDB doing the same I/O:
+    appending rows from a query, and a MERGE updating 1% of them (copy-on-write)."""
+
+    baseline = "duckdb"
+    rows_sql = "SELECT i AS k, i * 2 AS v, md5(i::VARCHAR) AS s FROM range({n}) r(i)"
+
+    def __init__(self, rows):
+        self.rows = rows
+        self.label = f"{rows:,} rows"
+        self.notes = {
+            "strata append": "strata table append: Parquet + Iceberg manifests + catalog commit",
+            "strata merge 1%": "strata table merge on k of 1% of the keys (rewrites the files "
+                               "holding them)",
+            "duckdb": "DuckDB COPY of the same query to one zstd Parquet file",
+        }
+
+    def prepare(self, strata, work):
+        self.strata = strata
+        self.dir = work / f"lake-{self.rows}"
+        shutil.rmtree(self.dir, ignore_errors=True)
+        run([strata, "init", str(self.dir)])
+        run([strata, "-q", "-p", str(self.dir), "table", "append", "bench.merged", "--from",
+             self.rows_sql.format(n=self.rows)])
+
+    def variants(self):
+        source = (f"SELECT i * 100 AS k, -1 AS v, 'new' AS s FROM range({self.rows // 100}) r(i)")
+        return [
+            ("strata append", lambda: timed(lambda: run(
+                [self.strata, "-q", "-p", str(self.dir), "table", "append", "bench.appended",
+                 "--from", self.rows_sql.format(n=self.rows)]))),
+            ("strata merge 1%", lambda: timed(lambda: run(
+                [self.strata, "-q", "-p", str(self.dir), "table", "merge", "bench.merged",
+                 "--key", "k", "--from", source]))),
+            ("duckdb", lambda: timed(self._duckdb_once)),
+        ]
+
+    def _duckdb_once(self):
+        con = duckdb.connect()
+        target = self.dir / "duckdb.parquet"
+        con.execute(f"COPY ({self.rows_sql.format(n=self.rows)}) TO '{target}' "
+                    "(FORMAT parquet, COMPRESSION zstd)")
+        con.close()
+
+
 class Benchmark:
     def __init__(self, name, description, cases):
         self.name = name
@@ -100,5 +145,11 @@ BENCHMARKS = [
         "the streaming example (ingest + models) at two scales, strata vs raw DuckDB doing the "
         "same reads and writes directly",
         lambda: [PipelineCase(5), PipelineCase(50)],
+    ),
+    Benchmark(
+        "lake",
+        "writing Iceberg tables: append from a query and a 1% MERGE, vs DuckDB writing the same "
+        "Parquet",
+        lambda: [LakeCase(1_000_000)],
     ),
 ]
