@@ -93,6 +93,9 @@ std::vector<std::string> Lake::attach_time_travel(engine::Connection& connection
                                                   const std::string& sql) {
   std::vector<std::string> views;
   for (const TimeTravelName& name : time_travel_names(sql)) {
+    // `alias."column@x"` names no table: left to DuckDB.
+    const std::optional<TableInfo> table = store_.find_table(name.table);
+    if (!table || table->kind != TableKind::kTable) continue;
     int64_t snapshot = 0;
     if (all_digits(name.at)) {
       try {

@@ -178,6 +178,8 @@ TEST_F(TableOpsTest, RollbackTimeTravelExpiryAndCompaction) {
   EXPECT_EQ(lake.snapshot_at_time(t, t1), s1);
   EXPECT_THROW(lake.snapshot_at_time(t, t1 - 60000), Error);
   EXPECT_THROW(lake.attach_time_travel(c, "SELECT * FROM silver.\"t@12345\""), Error);
+  EXPECT_TRUE(lake.attach_time_travel(c, "SELECT x.\"a@b\", 'silver.\"t@1\"' FROM silver.t x")
+                  .empty());  // a column and a string, not tables
 
   lake.rollback(t, s1);
   expect_rows("1:a");
