@@ -230,7 +230,12 @@ void TableMetadata::forget_previous_files(const std::set<std::string>& files) {
 }
 
 void TableMetadata::log_previous_file(const std::string& location, int64_t timestamp_ms) {
-  json_["metadata-log"].push_back({{"metadata-file", location}, {"timestamp-ms", timestamp_ms}});
+  // Iceberg's `write.metadata.previous-versions-max` default: the log stays bounded; versions
+  // that drop out are history nobody references (orphan cleanup may remove them).
+  constexpr size_t kPreviousVersionsMax = 100;
+  json& log = json_["metadata-log"];
+  log.push_back({{"metadata-file", location}, {"timestamp-ms", timestamp_ms}});
+  if (log.size() > kPreviousVersionsMax) log.erase(log.begin(), log.end() - kPreviousVersionsMax);
 }
 
 void TableMetadata::set_last_updated_ms(int64_t ms) {

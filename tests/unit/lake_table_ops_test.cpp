@@ -219,6 +219,22 @@ TEST_F(TableOpsTest, RollbackTimeTravelExpiryAndCompaction) {
   expect_rows("1:a,4:d,5:e");
 }
 
+TEST_F(TableOpsTest, LongHistoriesStayBounded) {
+  for (int i = 0; i < 40; ++i) lake.append(c, t, "SELECT " + std::to_string(i) + " AS k, 'a' AS v");
+  auto metadata = lake.table_metadata(t);
+  const auto snapshot = *metadata->snapshot(*metadata->current_snapshot_id());
+  // Older manifests are merged once there are more than 32; every row is still there once.
+  EXPECT_LE(iceberg::read_manifest_list(snapshot.manifest_list).size(), 33u);
+  EXPECT_EQ(lake.live_files(t).size(), 40u);
+  EXPECT_EQ(scalar("SELECT count(DISTINCT k) FROM iceberg_scan(" +
+                   quote_literal(metadata_location()) + ")"),
+            40);
+  for (int i = 40; i < 105; ++i)
+    lake.append(c, t, "SELECT " + std::to_string(i) + " AS k, 'a' AS v");
+  EXPECT_EQ(lake.table_metadata(t)->previous_files().size(), 100u);
+  expect_rows(text("SELECT string_agg(i || ':a', ',' ORDER BY i) FROM range(105) r(i)"));
+}
+
 TEST_F(TableOpsTest, DamagedFilesAreErrorsNamingTheFile) {
   lake.append(c, t, "SELECT 1 AS k, 'a' AS v");
   lake.append(c, t, "SELECT 2 AS k, 'b' AS v");
