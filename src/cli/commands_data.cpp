@@ -10,8 +10,8 @@
 #include "core/log.hpp"
 #include "core/progress.hpp"
 #include "core/text.hpp"
+#include "ingest/database_source.hpp"
 #include "ingest/file_source.hpp"
-#include "ingest/postgres_source.hpp"
 #include "ingest/table_selection.hpp"
 
 namespace strata::cli {
@@ -50,10 +50,10 @@ uint64_t ingest_files(ProjectContext& context, const SourceConfig& source, const
   return result.rows_loaded;
 }
 
-// Loads a table of a `postgres` source and prints its summary line; returns the rows loaded.
-uint64_t ingest_postgres(ProjectContext& context, const SourceConfig& source,
+// Loads a table of a database source and prints its summary line; returns the rows loaded.
+uint64_t ingest_database(ProjectContext& context, const SourceConfig& source,
                          const TableConfig& table, ProgressLine& progress) {
-  ingest::DatabaseLoadResult result = ingest::load_postgres_table(
+  ingest::DatabaseLoadResult result = ingest::load_database_table(
       source, table, context.lake(), context.connection(), [&](const ingest::LoadProgress& p) {
         // The extension's scan reports neither rows nor a percentage until it has some.
         std::string status =
@@ -110,8 +110,8 @@ void add_ingest_command(CLI::App& app, const GlobalOptions& globals, Action& act
         ProgressLine progress("ingest " + name);
         try {
           const uint64_t rows =
-              source->kind == "postgres"
-                  ? ingest_postgres(context, *source, *table, progress)
+              ingest::is_database_source(*source)
+                  ? ingest_database(context, *source, *table, progress)
                   : ingest_files(context, *source, *table, options->reload_changed, progress);
           context.store().finish_step(step, lake::RunStatus::kSuccess, rows, "");
         } catch (const Error& e) {

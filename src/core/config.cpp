@@ -78,13 +78,14 @@ FileTableConfig parse_file_table(const std::string& name, const yaml::Reader& ta
 }
 
 // `connection:` of a database source: a DSN string, or a mapping of its parts.
-DatabaseConnectionConfig parse_connection(const std::string& source_name,
+DatabaseConnectionConfig parse_connection(const std::string& source_name, const std::string& kind,
                                           const yaml::Reader& source) {
   if (!source.has("connection")) source.fail("source '" + source_name + "' has no connection");
   yaml::Reader connection = source.child("connection");
   DatabaseConnectionConfig config;
   config.where = connection.where();
-  if (connection.node().IsScalar()) {  // shorthand: `connection: postgresql://...`
+  config.port = kind == "mysql" ? 3306 : 5432;
+  if (connection.node().IsScalar()) {  // shorthand: `connection: postgresql://...` (mysql://...)
     config.dsn = connection.node().as<std::string>();
     return config;
   }
@@ -143,7 +144,9 @@ void check_lookback(const yaml::Reader& table, const std::string& lookback) {
 }
 
 // A table of a database source: `table: schema.name` or `query:`, and how it is loaded.
-TableConfig parse_database_table(const std::string& name, const yaml::Reader& table) {
+// `default_schema` is the schema of `table: name` without one (empty: the connected database).
+TableConfig parse_database_table(const std::string& name, const yaml::Reader& table,
+                                 const std::string& default_schema) {
   TableConfig config;
   config.name = name;
   config.where = table.where();
@@ -183,10 +186,11 @@ TableConfig parse_database_table(const std::string& name, const yaml::Reader& ta
   }
   if (!relation.empty()) {
     const size_t dot = relation.find('.');
-    database.schema = dot == std::string::npos ? "public" : relation.substr(0, dot);
+    database.schema = dot == std::string::npos ? default_schema : relation.substr(0, dot);
     database.table = dot == std::string::npos ? relation : relation.substr(dot + 1);
-    if (database.schema.empty() || database.table.empty()) {
-      table.fail("table '" + relation + "' must be written schema.name (or just name for public)");
+    if ((dot != std::string::npos && database.schema.empty()) || database.table.empty()) {
+      table.fail("table '" + relation + "' must be written schema.name (or just name for " +
+                 (default_schema.empty() ? "the connected database" : default_schema) + ")");
     }
   }
   config.database = std::move(database);
@@ -199,7 +203,8 @@ SourceConfig parse_source(const std::string& name, const yaml::Reader& source) {
   config.name = name;
   config.where = source.where();
   config.kind = source.string("kind", "files");
-  const std::vector<std::string> kinds = {"files", "postgres"};
+  if (config.kind == "mariadb") config.kind = "mysql";  // the same protocol and loader
+  const std::vector<std::string> kinds = {"files", "postgres", "mysql", "mariadb"};
   if (std::find(kinds.begin(), kinds.end(), config.kind) == kinds.end()) {
     source.fail_at(source.node()["kind"], "source kind '" + config.kind +
                                               "' is not supported yet; supported: " +
@@ -208,7 +213,7 @@ SourceConfig parse_source(const std::string& name, const yaml::Reader& source) {
   const bool database = config.kind != "files";
   if (database) {
     source.expect_keys({"kind", "connection", "tables", "description"}, "source '" + name + "'");
-    config.connection = parse_connection(name, source);
+    config.connection = parse_connection(name, config.kind, source);
   } else {
     source.expect_keys({"kind", "tables", "description"}, "source '" + name + "'");
   }
@@ -217,8 +222,9 @@ SourceConfig parse_source(const std::string& name, const yaml::Reader& source) {
   tables.expect_map("tables of source '" + name + "'");
   for (auto& [table_name, table] : tables.entries()) {
     check_name(tables, table.node(), table_name, "table");
-    config.tables.push_back(database ? parse_database_table(table_name, table)
-                                     : parse_file_table(table_name, table));
+    config.tables.push_back(
+        database ? parse_database_table(table_name, table, config.kind == "mysql" ? "" : "public")
+                 : parse_file_table(table_name, table));
   }
   return config;
 }

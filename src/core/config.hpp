@@ -25,7 +25,7 @@ enum class LoadMode { kFull, kIncremental };
 // time (full) or by a cursor column (incremental: rows whose cursor is above the committed
 // high-water mark minus `lookback`).
 struct DatabaseTableConfig {
-  std::string schema;  // with `table`; default "public"
+  std::string schema;  // with `table`; default "public" (PostgreSQL), "" = the connected database
   std::string table;   // empty when `query` is used
   std::string query;   // a SELECT run on the source, instead of a table
   LoadMode mode = LoadMode::kFull;
@@ -34,7 +34,8 @@ struct DatabaseTableConfig {
   std::vector<std::string> primary_key;  // lets a lookback re-read skip rows already loaded
 };
 
-// Where a database source is: a libpq `dsn`, or host, port, database, user and password. Values
+// Where a database source is: a `dsn` (libpq's, or mysql://...), or host, port (default 5432 for
+// PostgreSQL, 3306 for MySQL), database, user and password. Values
 // may name environment variables as ${NAME}; they are expanded only when a load connects.
 struct DatabaseConnectionConfig {
   std::string dsn;
@@ -65,7 +66,7 @@ using FileTableConfig = TableConfig;  // the name the file loader and its tests 
 
 struct SourceConfig {
   std::string name;
-  std::string kind;  // "files" or "postgres" (more databases and streams come later)
+  std::string kind;  // "files", "postgres" or "mysql" (also written "mariadb")
   std::vector<TableConfig> tables;
   std::optional<DatabaseConnectionConfig> connection;  // database sources
   Location where;

@@ -3,18 +3,15 @@ source row for row across many types, incremental loads take exactly the new and
 the documented lookback overlap), a stopped server is a clear error that commits nothing, and a load
 killed at any moment and run again neither loses nor duplicates a row."""
 
-import json
 import random
 import signal
 import subprocess
 import time
-import uuid
-from datetime import date, datetime
-from decimal import Decimal
 
 import pytest
 
 from pg_server import postgres_server  # noqa: F401  (the fixture)
+from source_checks import assert_same_rows, ingest, query, run, write_database_project
 
 PASSWORD_VARIABLE = "STRATA_TEST_PG_PASSWORD"
 
@@ -26,39 +23,8 @@ def password_in_environment(postgres_server, monkeypatch):  # noqa: F811
 
 
 def make_project(root, server, database, tables):
-    """A project whose source `shop` is `database` on the test server; `tables` is YAML text."""
-    root.mkdir(parents=True, exist_ok=True)
-    indented = "".join("      " + line + "\n" for line in tables.strip("\n").splitlines())
-    (root / "strata.yml").write_text(f"""name: pgtest
-sources:
-  shop:
-    kind: postgres
-    connection:
-      host: 127.0.0.1
-      port: {server.port}
-      database: {database}
-      user: postgres
-      password: ${{{PASSWORD_VARIABLE}}}
-    tables:
-{indented}""")
-    return root
-
-
-def run(strata_bin, root, *args, timeout=600):
-    return subprocess.run([strata_bin, "--project", str(root), *args], capture_output=True,
-                          text=True, timeout=timeout)
-
-
-def ingest(strata_bin, root, *selectors):
-    proc = run(strata_bin, root, "ingest", *selectors)
-    assert proc.returncode == 0, f"ingest failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}"
-    return proc.stdout
-
-
-def query(strata_bin, root, sql):
-    proc = run(strata_bin, root, "query", "-f", "json", sql)
-    assert proc.returncode == 0, f"query failed:\n{proc.stderr}"
-    return json.loads(proc.stdout, parse_float=Decimal)
+    return write_database_project(root, "postgres", server.port, database, "postgres",
+                                  PASSWORD_VARIABLE, tables)
 
 
 def pg_rows(server, database, sql):
@@ -67,47 +33,6 @@ def pg_rows(server, database, sql):
         cur = conn.execute(sql)
         names = [c.name for c in cur.description]
         return [dict(zip(names, row)) for row in cur.fetchall()]
-
-
-def normalized(value, like):
-    """A value read back from strata's JSON, in the Python type psycopg gives for the source's."""
-    if value is None or like is None:
-        return value
-    if isinstance(like, bool) or isinstance(like, int):
-        return value
-    if isinstance(like, Decimal):
-        return Decimal(str(value))
-    if isinstance(like, float):
-        return float(value)
-    if isinstance(like, datetime):
-        return datetime.fromisoformat(value)
-    if isinstance(like, date):
-        return date.fromisoformat(value)
-    if isinstance(like, uuid.UUID):
-        return uuid.UUID(value)
-    if isinstance(like, (dict, list)) and isinstance(value, str):
-        return json.loads(value)
-    if isinstance(like, bytes):  # DuckDB shows a BLOB's unprintable bytes as \xNN
-        out, i = bytearray(), 0
-        while i < len(value):
-            if value.startswith("\\x", i):
-                out.append(int(value[i + 2:i + 4], 16))
-                i += 4
-            else:
-                out += value[i].encode()
-                i += 1
-        return bytes(out)
-    return value
-
-
-def assert_same_rows(source_rows, loaded_rows, key="id"):
-    assert len(loaded_rows) == len(source_rows)
-    loaded = {row[key]: row for row in loaded_rows}
-    assert len(loaded) == len(loaded_rows), "a key was loaded twice"
-    for expected in source_rows:
-        got = loaded[expected[key]]
-        for column, value in expected.items():
-            assert normalized(got[column], value) == value, (column, got[column], value)
 
 
 KINDS_DDL = """
