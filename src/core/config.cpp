@@ -197,6 +197,33 @@ TableConfig parse_database_table(const std::string& name, const yaml::Reader& ta
   return config;
 }
 
+// `s3:` of a files source: where and how its s3:// paths are read.
+S3Config parse_s3(const std::string& source_name, const yaml::Reader& source) {
+  S3Config config;
+  config.where = source.where();
+  if (!source.has("s3")) return config;
+  yaml::Reader s3 = source.child("s3");
+  const std::string what = "s3 settings of source '" + source_name + "'";
+  s3.expect_map(what);
+  s3.expect_keys({"endpoint", "region", "path_style", "use_ssl", "access_key_id",
+                  "secret_access_key", "session_token"},
+                 what);
+  config.where = s3.where();
+  config.endpoint = s3.string("endpoint", "");
+  config.region = s3.string("region", "");
+  config.path_style = s3.boolean("path_style", false);
+  if (s3.has("use_ssl")) config.use_ssl = s3.boolean("use_ssl", true);
+  config.access_key_id = s3.string("access_key_id", "");
+  config.secret_access_key = s3.string("secret_access_key", "");
+  config.session_token = s3.string("session_token", "");
+  if (config.access_key_id.empty() != config.secret_access_key.empty()) {
+    s3.fail(
+        "give both access_key_id and secret_access_key (or neither, to use the AWS_* "
+        "environment variables)");
+  }
+  return config;
+}
+
 SourceConfig parse_source(const std::string& name, const yaml::Reader& source) {
   source.expect_map("source '" + name + "'");
   SourceConfig config;
@@ -215,7 +242,8 @@ SourceConfig parse_source(const std::string& name, const yaml::Reader& source) {
     source.expect_keys({"kind", "connection", "tables", "description"}, "source '" + name + "'");
     config.connection = parse_connection(name, config.kind, source);
   } else {
-    source.expect_keys({"kind", "tables", "description"}, "source '" + name + "'");
+    source.expect_keys({"kind", "tables", "s3", "description"}, "source '" + name + "'");
+    config.s3 = parse_s3(name, source);
   }
   if (!source.has("tables")) source.fail("source '" + name + "' has no tables");
   yaml::Reader tables = source.child("tables");

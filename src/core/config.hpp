@@ -64,11 +64,26 @@ struct TableConfig {
 };
 using FileTableConfig = TableConfig;  // the name the file loader and its tests know it by
 
+// How a `files` source reaches `s3://` paths. Every value may name environment variables as
+// ${NAME}; what is not set here comes from the standard AWS variables (AWS_ACCESS_KEY_ID,
+// AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_REGION or AWS_DEFAULT_REGION, AWS_ENDPOINT_URL).
+struct S3Config {
+  std::string endpoint;  // host[:port] or http(s)://host[:port]; empty: AWS
+  std::string region;
+  bool path_style = false;      // bucket in the path instead of the host name (MinIO, moto, ...)
+  std::optional<bool> use_ssl;  // default: from the endpoint's scheme, else true
+  std::string access_key_id;
+  std::string secret_access_key;
+  std::string session_token;
+  Location where;
+};
+
 struct SourceConfig {
   std::string name;
   std::string kind;  // "files", "postgres" or "mysql" (also written "mariadb")
   std::vector<TableConfig> tables;
   std::optional<DatabaseConnectionConfig> connection;  // database sources
+  S3Config s3;                                         // files sources with s3:// paths
   Location where;
 };
 

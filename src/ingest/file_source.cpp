@@ -11,6 +11,7 @@
 #include "core/text.hpp"
 #include "engine/query_monitor.hpp"
 #include "ingest/batch.hpp"
+#include "ingest/s3_objects.hpp"
 
 namespace strata::ingest {
 
@@ -23,7 +24,7 @@ namespace {
 struct SourceFile {
   std::string path;
   uint64_t size = 0;
-  std::string fingerprint;  // "size:mtime_ns": a change of either means the file changed
+  std::string fingerprint;  // "size:mtime_ns" (S3: "size:mtime_us:etag"): any change is a change
 };
 
 std::string fingerprint_of(const fs::path& path, uint64_t size) {
@@ -33,7 +34,23 @@ std::string fingerprint_of(const fs::path& path, uint64_t size) {
 }
 
 std::vector<SourceFile> discover(engine::Connection& connection, const fs::path& root,
-                                 const FileTableConfig& table) {
+                                 const SourceConfig& source, const FileTableConfig& table) {
+  if (s3::is_s3_path(table.path)) {
+    s3::configure(connection, source, table.path);
+    std::vector<SourceFile> files;
+    try {
+      for (s3::Object& object : s3::list(connection, table.path)) {
+        files.push_back({std::move(object.path), object.size, std::move(object.fingerprint)});
+      }
+    } catch (const Error& e) {
+      if (e.kind() == ErrorKind::kInterrupted) throw;
+      const std::string message = e.message().substr(0, e.message().find("\n\nLINE "));
+      throw Error(ErrorKind::kStorage, "cannot list the objects of " + table.path + ": " + message,
+                  Location(table.where.file, table.where.line, table.where.column,
+                           source.name + "." + table.name));
+    }
+    return files;
+  }
   fs::path pattern = paths::resolve(root, table.path);
   if (fs::is_directory(pattern)) pattern /= "**";
   engine::Result result = connection.query("SELECT file FROM glob(" +
@@ -174,7 +191,7 @@ LoadResult load_file_table(const ProjectConfig& project, const SourceConfig& sou
   const std::string scope = "files:" + source.name + "." + table.name;
 
   std::vector<SourceFile> to_load;
-  for (SourceFile& file : discover(connection, project.root, table)) {
+  for (SourceFile& file : discover(connection, project.root, source, table)) {
     std::optional<std::string> seen = lake.store().state(scope, file.path);
     if (!seen) {
       to_load.push_back(std::move(file));
