@@ -6,12 +6,11 @@ the AWS_* environment variables, NDJSON lines that do not parse are quarantined 
 and compressed objects are read."""
 
 import gzip
-import json
-import subprocess
 
 import pytest
 
 from s3_server import ACCESS_KEY, REGION, SECRET_KEY, s3_server  # noqa: F401  (the fixture)
+from source_checks import ingest, query, run
 
 
 @pytest.fixture(autouse=True)
@@ -20,23 +19,6 @@ def clean_environment(monkeypatch):
                      "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3",
                      "STRATA_LOG_FORMAT"):
         monkeypatch.delenv(variable, raising=False)
-
-
-def run(strata_bin, root, *args):
-    return subprocess.run([strata_bin, "--project", str(root), *args], capture_output=True,
-                          text=True, timeout=300)
-
-
-def ingest(strata_bin, root, *args):
-    proc = run(strata_bin, root, "ingest", *args)
-    assert proc.returncode == 0, f"ingest failed:\n{proc.stdout}\n{proc.stderr}"
-    return proc.stdout
-
-
-def query(strata_bin, root, sql):
-    proc = run(strata_bin, root, "query", "-f", "json", sql)
-    assert proc.returncode == 0, proc.stderr
-    return json.loads(proc.stdout)
 
 
 def project(root, text):
