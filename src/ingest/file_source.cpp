@@ -1,7 +1,5 @@
 #include "ingest/file_source.hpp"
 
-#include <nlohmann/json.hpp>
-
 #include <chrono>
 #include <filesystem>
 
@@ -11,6 +9,7 @@
 #include "core/text.hpp"
 #include "engine/query_monitor.hpp"
 #include "ingest/batch.hpp"
+#include "ingest/ndjson_scan.hpp"
 #include "ingest/s3_objects.hpp"
 
 namespace strata::ingest {
@@ -129,36 +128,6 @@ CsvScan csv_scan(const FileTableConfig& table, const std::vector<SourceFile>& fi
   return scan;
 }
 
-// NDJSON is read line by line so that one broken line never takes its neighbours with it: valid
-// object lines are typed with a structure inferred from all of them; the rest are quarantined.
-std::string lines_scan(const std::vector<SourceFile>& files, const std::string& rejects_suffix) {
-  // One scan per file keeps line numbers exact (row_number over an unordered union would not be).
-  std::string sql;
-  for (size_t i = 0; i < files.size(); ++i) {
-    if (i) sql += " UNION ALL ";
-    sql += "SELECT row_number() OVER () AS _strata_line, raw, _strata_file FROM read_csv(" +
-           quote_literal(files[i].path) +
-           ", columns = {'raw': 'VARCHAR'}, header = false, delim = '\x01', quote = '', "
-           "escape = '', auto_detect = false, parallel = false, filename = '_strata_file', "
-           "store_rejects = true, rejects_table = 'strata_line_rejects_" +
-           rejects_suffix + "', rejects_scan = 'strata_line_scans_" + rejects_suffix + "')";
-  }
-  return "(" + sql + ")";
-}
-
-// JSON types DuckDB infers, made friendly for tables: no unsigned integers, no NULL-typed columns.
-void normalize_structure(nlohmann::json& node) {
-  if (node.is_string()) {
-    const std::string type = node.get<std::string>();
-    if (type == "NULL")
-      node = "VARCHAR";
-    else if (type == "UBIGINT")
-      node = "BIGINT";
-  } else if (node.is_array() || node.is_object()) {
-    for (auto& child : node) normalize_structure(child);
-  }
-}
-
 }  // namespace
 
 std::string summarize(const LoadResult& result) {
@@ -216,7 +185,6 @@ LoadResult load_file_table(const ProjectConfig& project, const SourceConfig& sou
   const std::string& batch_id = batch.id;
   std::string select_sql;
   std::string quarantine_sql;
-  std::string lines;
   switch (table.format) {
     case FileFormat::kCsv: {
       CsvScan scan = csv_scan(table, to_load, suffix, loaded_at, batch_id);
@@ -225,35 +193,14 @@ LoadResult load_file_table(const ProjectConfig& project, const SourceConfig& sou
       break;
     }
     case FileFormat::kNdjson: {
-      lines = lines_scan(to_load, suffix);
-      // json_type would fail on invalid text, so it is asked only of valid lines.
-      const std::string valid =
-          "(CASE WHEN json_valid(raw) THEN json_type(raw) = 'OBJECT' ELSE false END)";
-      // CASE keeps invalid lines away from the JSON parser whatever order the optimizer picks.
-      const std::string valid_json = "CASE WHEN " + valid + " THEN raw END";
-      engine::Result inferred =
-          connection.query("SELECT json_group_structure((" + valid_json +
-                           ")::JSON)::VARCHAR FROM " + lines + " WHERE " + valid);
-      engine::Value structure_text = inferred.scalar();
-      nlohmann::json structure = std::holds_alternative<std::string>(structure_text)
-                                     ? nlohmann::json::parse(std::get<std::string>(structure_text))
-                                     : nlohmann::json::object();
-      if (!structure.is_object()) structure = nlohmann::json::object();
-      normalize_structure(structure);
-      for (const auto& [name, type] : table.columns) structure[name] = type;
-      if (structure.empty()) structure["value"] = "VARCHAR";
-      select_sql = "SELECT unnest(json_transform(" + valid_json + ", " +
-                   quote_literal(structure.dump()) + ")), " +
-                   lineage_columns(loaded_at, batch_id, "_strata_file") + " FROM " + lines +
-                   " WHERE " + valid;
-      // Rejected lines: invalid JSON or not an object, plus lines the line reader itself refused.
-      quarantine_sql =
-          "SELECT " + quote_literal(table.name) +
-          " AS table_name, _strata_file AS source_file, _strata_line AS line, NULL::BIGINT AS "
-          "byte_offset, CASE WHEN json_valid(raw) THEN 'not a JSON object' ELSE 'invalid JSON' "
-          "END AS reason, raw, " +
-          loaded_at + " AS _strata_loaded_at, " + quote_literal(batch_id) +
-          " AS _strata_batch_id FROM " + lines + " WHERE raw IS NOT NULL AND NOT (" + valid + ")";
+      std::vector<std::string> paths;
+      for (const SourceFile& file : to_load) paths.push_back(file.path);
+      NdjsonPlan plan = plan_ndjson(
+          connection, table, paths, lineage_columns(loaded_at, batch_id, "_strata_file"),
+          loaded_at + " AS _strata_loaded_at, " + quote_literal(batch_id) + " AS _strata_batch_id",
+          suffix);
+      select_sql = plan.select_sql;
+      quarantine_sql = plan.quarantine_sql;
       break;
     }
     case FileFormat::kJson:
@@ -290,16 +237,6 @@ LoadResult load_file_table(const ProjectConfig& project, const SourceConfig& sou
                            lake.table_location(result.table).string(), "", std::nullopt,
                            rows.files});
   if (!quarantine_sql.empty()) {
-    if (table.format == FileFormat::kNdjson) {
-      // The line reader's own rejects (e.g. lines over the size limit). Every scan of the lines
-      // records them again, hence the DISTINCT.
-      quarantine_sql += " UNION ALL SELECT DISTINCT " + quote_literal(table.name) +
-                        ", s.file_path, r.line::BIGINT, r.byte_position::BIGINT, "
-                        "r.error_type::VARCHAR || ': ' || r.error_message, r.csv_line, " +
-                        loaded_at + ", " + quote_literal(batch_id) + " FROM strata_line_rejects_" +
-                        suffix + " r JOIN strata_line_scans_" + suffix +
-                        " s USING (scan_id, file_id)";
-    }
     // Quarantined rows are few: collect them once, then write them only if there are any.
     const std::string collected = "strata_quarantine_" + suffix;
     connection.execute("CREATE TEMP TABLE " + collected + " AS " + quarantine_sql);
@@ -319,9 +256,12 @@ LoadResult load_file_table(const ProjectConfig& project, const SourceConfig& sou
   std::vector<int64_t> snapshots = lake.commit(commit);
   result.snapshot = snapshots.front();
   result.files_loaded = to_load.size();
-  for (const char* temp : {"strata_rejects_", "strata_scans_", "strata_line_rejects_",
-                           "strata_line_scans_", "strata_quarantine_"}) {
-    connection.execute("DROP TABLE IF EXISTS " + quote_identifier(temp + suffix));
+  std::vector<std::string> temporary = ndjson_temporary_tables(suffix);
+  for (const char* temp : {"strata_rejects_", "strata_scans_", "strata_quarantine_"}) {
+    temporary.push_back(temp + suffix);
+  }
+  for (const std::string& temp : temporary) {
+    connection.execute("DROP TABLE IF EXISTS " + quote_identifier(temp));
   }
   result.seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
