@@ -10,6 +10,7 @@
 #include "core/log.hpp"
 #include "core/progress.hpp"
 #include "core/text.hpp"
+#include "ingest/current_state.hpp"
 #include "ingest/database_source.hpp"
 #include "ingest/file_source.hpp"
 #include "ingest/table_selection.hpp"
@@ -74,8 +75,15 @@ uint64_t ingest_database(ProjectContext& context, const SourceConfig& source,
   }
   std::cout << ", " << format_bytes(result.bytes) << ", " << format_seconds(result.seconds);
   if (result.attempts > 1) std::cout << ", " << result.attempts << " attempts";
+  if (result.current_rows) {
+    std::cout << "; " << ingest::current_state_table(result.table).str() << ": "
+              << format_rows(*result.current_rows);
+  }
   std::cout << "\n";
   if (result.snapshot) context.lake().attach(context.connection(), result.table);
+  if (result.current_rows) {
+    context.lake().attach(context.connection(), ingest::current_state_table(result.table));
+  }
   return result.rows_loaded;
 }
 

@@ -157,8 +157,9 @@ TableConfig parse_database_table(const std::string& name, const yaml::Reader& ta
   } else {
     const std::string what = "table '" + name + "'";
     table.expect_map(what);
-    table.expect_keys(
-        {"table", "query", "mode", "cursor", "lookback", "primary_key", "description"}, what);
+    table.expect_keys({"table", "query", "mode", "cursor", "lookback", "primary_key",
+                       "current_state", "description"},
+                      what);
     relation = table.string("table", "");
     database.query = table.string("query", "");
     if (relation.empty() == database.query.empty()) {
@@ -175,6 +176,11 @@ TableConfig parse_database_table(const std::string& name, const yaml::Reader& ta
     }
     database.lookback = table.string("lookback", "");
     database.primary_key = table.string_list("primary_key");
+    database.current_state = table.boolean("current_state", false);
+    if (database.current_state && database.primary_key.empty()) {
+      table.fail_at(table.node()["current_state"],
+                    "current_state needs 'primary_key: [column, ...]' (the latest row per key)");
+    }
     if (database.mode == LoadMode::kIncremental && database.cursor.empty()) {
       table.fail(what + " is incremental and needs 'cursor: <column>' (e.g. updated_at)");
     }

@@ -32,6 +32,7 @@ struct DatabaseTableConfig {
   std::string cursor;                    // incremental: the column that grows with every change
   std::string lookback;                  // incremental: '1 hour' for time cursors, a number else
   std::vector<std::string> primary_key;  // lets a lookback re-read skip rows already loaded
+  bool current_state = false;  // also keep `<source>_current.<table>`: the latest row per key
 };
 
 // Where a database source is: a `dsn` (libpq's, or mysql://...), or host, port (default 5432 for

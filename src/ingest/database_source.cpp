@@ -9,6 +9,7 @@
 #include "core/text.hpp"
 #include "engine/query_monitor.hpp"
 #include "ingest/batch.hpp"
+#include "ingest/current_state.hpp"
 #include "ingest/database_connection.hpp"
 
 namespace strata::ingest {
@@ -283,10 +284,19 @@ DatabaseLoadResult load_database_table(
   result.rows_loaded = written.rows;
   result.bytes = written.bytes;
   result.cursor_to = previous.value_or("");
-  if (written.rows == 0 && (bronze || written.files.empty())) {
+  // A full load of a table that became empty still empties its current state.
+  const bool empty_full_load = written.rows == 0 && bronze && !incremental;
+  if (written.rows == 0 && (bronze || written.files.empty()) &&
+      !(empty_full_load && database.current_state)) {
     // Nothing new. (A first load of an empty table still commits its empty file: the bronze
     // table then exists, with the source's columns.)
     discard(written.files);
+  } else if (empty_full_load) {
+    discard(written.files);
+    lake::Commit commit;
+    result.current_rows = add_current_state(
+        connection, lake, {result.table, database.primary_key, "", true}, {}, commit);
+    if (!commit.tables.empty()) lake.commit(commit);
   } else {
     lake::TableChange change;
     change.table = result.table;
@@ -307,6 +317,12 @@ DatabaseLoadResult load_database_table(
         log::warn("every row loaded has a NULL cursor; the next load reads them again",
                   {{"table", result.table.str()}, {"cursor", database.cursor}});
       }
+    }
+    if (database.current_state) {
+      result.current_rows = add_current_state(
+          connection, lake,
+          {result.table, database.primary_key, incremental ? database.cursor : "", !incremental},
+          written.files, commit);
     }
     result.snapshot = lake.commit(commit).front();
   }

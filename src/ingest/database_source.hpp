@@ -11,6 +11,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "core/config.hpp"
@@ -30,7 +31,8 @@ struct DatabaseLoadResult {
   uint64_t bytes = 0;  // Parquet bytes written
   int attempts = 1;
   double seconds = 0;
-  int64_t snapshot = 0;  // 0 when nothing was committed
+  int64_t snapshot = 0;                  // 0 when nothing was committed
+  std::optional<uint64_t> current_rows;  // rows of the current-state table, when it was updated
 };
 
 // Whether a source is a database source (loaded by load_database_table).

@@ -103,6 +103,14 @@ class PostgresServer:
 
         return psycopg.connect(self.dsn(database), autocommit=True)
 
+    def rows(self, database, sql):
+        """The rows of `sql` as dicts, timestamps in UTC."""
+        with self.connect(database) as conn:
+            conn.execute("SET TimeZone = 'UTC'")
+            cur = conn.execute(sql)
+            names = [c.name for c in cur.description]
+            return [dict(zip(names, row)) for row in cur.fetchall()]
+
     def create_database(self, name):
         with self.connect() as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}"')

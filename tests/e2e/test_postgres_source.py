@@ -27,14 +27,6 @@ def make_project(root, server, database, tables):
                                   PASSWORD_VARIABLE, tables)
 
 
-def pg_rows(server, database, sql):
-    with server.connect(database) as conn:
-        conn.execute("SET TimeZone = 'UTC'")
-        cur = conn.execute(sql)
-        names = [c.name for c in cur.description]
-        return [dict(zip(names, row)) for row in cur.fetchall()]
-
-
 KINDS_DDL = """
 CREATE TABLE public.kinds (
   id integer PRIMARY KEY, big bigint, amount numeric(12,2), note text, flag boolean, day date,
@@ -78,7 +70,7 @@ evens: {query: "SELECT id, note FROM public.kinds WHERE flag;"}
     assert "shop.evens: 30 rows" in out, out
     print(f"full load of 200,061 rows in {seconds:.2f} s")
 
-    source = pg_rows(postgres_server, db, "SELECT * FROM public.kinds")
+    source = postgres_server.rows(db, "SELECT * FROM public.kinds")
     loaded = query(strata_bin, root, "SELECT * FROM shop.kinds")
     assert_same_rows(source, loaded)
     lineage = query(strata_bin, root, """SELECT DISTINCT _strata_source, _strata_batch_id,
@@ -88,14 +80,14 @@ evens: {query: "SELECT id, note FROM public.kinds WHERE flag;"}
     assert lineage[0]["stamped"] is True
 
     # The 200k-row table, streamed: every row, compared whole.
-    source_big = pg_rows(postgres_server, db, "SELECT id, label, amount, at FROM sales.big")
+    source_big = postgres_server.rows(db, "SELECT id, label, amount, at FROM sales.big")
     loaded_big = query(strata_bin, root, "SELECT id, label, amount, \"at\" FROM shop.big")
     assert_same_rows(source_big, loaded_big)
 
     assert query(strata_bin, root, "SELECT count(*) AS n FROM shop.empty") == [{"n": 0}]
     assert query(strata_bin, root, "SELECT column_name FROM (DESCRIBE shop.empty) LIMIT 2") == [
         {"column_name": "id"}, {"column_name": "name"}]
-    assert_same_rows(pg_rows(postgres_server, db, "SELECT id, note FROM kinds WHERE flag"),
+    assert_same_rows(postgres_server.rows(db, "SELECT id, note FROM kinds WHERE flag"),
                      query(strata_bin, root, "SELECT id, note FROM shop.evens"))
 
     # Each full load appends a new snapshot of the table as a new batch.
@@ -148,7 +140,7 @@ orders: {table: public.orders, mode: incremental, cursor: updated_at}
         FROM shop.orders GROUP BY ALL ORDER BY min(_strata_loaded_at)""")
     assert len(batches) == 2
     assert batches[1]["ids"] == [3, 50, 99, 101, 102, 103, 104, 105]
-    changed = pg_rows(postgres_server, db,
+    changed = postgres_server.rows(db,
                       "SELECT * FROM orders WHERE id IN (3, 50, 99, 101, 102, 103, 104, 105)")
     second = query(strata_bin, root, f"""SELECT * FROM shop.orders
         WHERE _strata_batch_id = '{batches[1]["b"]}'""")
@@ -156,7 +148,7 @@ orders: {table: public.orders, mode: incremental, cursor: updated_at}
     # The latest row per key equals the source table.
     latest = query(strata_bin, root, """SELECT * EXCLUDE (rn) FROM (SELECT *, row_number() OVER
         (PARTITION BY id ORDER BY _strata_loaded_at DESC) AS rn FROM shop.orders) WHERE rn = 1""")
-    assert_same_rows(pg_rows(postgres_server, db, "SELECT * FROM orders"), latest)
+    assert_same_rows(postgres_server.rows(db, "SELECT * FROM orders"), latest)
 
     # Nothing new: nothing loaded, nothing committed.
     snapshots_before = run(strata_bin, root, "table", "list").stdout
@@ -271,7 +263,7 @@ events: {table: public.events, cursor: updated_at}
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=60)
     ingest(strata_bin, root)
-    expected = pg_rows(postgres_server, db, "SELECT count(*) AS n, sum(id) AS s FROM events")[0]
+    expected = postgres_server.rows(db, "SELECT count(*) AS n, sum(id) AS s FROM events")[0]
     counts = query(strata_bin, root,
                    "SELECT count(*) AS n, count(DISTINCT id) AS ids, sum(id) AS s FROM shop.events")
     assert counts == [{"n": expected["n"], "ids": expected["n"], "s": expected["s"]}]
