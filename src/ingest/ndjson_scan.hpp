@@ -1,9 +1,9 @@
-// How NDJSON files are read into a bronze table and its quarantine, in two parallel scans of the
-// lines: the first infers the structure of the object lines and counts the lines that are not
-// objects, the second types and writes the object lines. Lines are read by the CSV reader as one
-// JSON column, so a line that is not valid JSON is rejected by the reader itself with its exact
-// line number and byte offset, and never takes its neighbours with it. Only when some lines are
-// valid JSON but not objects (rare) does a third, numbered scan find their lines.
+// How NDJSON files are read into a bronze table and its quarantine. Two parallel scans of the
+// lines (split by the CSV reader, one VARCHAR column) do the work: the first infers the structure
+// of the object lines and counts the lines that are not objects, the second types and writes the
+// object lines. Lines the reader itself rejects (not UTF-8, too long) come with their exact line
+// and byte offset. Only when some lines are not JSON objects (invalid JSON, arrays, scalars) does
+// a third, numbered scan find their line numbers; a broken line never takes its neighbours with it.
 #pragma once
 
 #include <string>

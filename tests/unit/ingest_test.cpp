@@ -133,6 +133,25 @@ TEST_F(IngestTest, NdjsonQuarantineHasExactLinesAndByteOffsets) {
   }
 }
 
+TEST_F(IngestTest, NdjsonLinesAfterARejectedLineKeepTheirNumbers) {
+  // Line 2 is not UTF-8 (the line reader rejects it); line 4 is not JSON. Nothing is lost.
+  test::write_text(dir / "data/u.ndjson",
+                   "{\"id\":1}\n{\"id\":2,\"s\":\"\xff\"}\n{\"id\":3}\n{oops\n{\"id\":5}\n");
+  auto config = project("name: t\nsources:\n  src:\n    tables:\n      u: data/u.ndjson\n");
+  LoadResult r = load(config, 0);
+  EXPECT_EQ(r.rows_loaded, 3u);
+  EXPECT_EQ(r.rows_quarantined, 2u);
+  EXPECT_EQ(scalar("SELECT sum(id) FROM src.u"), 9);
+  auto bad =
+      c.query("SELECT line, byte_offset, reason FROM src._quarantine ORDER BY line").fetch_all();
+  ASSERT_EQ(bad.size(), 2u);
+  EXPECT_EQ(std::get<int64_t>(bad[0][0]), 2);
+  EXPECT_EQ(std::get<int64_t>(bad[0][1]), 9);
+  EXPECT_NE(std::get<std::string>(bad[0][2]).find("INVALID ENCODING"), std::string::npos);
+  EXPECT_EQ(std::get<int64_t>(bad[1][0]), 4);
+  EXPECT_EQ(std::get<std::string>(bad[1][2]), "invalid JSON");
+}
+
 TEST_F(IngestTest, GzipAndZstdCompressedFilesAreRead) {
   // DuckDB writes the compressed files; strata must read them as the plain ones.
   std::filesystem::create_directories(dir / "data");
