@@ -95,14 +95,26 @@ struct CsvScan {
   std::string quarantine_sql;
 };
 
+// Lines over this size are rejected; the reader's dialect detection cannot reject them, so a load
+// whose first lines are longer is run again with a limit this large.
+constexpr uint64_t kWideLineLimit = 64ull << 20;
+
+// A message with the offending text in it can be megabytes long: keep its start.
+std::string bounded(const std::string& message) {
+  constexpr size_t kMax = 2000;
+  if (message.size() <= kMax) return message;
+  return message.substr(0, kMax) + "... (" + std::to_string(message.size() - kMax) + " more bytes)";
+}
+
 CsvScan csv_scan(const FileTableConfig& table, const std::vector<SourceFile>& files,
                  const std::string& suffix, const std::string& loaded_at,
-                 const std::string& batch_id) {
+                 const std::string& batch_id, uint64_t max_line_size) {
   const std::string rejects = "strata_rejects_" + suffix;
   const std::string scans = "strata_scans_" + suffix;
   std::string options = "header = " + std::string(table.header ? "true" : "false") +
                         ", filename = '_strata_file', store_rejects = true, rejects_table = " +
                         quote_literal(rejects) + ", rejects_scan = " + quote_literal(scans);
+  if (max_line_size) options += ", max_line_size = " + std::to_string(max_line_size);
   if (!table.delimiter.empty()) options += ", delim = " + quote_literal(table.delimiter);
   if (!table.quote.empty()) options += ", quote = " + quote_literal(table.quote);
   if (!table.null_strings.empty()) {
@@ -119,7 +131,7 @@ CsvScan csv_scan(const FileTableConfig& table, const std::vector<SourceFile>& fi
   scan.quarantine_sql =
       "SELECT " + quote_literal(table.name) +
       " AS table_name, s.file_path AS source_file, "
-      "r.line::BIGINT AS line, r.byte_position::BIGINT AS byte_offset, "
+      "r.line::BIGINT AS line, (r.line_byte_position - 1)::BIGINT AS byte_offset, "
       "arg_min(r.error_type::VARCHAR || ': ' || r.error_message, r.column_idx) AS reason, "
       "any_value(r.csv_line) AS raw, " +
       loaded_at + " AS _strata_loaded_at, " + quote_literal(batch_id) +
@@ -187,7 +199,7 @@ LoadResult load_file_table(const ProjectConfig& project, const SourceConfig& sou
   std::string quarantine_sql;
   switch (table.format) {
     case FileFormat::kCsv: {
-      CsvScan scan = csv_scan(table, to_load, suffix, loaded_at, batch_id);
+      CsvScan scan = csv_scan(table, to_load, suffix, loaded_at, batch_id, 0);
       select_sql = scan.select_sql;
       quarantine_sql = scan.quarantine_sql;
       break;
@@ -221,13 +233,27 @@ LoadResult load_file_table(const ProjectConfig& project, const SourceConfig& sou
       if (on_progress)
         on_progress({result.table.str(), p.percentage, p.rows_processed, result.bytes});
     });
-    try {
-      rows = lake.write_files(connection, result.table, select_sql);
-    } catch (const Error& e) {
-      throw Error(e.kind(),
-                  "loading " + std::to_string(to_load.size()) + " file(s) failed: " + e.message(),
-                  Location(to_load.size() == 1 ? to_load[0].path : table.where.file,
-                           to_load.size() == 1 ? 0 : table.where.line, 0, result.table.str()));
+    for (bool wide_lines = false;; wide_lines = true) {
+      try {
+        rows = lake.write_files(connection, result.table, select_sql);
+        break;
+      } catch (const Error& e) {
+        if (!wide_lines && table.format == FileFormat::kCsv &&
+            e.message().find("Maximum line size") != std::string::npos) {
+          for (const char* temp : {"strata_rejects_", "strata_scans_"}) {
+            connection.execute("DROP TABLE IF EXISTS " + quote_identifier(temp + suffix));
+          }
+          CsvScan scan = csv_scan(table, to_load, suffix, loaded_at, batch_id, kWideLineLimit);
+          select_sql = scan.select_sql;
+          quarantine_sql = scan.quarantine_sql;
+          continue;
+        }
+        throw Error(e.kind(),
+                    "loading " + std::to_string(to_load.size()) +
+                        " file(s) failed: " + bounded(e.message()),
+                    Location(to_load.size() == 1 ? to_load[0].path : table.where.file,
+                             to_load.size() == 1 ? 0 : table.where.line, 0, result.table.str()));
+      }
     }
   }
   result.rows_loaded = rows.rows;
