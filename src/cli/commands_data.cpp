@@ -48,6 +48,9 @@ uint64_t ingest_files(ProjectContext& context, const SourceConfig& source, const
   std::cout << result.table.str() << ": " << ingest::summarize(result)
             << (result.changed_files.empty() ? "" : " (--reload-changed)") << "\n";
   if (result.files_loaded) context.lake().attach(context.connection(), result.table);
+  if (result.current_rows) {
+    context.lake().attach(context.connection(), ingest::current_state_table(result.table));
+  }
   return result.rows_loaded;
 }
 

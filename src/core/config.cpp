@@ -61,7 +61,8 @@ FileTableConfig parse_file_table(const std::string& name, const yaml::Reader& ta
     return config;
   }
   table.expect_map("table '" + name + "'");
-  table.expect_keys({"path", "format", "header", "delimiter", "quote", "null", "columns"},
+  table.expect_keys({"path", "format", "header", "delimiter", "quote", "null", "columns",
+                     "primary_key", "current_state", "latest_by"},
                     "table '" + name + "'");
   FileTableConfig config;
   config.name = name;
@@ -74,6 +75,13 @@ FileTableConfig parse_file_table(const std::string& name, const yaml::Reader& ta
   config.columns = table.string_map("columns");
   config.where = table.where();
   if (config.delimiter.size() > 1) table.fail("delimiter must be one character");
+  config.primary_key = table.string_list("primary_key");
+  config.current_state = table.boolean("current_state", false);
+  config.latest_by = table.string("latest_by", "");
+  if (config.current_state && config.primary_key.empty()) {
+    table.fail_at(table.node()["current_state"],
+                  "current_state needs 'primary_key: [column, ...]' (the latest row per key)");
+  }
   return config;
 }
 

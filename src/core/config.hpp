@@ -60,6 +60,11 @@ struct TableConfig {
   std::vector<std::string> null_strings;  // CSV
   // Declared column types, in order; empty = inferred. For CSV they are the exact columns.
   std::vector<std::pair<std::string, std::string>> columns;
+  // Files: keep `<source>_current.<table>` with the latest row per `primary_key` (the largest
+  // `latest_by`, then the last file by name).
+  std::vector<std::string> primary_key;
+  bool current_state = false;
+  std::string latest_by;
   std::optional<DatabaseTableConfig> database;
   Location where;
 };

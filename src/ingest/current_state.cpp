@@ -43,12 +43,13 @@ uint64_t add_current_state(engine::Connection& connection, lake::Lake& lake,
                        quote_identifier(key));
   }
   // The batch's latest row of each key.
-  std::string latest =
-      "SELECT * FROM " + batch + " QUALIFY row_number() OVER (PARTITION BY " + join(keys, ", ") +
-      (merge.latest_by.empty()
-           ? ""
-           : " ORDER BY " + quote_identifier(merge.latest_by) + " DESC NULLS LAST") +
-      ") = 1";
+  std::vector<std::string> order;
+  for (const std::string& column : merge.latest_by) {
+    order.push_back(quote_identifier(column) + " DESC NULLS LAST");
+  }
+  const std::string latest = "SELECT * FROM " + batch +
+                             " QUALIFY row_number() OVER (PARTITION BY " + join(keys, ", ") +
+                             (order.empty() ? "" : " ORDER BY " + join(order, ", ")) + ") = 1";
   std::string sql = latest;
   if (existing && !merge.replace_all) {
     // The rows of keys the batch did not touch stay; the others are replaced.

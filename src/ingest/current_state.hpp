@@ -21,8 +21,8 @@ lake::TableName current_state_table(const lake::TableName& bronze);
 struct CurrentStateMerge {
   lake::TableName bronze;
   std::vector<std::string> primary_key;
-  std::string latest_by;     // the column ordering a key's rows (the cursor), or "" for any one
-  bool replace_all = false;  // a full load: the batch is the whole current state
+  std::vector<std::string> latest_by;  // columns ordering a key's rows, latest first by each
+  bool replace_all = false;            // a full load: the batch is the whole current state
 };
 
 // Writes the new version of the current-state table from the batch's data files and adds it to

@@ -295,7 +295,7 @@ DatabaseLoadResult load_database_table(
     discard(written.files);
     lake::Commit commit;
     result.current_rows = add_current_state(
-        connection, lake, {result.table, database.primary_key, "", true}, {}, commit);
+        connection, lake, {result.table, database.primary_key, {}, true}, {}, commit);
     if (!commit.tables.empty()) lake.commit(commit);
   } else {
     lake::TableChange change;
@@ -321,7 +321,9 @@ DatabaseLoadResult load_database_table(
     if (database.current_state) {
       result.current_rows = add_current_state(
           connection, lake,
-          {result.table, database.primary_key, incremental ? database.cursor : "", !incremental},
+          {result.table, database.primary_key,
+           incremental ? std::vector<std::string>{database.cursor} : std::vector<std::string>{},
+           !incremental},
           written.files, commit);
     }
     result.snapshot = lake.commit(commit).front();

@@ -9,6 +9,7 @@
 #include "core/text.hpp"
 #include "engine/query_monitor.hpp"
 #include "ingest/batch.hpp"
+#include "ingest/current_state.hpp"
 #include "ingest/ndjson_scan.hpp"
 #include "ingest/s3_objects.hpp"
 
@@ -152,6 +153,10 @@ std::string summarize(const LoadResult& result) {
            " loaded + " + format_count(result.rows_quarantined) + " quarantined, " +
            format_seconds(result.seconds);
   }
+  if (result.current_rows) {
+    line +=
+        "; " + current_state_table(result.table).str() + ": " + format_rows(*result.current_rows);
+  }
   if (!result.changed_files.empty()) {
     line += "; " + std::to_string(result.changed_files.size()) + " changed file(s) not reloaded";
   }
@@ -279,6 +284,13 @@ LoadResult load_file_table(const ProjectConfig& project, const SourceConfig& sou
   }
   for (const SourceFile& file : to_load)
     commit.state.push_back({scope, file.path, file.fingerprint});
+  if (table.current_state) {
+    std::vector<std::string> latest_by;
+    if (!table.latest_by.empty()) latest_by.push_back(table.latest_by);
+    latest_by.push_back("_strata_source_file");
+    result.current_rows = add_current_state(
+        connection, lake, {result.table, table.primary_key, latest_by, false}, rows.files, commit);
+  }
   std::vector<int64_t> snapshots = lake.commit(commit);
   result.snapshot = snapshots.front();
   result.files_loaded = to_load.size();

@@ -76,3 +76,26 @@ log: {table: public.order_log, cursor: changed_at, primary_key: [id], current_st
     assert "primary_key" in run(strata_bin, write_database_project(
         tmp_path / "bad", "postgres", postgres_server.port, db, "postgres", PASSWORD_VARIABLE,
         "t: {table: public.orders, current_state: true}"), "ingest").stderr
+
+
+def test_current_state_of_a_files_table(strata_bin, tmp_path):
+    root = tmp_path / "f"
+    (root / "data").mkdir(parents=True)
+    (root / "strata.yml").write_text("""name: files_current
+sources:
+  crm:
+    tables:
+      customers:
+        path: data/*.csv
+        primary_key: [id]
+        current_state: true
+        latest_by: version
+""")
+    (root / "data" / "2024-01-01.csv").write_text("id,name,version\n1,ann,1\n2,bob,1\n1,anna,2\n")
+    out = ingest(strata_bin, root)
+    assert "crm_current.customers: 2 rows" in out, out
+    (root / "data" / "2024-01-02.csv").write_text("id,name,version\n2,bobby,2\n3,cy,1\n")
+    ingest(strata_bin, root)
+    assert query(strata_bin, root, "SELECT id, name FROM crm_current.customers ORDER BY id") == [
+        {"id": 1, "name": "anna"}, {"id": 2, "name": "bobby"}, {"id": 3, "name": "cy"}]
+    assert query(strata_bin, root, "SELECT count(*) AS n FROM crm.customers") == [{"n": 5}]
