@@ -12,6 +12,7 @@
 #include "ingest/current_state.hpp"
 #include "ingest/ndjson_scan.hpp"
 #include "ingest/s3_objects.hpp"
+#include "ingest/type_alignment.hpp"
 
 namespace strata::ingest {
 
@@ -240,7 +241,8 @@ LoadResult load_file_table(const ProjectConfig& project, const SourceConfig& sou
     });
     for (bool wide_lines = false;; wide_lines = true) {
       try {
-        rows = lake.write_files(connection, result.table, select_sql);
+        rows = lake.write_files(connection, result.table,
+                                align_to_table(connection, lake, result.table, select_sql));
         break;
       } catch (const Error& e) {
         if (!wide_lines && table.format == FileFormat::kCsv &&

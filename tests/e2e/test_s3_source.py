@@ -58,7 +58,7 @@ sources:
 
     assert "no new files (2 already loaded)" in ingest(strata_bin, root)
 
-    s3_server.put(bucket, "orders/2024-01-03.csv", "id,amount\n4,40.5\n5,50\n")
+    s3_server.put(bucket, "orders/2024-01-03.csv", "id,amount\n4,40\n5,50\n")  # whole numbers: cast to DOUBLE
     out = ingest(strata_bin, root)
     assert "1 file(s)" in out and "2 rows read = 2 loaded" in out, out
     assert query(strata_bin, root, "SELECT count(*) AS n, count(DISTINCT id) AS ids "

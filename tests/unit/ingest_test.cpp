@@ -181,6 +181,31 @@ TEST_F(IngestTest, GzipAndZstdCompressedFilesAreRead) {
   EXPECT_EQ(scalar("SELECT sum(id) FROM src.c"), 3);
 }
 
+TEST_F(IngestTest, LaterFilesWithNarrowerInferredTypesAreCastToTheTable) {
+  test::write_text(dir / "data/1.csv", "id,amount,code\n1,10.5,A1\n");
+  test::write_text(dir / "data/1.ndjson", "{\"id\":1,\"code\":\"A1\",\"x\":1.5}\n");
+  auto config = project(
+      "name: t\nsources:\n  src:\n    tables:\n      c: data/*.csv\n      j: data/*.ndjson\n");
+  load(config, 0);
+  load(config, 1);
+  // Whole numbers where the table has DOUBLE, numbers where it has VARCHAR.
+  test::write_text(dir / "data/2.csv", "id,amount,code\n2,20,7\n");
+  test::write_text(dir / "data/2.ndjson", "{\"id\":2,\"code\":7,\"x\":2}\n");
+  EXPECT_EQ(load(config, 0).rows_loaded, 1u);
+  EXPECT_EQ(load(config, 1).rows_loaded, 1u);
+  EXPECT_EQ(
+      std::get<std::string>(
+          c.query("SELECT list(amount ORDER BY id)::VARCHAR || list(code ORDER BY id)::VARCHAR "
+                  "FROM src.c")
+              .scalar()),
+      "[10.5, 20.0][A1, 7]");
+  EXPECT_EQ(std::get<std::string>(
+                c.query("SELECT list(x ORDER BY id)::VARCHAR || list(code ORDER BY id)::VARCHAR "
+                        "FROM src.j")
+                    .scalar()),
+            "[1.5, 2.0][A1, 7]");
+}
+
 TEST_F(IngestTest, AnInterruptedLoadCommitsNothingAndReloadsCleanly) {
   test::write_text(dir / "data/1.csv", "id\n1\n2\n");
   auto config = project("name: t\nsources:\n  src:\n    tables:\n      t: data/*.csv\n");
