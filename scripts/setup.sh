@@ -27,7 +27,7 @@ DEBIAN_PACKAGES=(build-essential cmake ninja-build pkg-config
   libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libsqlite3-dev
   libgtest-dev libgmock-dev clang-format unzip ca-certificates tzdata)
 # Real servers the tests run against (started by the test harness, never as a system service).
-TEST_DEBIAN_PACKAGES=(postgresql)
+TEST_DEBIAN_PACKAGES=(postgresql mariadb-server)
 if ((WANT_TEST)); then DEBIAN_PACKAGES+=("${TEST_DEBIAN_PACKAGES[@]}"); fi
 missing=()
 for p in "${DEBIAN_PACKAGES[@]}"; do
@@ -44,7 +44,7 @@ for tool in node npm python3; do
 done
 
 # --- DuckDB: library (npm), header (npm), extensions (PyPI), one version ----
-EXTENSIONS=(httpfs iceberg avro postgres)
+EXTENSIONS=(httpfs iceberg avro postgres mysql)
 # The marker records which extensions were fetched, so adding one to the list fetches again.
 if [[ "$(cat "$DUCKDB_DIR/.complete" 2>/dev/null)" != "${EXTENSIONS[*]}" ]]; then
   say "fetching DuckDB $DUCKDB_VERSION (library, header, extensions)"
@@ -63,10 +63,12 @@ if [[ "$(cat "$DUCKDB_DIR/.complete" 2>/dev/null)" != "${EXTENSIONS[*]}" ]]; the
   for w in "$DUCKDB_DIR"/tmp/wheels/*.whl; do
     unzip -q -o -j "$w" '*.duckdb_extension' -d "$ext_dir"
   done
-  # DuckDB loads the postgres extension under its canonical name.
-  if [[ -f "$ext_dir/postgres.duckdb_extension" ]]; then
-    mv "$ext_dir/postgres.duckdb_extension" "$ext_dir/postgres_scanner.duckdb_extension"
-  fi
+  # DuckDB loads the postgres and mysql extensions under their canonical names.
+  for e in postgres mysql; do
+    if [[ -f "$ext_dir/$e.duckdb_extension" ]]; then
+      mv "$ext_dir/$e.duckdb_extension" "$ext_dir/${e}_scanner.duckdb_extension"
+    fi
+  done
   rm -rf "$DUCKDB_DIR/tmp"
   echo "${EXTENSIONS[*]}" >"$DUCKDB_DIR/.complete"
 fi
@@ -76,6 +78,7 @@ pip_need() { # pip_need NAME==VERSION...: installs those not already at that ver
   local todo=()
   for spec in "$@"; do
     local name="${spec%%==*}" ver="${spec#*==}"
+    name="${name%%\[*}"  # without extras: moto[server] is shown as moto
     [[ "$(python3 -m pip show "$name" 2>/dev/null | awk '/^Version:/{print $2}')" == "$ver" ]] || todo+=("$spec")
   done
   if ((${#todo[@]})); then
@@ -85,7 +88,9 @@ pip_need() { # pip_need NAME==VERSION...: installs those not already at that ver
 }
 if ((WANT_TEST)); then
   pip_need "duckdb==$DUCKDB_VERSION" "pytest==8.3.3" "psycopg==3.3.9" "psycopg-binary==3.3.9" \
-    "pyiceberg==0.11.1" "pyarrow==21.0.0"  # an independent reader of strata's Iceberg tables
+    "pyiceberg==0.11.1" "pyarrow==21.0.0" \
+    "moto[server]==5.2.5" "boto3==1.44.5" \
+    "pymysql==1.2.4"  # an Iceberg reader; an S3 API server and its client; a MariaDB client
 fi
 if ((WANT_BENCH)); then
   pip_need "duckdb==$DUCKDB_VERSION"

@@ -10,8 +10,9 @@
 #include "core/log.hpp"
 #include "core/progress.hpp"
 #include "core/text.hpp"
+#include "ingest/current_state.hpp"
+#include "ingest/database_source.hpp"
 #include "ingest/file_source.hpp"
-#include "ingest/postgres_source.hpp"
 #include "ingest/table_selection.hpp"
 
 namespace strata::cli {
@@ -47,13 +48,16 @@ uint64_t ingest_files(ProjectContext& context, const SourceConfig& source, const
   std::cout << result.table.str() << ": " << ingest::summarize(result)
             << (result.changed_files.empty() ? "" : " (--reload-changed)") << "\n";
   if (result.files_loaded) context.lake().attach(context.connection(), result.table);
+  if (result.current_rows) {
+    context.lake().attach(context.connection(), ingest::current_state_table(result.table));
+  }
   return result.rows_loaded;
 }
 
-// Loads a table of a `postgres` source and prints its summary line; returns the rows loaded.
-uint64_t ingest_postgres(ProjectContext& context, const SourceConfig& source,
+// Loads a table of a database source and prints its summary line; returns the rows loaded.
+uint64_t ingest_database(ProjectContext& context, const SourceConfig& source,
                          const TableConfig& table, ProgressLine& progress) {
-  ingest::DatabaseLoadResult result = ingest::load_postgres_table(
+  ingest::DatabaseLoadResult result = ingest::load_database_table(
       source, table, context.lake(), context.connection(), [&](const ingest::LoadProgress& p) {
         // The extension's scan reports neither rows nor a percentage until it has some.
         std::string status =
@@ -74,8 +78,15 @@ uint64_t ingest_postgres(ProjectContext& context, const SourceConfig& source,
   }
   std::cout << ", " << format_bytes(result.bytes) << ", " << format_seconds(result.seconds);
   if (result.attempts > 1) std::cout << ", " << result.attempts << " attempts";
+  if (result.current_rows) {
+    std::cout << "; " << ingest::current_state_table(result.table).str() << ": "
+              << format_rows(*result.current_rows);
+  }
   std::cout << "\n";
   if (result.snapshot) context.lake().attach(context.connection(), result.table);
+  if (result.current_rows) {
+    context.lake().attach(context.connection(), ingest::current_state_table(result.table));
+  }
   return result.rows_loaded;
 }
 
@@ -110,8 +121,8 @@ void add_ingest_command(CLI::App& app, const GlobalOptions& globals, Action& act
         ProgressLine progress("ingest " + name);
         try {
           const uint64_t rows =
-              source->kind == "postgres"
-                  ? ingest_postgres(context, *source, *table, progress)
+              ingest::is_database_source(*source)
+                  ? ingest_database(context, *source, *table, progress)
                   : ingest_files(context, *source, *table, options->reload_changed, progress);
           context.store().finish_step(step, lake::RunStatus::kSuccess, rows, "");
         } catch (const Error& e) {

@@ -61,7 +61,8 @@ FileTableConfig parse_file_table(const std::string& name, const yaml::Reader& ta
     return config;
   }
   table.expect_map("table '" + name + "'");
-  table.expect_keys({"path", "format", "header", "delimiter", "quote", "null", "columns"},
+  table.expect_keys({"path", "format", "header", "delimiter", "quote", "null", "columns",
+                     "primary_key", "current_state", "latest_by"},
                     "table '" + name + "'");
   FileTableConfig config;
   config.name = name;
@@ -74,17 +75,25 @@ FileTableConfig parse_file_table(const std::string& name, const yaml::Reader& ta
   config.columns = table.string_map("columns");
   config.where = table.where();
   if (config.delimiter.size() > 1) table.fail("delimiter must be one character");
+  config.primary_key = table.string_list("primary_key");
+  config.current_state = table.boolean("current_state", false);
+  config.latest_by = table.string("latest_by", "");
+  if (config.current_state && config.primary_key.empty()) {
+    table.fail_at(table.node()["current_state"],
+                  "current_state needs 'primary_key: [column, ...]' (the latest row per key)");
+  }
   return config;
 }
 
 // `connection:` of a database source: a DSN string, or a mapping of its parts.
-DatabaseConnectionConfig parse_connection(const std::string& source_name,
+DatabaseConnectionConfig parse_connection(const std::string& source_name, const std::string& kind,
                                           const yaml::Reader& source) {
   if (!source.has("connection")) source.fail("source '" + source_name + "' has no connection");
   yaml::Reader connection = source.child("connection");
   DatabaseConnectionConfig config;
   config.where = connection.where();
-  if (connection.node().IsScalar()) {  // shorthand: `connection: postgresql://...`
+  config.port = kind == "mysql" ? 3306 : 5432;
+  if (connection.node().IsScalar()) {  // shorthand: `connection: postgresql://...` (mysql://...)
     config.dsn = connection.node().as<std::string>();
     return config;
   }
@@ -143,7 +152,9 @@ void check_lookback(const yaml::Reader& table, const std::string& lookback) {
 }
 
 // A table of a database source: `table: schema.name` or `query:`, and how it is loaded.
-TableConfig parse_database_table(const std::string& name, const yaml::Reader& table) {
+// `default_schema` is the schema of `table: name` without one (empty: the connected database).
+TableConfig parse_database_table(const std::string& name, const yaml::Reader& table,
+                                 const std::string& default_schema) {
   TableConfig config;
   config.name = name;
   config.where = table.where();
@@ -154,8 +165,9 @@ TableConfig parse_database_table(const std::string& name, const yaml::Reader& ta
   } else {
     const std::string what = "table '" + name + "'";
     table.expect_map(what);
-    table.expect_keys(
-        {"table", "query", "mode", "cursor", "lookback", "primary_key", "description"}, what);
+    table.expect_keys({"table", "query", "mode", "cursor", "lookback", "primary_key",
+                       "current_state", "description"},
+                      what);
     relation = table.string("table", "");
     database.query = table.string("query", "");
     if (relation.empty() == database.query.empty()) {
@@ -172,6 +184,11 @@ TableConfig parse_database_table(const std::string& name, const yaml::Reader& ta
     }
     database.lookback = table.string("lookback", "");
     database.primary_key = table.string_list("primary_key");
+    database.current_state = table.boolean("current_state", false);
+    if (database.current_state && database.primary_key.empty()) {
+      table.fail_at(table.node()["current_state"],
+                    "current_state needs 'primary_key: [column, ...]' (the latest row per key)");
+    }
     if (database.mode == LoadMode::kIncremental && database.cursor.empty()) {
       table.fail(what + " is incremental and needs 'cursor: <column>' (e.g. updated_at)");
     }
@@ -183,13 +200,41 @@ TableConfig parse_database_table(const std::string& name, const yaml::Reader& ta
   }
   if (!relation.empty()) {
     const size_t dot = relation.find('.');
-    database.schema = dot == std::string::npos ? "public" : relation.substr(0, dot);
+    database.schema = dot == std::string::npos ? default_schema : relation.substr(0, dot);
     database.table = dot == std::string::npos ? relation : relation.substr(dot + 1);
-    if (database.schema.empty() || database.table.empty()) {
-      table.fail("table '" + relation + "' must be written schema.name (or just name for public)");
+    if ((dot != std::string::npos && database.schema.empty()) || database.table.empty()) {
+      table.fail("table '" + relation + "' must be written schema.name (or just name for " +
+                 (default_schema.empty() ? "the connected database" : default_schema) + ")");
     }
   }
   config.database = std::move(database);
+  return config;
+}
+
+// `s3:` of a files source: where and how its s3:// paths are read.
+S3Config parse_s3(const std::string& source_name, const yaml::Reader& source) {
+  S3Config config;
+  config.where = source.where();
+  if (!source.has("s3")) return config;
+  yaml::Reader s3 = source.child("s3");
+  const std::string what = "s3 settings of source '" + source_name + "'";
+  s3.expect_map(what);
+  s3.expect_keys({"endpoint", "region", "path_style", "use_ssl", "access_key_id",
+                  "secret_access_key", "session_token"},
+                 what);
+  config.where = s3.where();
+  config.endpoint = s3.string("endpoint", "");
+  config.region = s3.string("region", "");
+  config.path_style = s3.boolean("path_style", false);
+  if (s3.has("use_ssl")) config.use_ssl = s3.boolean("use_ssl", true);
+  config.access_key_id = s3.string("access_key_id", "");
+  config.secret_access_key = s3.string("secret_access_key", "");
+  config.session_token = s3.string("session_token", "");
+  if (config.access_key_id.empty() != config.secret_access_key.empty()) {
+    s3.fail(
+        "give both access_key_id and secret_access_key (or neither, to use the AWS_* "
+        "environment variables)");
+  }
   return config;
 }
 
@@ -199,7 +244,8 @@ SourceConfig parse_source(const std::string& name, const yaml::Reader& source) {
   config.name = name;
   config.where = source.where();
   config.kind = source.string("kind", "files");
-  const std::vector<std::string> kinds = {"files", "postgres"};
+  if (config.kind == "mariadb") config.kind = "mysql";  // the same protocol and loader
+  const std::vector<std::string> kinds = {"files", "postgres", "mysql", "mariadb"};
   if (std::find(kinds.begin(), kinds.end(), config.kind) == kinds.end()) {
     source.fail_at(source.node()["kind"], "source kind '" + config.kind +
                                               "' is not supported yet; supported: " +
@@ -208,17 +254,19 @@ SourceConfig parse_source(const std::string& name, const yaml::Reader& source) {
   const bool database = config.kind != "files";
   if (database) {
     source.expect_keys({"kind", "connection", "tables", "description"}, "source '" + name + "'");
-    config.connection = parse_connection(name, source);
+    config.connection = parse_connection(name, config.kind, source);
   } else {
-    source.expect_keys({"kind", "tables", "description"}, "source '" + name + "'");
+    source.expect_keys({"kind", "tables", "s3", "description"}, "source '" + name + "'");
+    config.s3 = parse_s3(name, source);
   }
   if (!source.has("tables")) source.fail("source '" + name + "' has no tables");
   yaml::Reader tables = source.child("tables");
   tables.expect_map("tables of source '" + name + "'");
   for (auto& [table_name, table] : tables.entries()) {
     check_name(tables, table.node(), table_name, "table");
-    config.tables.push_back(database ? parse_database_table(table_name, table)
-                                     : parse_file_table(table_name, table));
+    config.tables.push_back(
+        database ? parse_database_table(table_name, table, config.kind == "mysql" ? "" : "public")
+                 : parse_file_table(table_name, table));
   }
   return config;
 }

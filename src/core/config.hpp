@@ -25,16 +25,18 @@ enum class LoadMode { kFull, kIncremental };
 // time (full) or by a cursor column (incremental: rows whose cursor is above the committed
 // high-water mark minus `lookback`).
 struct DatabaseTableConfig {
-  std::string schema;  // with `table`; default "public"
+  std::string schema;  // with `table`; default "public" (PostgreSQL), "" = the connected database
   std::string table;   // empty when `query` is used
   std::string query;   // a SELECT run on the source, instead of a table
   LoadMode mode = LoadMode::kFull;
   std::string cursor;                    // incremental: the column that grows with every change
   std::string lookback;                  // incremental: '1 hour' for time cursors, a number else
   std::vector<std::string> primary_key;  // lets a lookback re-read skip rows already loaded
+  bool current_state = false;  // also keep `<source>_current.<table>`: the latest row per key
 };
 
-// Where a database source is: a libpq `dsn`, or host, port, database, user and password. Values
+// Where a database source is: a `dsn` (libpq's, or mysql://...), or host, port (default 5432 for
+// PostgreSQL, 3306 for MySQL), database, user and password. Values
 // may name environment variables as ${NAME}; they are expanded only when a load connects.
 struct DatabaseConnectionConfig {
   std::string dsn;
@@ -58,16 +60,36 @@ struct TableConfig {
   std::vector<std::string> null_strings;  // CSV
   // Declared column types, in order; empty = inferred. For CSV they are the exact columns.
   std::vector<std::pair<std::string, std::string>> columns;
+  // Files: keep `<source>_current.<table>` with the latest row per `primary_key` (the largest
+  // `latest_by`, then the last file by name).
+  std::vector<std::string> primary_key;
+  bool current_state = false;
+  std::string latest_by;
   std::optional<DatabaseTableConfig> database;
   Location where;
 };
 using FileTableConfig = TableConfig;  // the name the file loader and its tests know it by
 
+// How a `files` source reaches `s3://` paths. Every value may name environment variables as
+// ${NAME}; what is not set here comes from the standard AWS variables (AWS_ACCESS_KEY_ID,
+// AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_REGION or AWS_DEFAULT_REGION, AWS_ENDPOINT_URL).
+struct S3Config {
+  std::string endpoint;  // host[:port] or http(s)://host[:port]; empty: AWS
+  std::string region;
+  bool path_style = false;      // bucket in the path instead of the host name (MinIO, moto, ...)
+  std::optional<bool> use_ssl;  // default: from the endpoint's scheme, else true
+  std::string access_key_id;
+  std::string secret_access_key;
+  std::string session_token;
+  Location where;
+};
+
 struct SourceConfig {
   std::string name;
-  std::string kind;  // "files" or "postgres" (more databases and streams come later)
+  std::string kind;  // "files", "postgres" or "mysql" (also written "mariadb")
   std::vector<TableConfig> tables;
   std::optional<DatabaseConnectionConfig> connection;  // database sources
+  S3Config s3;                                         // files sources with s3:// paths
   Location where;
 };
 

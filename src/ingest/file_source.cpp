@@ -1,7 +1,5 @@
 #include "ingest/file_source.hpp"
 
-#include <nlohmann/json.hpp>
-
 #include <chrono>
 #include <filesystem>
 
@@ -11,6 +9,10 @@
 #include "core/text.hpp"
 #include "engine/query_monitor.hpp"
 #include "ingest/batch.hpp"
+#include "ingest/current_state.hpp"
+#include "ingest/ndjson_scan.hpp"
+#include "ingest/s3_objects.hpp"
+#include "ingest/type_alignment.hpp"
 
 namespace strata::ingest {
 
@@ -23,7 +25,7 @@ namespace {
 struct SourceFile {
   std::string path;
   uint64_t size = 0;
-  std::string fingerprint;  // "size:mtime_ns": a change of either means the file changed
+  std::string fingerprint;  // "size:mtime_ns" (S3: "size:mtime_us:etag"): any change is a change
 };
 
 std::string fingerprint_of(const fs::path& path, uint64_t size) {
@@ -33,7 +35,23 @@ std::string fingerprint_of(const fs::path& path, uint64_t size) {
 }
 
 std::vector<SourceFile> discover(engine::Connection& connection, const fs::path& root,
-                                 const FileTableConfig& table) {
+                                 const SourceConfig& source, const FileTableConfig& table) {
+  if (s3::is_s3_path(table.path)) {
+    s3::configure(connection, source, table.path);
+    std::vector<SourceFile> files;
+    try {
+      for (s3::Object& object : s3::list(connection, table.path)) {
+        files.push_back({std::move(object.path), object.size, std::move(object.fingerprint)});
+      }
+    } catch (const Error& e) {
+      if (e.kind() == ErrorKind::kInterrupted) throw;
+      const std::string message = e.message().substr(0, e.message().find("\n\nLINE "));
+      throw Error(ErrorKind::kStorage, "cannot list the objects of " + table.path + ": " + message,
+                  Location(table.where.file, table.where.line, table.where.column,
+                           source.name + "." + table.name));
+    }
+    return files;
+  }
   fs::path pattern = paths::resolve(root, table.path);
   if (fs::is_directory(pattern)) pattern /= "**";
   engine::Result result = connection.query("SELECT file FROM glob(" +
@@ -79,14 +97,26 @@ struct CsvScan {
   std::string quarantine_sql;
 };
 
+// Lines over this size are rejected; the reader's dialect detection cannot reject them, so a load
+// whose first lines are longer is run again with a limit this large.
+constexpr uint64_t kWideLineLimit = 64ull << 20;
+
+// A message with the offending text in it can be megabytes long: keep its start.
+std::string bounded(const std::string& message) {
+  constexpr size_t kMax = 2000;
+  if (message.size() <= kMax) return message;
+  return message.substr(0, kMax) + "... (" + std::to_string(message.size() - kMax) + " more bytes)";
+}
+
 CsvScan csv_scan(const FileTableConfig& table, const std::vector<SourceFile>& files,
                  const std::string& suffix, const std::string& loaded_at,
-                 const std::string& batch_id) {
+                 const std::string& batch_id, uint64_t max_line_size) {
   const std::string rejects = "strata_rejects_" + suffix;
   const std::string scans = "strata_scans_" + suffix;
   std::string options = "header = " + std::string(table.header ? "true" : "false") +
                         ", filename = '_strata_file', store_rejects = true, rejects_table = " +
                         quote_literal(rejects) + ", rejects_scan = " + quote_literal(scans);
+  if (max_line_size) options += ", max_line_size = " + std::to_string(max_line_size);
   if (!table.delimiter.empty()) options += ", delim = " + quote_literal(table.delimiter);
   if (!table.quote.empty()) options += ", quote = " + quote_literal(table.quote);
   if (!table.null_strings.empty()) {
@@ -103,43 +133,13 @@ CsvScan csv_scan(const FileTableConfig& table, const std::vector<SourceFile>& fi
   scan.quarantine_sql =
       "SELECT " + quote_literal(table.name) +
       " AS table_name, s.file_path AS source_file, "
-      "r.line::BIGINT AS line, r.byte_position::BIGINT AS byte_offset, "
+      "r.line::BIGINT AS line, (r.line_byte_position - 1)::BIGINT AS byte_offset, "
       "arg_min(r.error_type::VARCHAR || ': ' || r.error_message, r.column_idx) AS reason, "
       "any_value(r.csv_line) AS raw, " +
       loaded_at + " AS _strata_loaded_at, " + quote_literal(batch_id) +
       " AS _strata_batch_id FROM " + rejects + " r JOIN " + scans +
       " s USING (scan_id, file_id) GROUP BY ALL";
   return scan;
-}
-
-// NDJSON is read line by line so that one broken line never takes its neighbours with it: valid
-// object lines are typed with a structure inferred from all of them; the rest are quarantined.
-std::string lines_scan(const std::vector<SourceFile>& files, const std::string& rejects_suffix) {
-  // One scan per file keeps line numbers exact (row_number over an unordered union would not be).
-  std::string sql;
-  for (size_t i = 0; i < files.size(); ++i) {
-    if (i) sql += " UNION ALL ";
-    sql += "SELECT row_number() OVER () AS _strata_line, raw, _strata_file FROM read_csv(" +
-           quote_literal(files[i].path) +
-           ", columns = {'raw': 'VARCHAR'}, header = false, delim = '\x01', quote = '', "
-           "escape = '', auto_detect = false, parallel = false, filename = '_strata_file', "
-           "store_rejects = true, rejects_table = 'strata_line_rejects_" +
-           rejects_suffix + "', rejects_scan = 'strata_line_scans_" + rejects_suffix + "')";
-  }
-  return "(" + sql + ")";
-}
-
-// JSON types DuckDB infers, made friendly for tables: no unsigned integers, no NULL-typed columns.
-void normalize_structure(nlohmann::json& node) {
-  if (node.is_string()) {
-    const std::string type = node.get<std::string>();
-    if (type == "NULL")
-      node = "VARCHAR";
-    else if (type == "UBIGINT")
-      node = "BIGINT";
-  } else if (node.is_array() || node.is_object()) {
-    for (auto& child : node) normalize_structure(child);
-  }
 }
 
 }  // namespace
@@ -153,6 +153,10 @@ std::string summarize(const LoadResult& result) {
            format_count(result.rows_read()) + " rows read = " + format_count(result.rows_loaded) +
            " loaded + " + format_count(result.rows_quarantined) + " quarantined, " +
            format_seconds(result.seconds);
+  }
+  if (result.current_rows) {
+    line +=
+        "; " + current_state_table(result.table).str() + ": " + format_rows(*result.current_rows);
   }
   if (!result.changed_files.empty()) {
     line += "; " + std::to_string(result.changed_files.size()) + " changed file(s) not reloaded";
@@ -174,7 +178,7 @@ LoadResult load_file_table(const ProjectConfig& project, const SourceConfig& sou
   const std::string scope = "files:" + source.name + "." + table.name;
 
   std::vector<SourceFile> to_load;
-  for (SourceFile& file : discover(connection, project.root, table)) {
+  for (SourceFile& file : discover(connection, project.root, source, table)) {
     std::optional<std::string> seen = lake.store().state(scope, file.path);
     if (!seen) {
       to_load.push_back(std::move(file));
@@ -199,44 +203,22 @@ LoadResult load_file_table(const ProjectConfig& project, const SourceConfig& sou
   const std::string& batch_id = batch.id;
   std::string select_sql;
   std::string quarantine_sql;
-  std::string lines;
   switch (table.format) {
     case FileFormat::kCsv: {
-      CsvScan scan = csv_scan(table, to_load, suffix, loaded_at, batch_id);
+      CsvScan scan = csv_scan(table, to_load, suffix, loaded_at, batch_id, 0);
       select_sql = scan.select_sql;
       quarantine_sql = scan.quarantine_sql;
       break;
     }
     case FileFormat::kNdjson: {
-      lines = lines_scan(to_load, suffix);
-      // json_type would fail on invalid text, so it is asked only of valid lines.
-      const std::string valid =
-          "(CASE WHEN json_valid(raw) THEN json_type(raw) = 'OBJECT' ELSE false END)";
-      // CASE keeps invalid lines away from the JSON parser whatever order the optimizer picks.
-      const std::string valid_json = "CASE WHEN " + valid + " THEN raw END";
-      engine::Result inferred =
-          connection.query("SELECT json_group_structure((" + valid_json +
-                           ")::JSON)::VARCHAR FROM " + lines + " WHERE " + valid);
-      engine::Value structure_text = inferred.scalar();
-      nlohmann::json structure = std::holds_alternative<std::string>(structure_text)
-                                     ? nlohmann::json::parse(std::get<std::string>(structure_text))
-                                     : nlohmann::json::object();
-      if (!structure.is_object()) structure = nlohmann::json::object();
-      normalize_structure(structure);
-      for (const auto& [name, type] : table.columns) structure[name] = type;
-      if (structure.empty()) structure["value"] = "VARCHAR";
-      select_sql = "SELECT unnest(json_transform(" + valid_json + ", " +
-                   quote_literal(structure.dump()) + ")), " +
-                   lineage_columns(loaded_at, batch_id, "_strata_file") + " FROM " + lines +
-                   " WHERE " + valid;
-      // Rejected lines: invalid JSON or not an object, plus lines the line reader itself refused.
-      quarantine_sql =
-          "SELECT " + quote_literal(table.name) +
-          " AS table_name, _strata_file AS source_file, _strata_line AS line, NULL::BIGINT AS "
-          "byte_offset, CASE WHEN json_valid(raw) THEN 'not a JSON object' ELSE 'invalid JSON' "
-          "END AS reason, raw, " +
-          loaded_at + " AS _strata_loaded_at, " + quote_literal(batch_id) +
-          " AS _strata_batch_id FROM " + lines + " WHERE raw IS NOT NULL AND NOT (" + valid + ")";
+      std::vector<std::string> paths;
+      for (const SourceFile& file : to_load) paths.push_back(file.path);
+      NdjsonPlan plan = plan_ndjson(
+          connection, table, paths, lineage_columns(loaded_at, batch_id, "_strata_file"),
+          loaded_at + " AS _strata_loaded_at, " + quote_literal(batch_id) + " AS _strata_batch_id",
+          suffix);
+      select_sql = plan.select_sql;
+      quarantine_sql = plan.quarantine_sql;
       break;
     }
     case FileFormat::kJson:
@@ -257,13 +239,28 @@ LoadResult load_file_table(const ProjectConfig& project, const SourceConfig& sou
       if (on_progress)
         on_progress({result.table.str(), p.percentage, p.rows_processed, result.bytes});
     });
-    try {
-      rows = lake.write_files(connection, result.table, select_sql);
-    } catch (const Error& e) {
-      throw Error(e.kind(),
-                  "loading " + std::to_string(to_load.size()) + " file(s) failed: " + e.message(),
-                  Location(to_load.size() == 1 ? to_load[0].path : table.where.file,
-                           to_load.size() == 1 ? 0 : table.where.line, 0, result.table.str()));
+    for (bool wide_lines = false;; wide_lines = true) {
+      try {
+        rows = lake.write_files(connection, result.table,
+                                align_to_table(connection, lake, result.table, select_sql));
+        break;
+      } catch (const Error& e) {
+        if (!wide_lines && table.format == FileFormat::kCsv &&
+            e.message().find("Maximum line size") != std::string::npos) {
+          for (const char* temp : {"strata_rejects_", "strata_scans_"}) {
+            connection.execute("DROP TABLE IF EXISTS " + quote_identifier(temp + suffix));
+          }
+          CsvScan scan = csv_scan(table, to_load, suffix, loaded_at, batch_id, kWideLineLimit);
+          select_sql = scan.select_sql;
+          quarantine_sql = scan.quarantine_sql;
+          continue;
+        }
+        throw Error(e.kind(),
+                    "loading " + std::to_string(to_load.size()) +
+                        " file(s) failed: " + bounded(e.message()),
+                    Location(to_load.size() == 1 ? to_load[0].path : table.where.file,
+                             to_load.size() == 1 ? 0 : table.where.line, 0, result.table.str()));
+      }
     }
   }
   result.rows_loaded = rows.rows;
@@ -273,16 +270,6 @@ LoadResult load_file_table(const ProjectConfig& project, const SourceConfig& sou
                            lake.table_location(result.table).string(), "", std::nullopt,
                            rows.files});
   if (!quarantine_sql.empty()) {
-    if (table.format == FileFormat::kNdjson) {
-      // The line reader's own rejects (e.g. lines over the size limit). Every scan of the lines
-      // records them again, hence the DISTINCT.
-      quarantine_sql += " UNION ALL SELECT DISTINCT " + quote_literal(table.name) +
-                        ", s.file_path, r.line::BIGINT, r.byte_position::BIGINT, "
-                        "r.error_type::VARCHAR || ': ' || r.error_message, r.csv_line, " +
-                        loaded_at + ", " + quote_literal(batch_id) + " FROM strata_line_rejects_" +
-                        suffix + " r JOIN strata_line_scans_" + suffix +
-                        " s USING (scan_id, file_id)";
-    }
     // Quarantined rows are few: collect them once, then write them only if there are any.
     const std::string collected = "strata_quarantine_" + suffix;
     connection.execute("CREATE TEMP TABLE " + collected + " AS " + quarantine_sql);
@@ -299,12 +286,22 @@ LoadResult load_file_table(const ProjectConfig& project, const SourceConfig& sou
   }
   for (const SourceFile& file : to_load)
     commit.state.push_back({scope, file.path, file.fingerprint});
+  if (table.current_state) {
+    std::vector<std::string> latest_by;
+    if (!table.latest_by.empty()) latest_by.push_back(table.latest_by);
+    latest_by.push_back("_strata_source_file");
+    result.current_rows = add_current_state(
+        connection, lake, {result.table, table.primary_key, latest_by, false}, rows.files, commit);
+  }
   std::vector<int64_t> snapshots = lake.commit(commit);
   result.snapshot = snapshots.front();
   result.files_loaded = to_load.size();
-  for (const char* temp : {"strata_rejects_", "strata_scans_", "strata_line_rejects_",
-                           "strata_line_scans_", "strata_quarantine_"}) {
-    connection.execute("DROP TABLE IF EXISTS " + quote_identifier(temp + suffix));
+  std::vector<std::string> temporary = ndjson_temporary_tables(suffix);
+  for (const char* temp : {"strata_rejects_", "strata_scans_", "strata_quarantine_"}) {
+    temporary.push_back(temp + suffix);
+  }
+  for (const std::string& temp : temporary) {
+    connection.execute("DROP TABLE IF EXISTS " + quote_identifier(temp));
   }
   result.seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -37,7 +38,8 @@ struct LoadResult {
   uint64_t rows_quarantined = 0;
   uint64_t rows_read() const { return rows_loaded + rows_quarantined; }
   double seconds = 0;
-  int64_t snapshot = 0;  // 0 when nothing was committed
+  int64_t snapshot = 0;                  // 0 when nothing was committed
+  std::optional<uint64_t> current_rows;  // rows of the current-state table, when it was updated
 };
 
 // One line saying what a load did: "no new files (3 already loaded)" or "2 file(s), 1.2 MB, 10

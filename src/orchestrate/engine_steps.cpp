@@ -5,8 +5,8 @@
 #include "core/text.hpp"
 #include "core/time_zone.hpp"
 #include "engine/session.hpp"
+#include "ingest/database_source.hpp"
 #include "ingest/file_source.hpp"
-#include "ingest/postgres_source.hpp"
 #include "ingest/table_selection.hpp"
 #include "transform/project.hpp"
 #include "transform/runner.hpp"
@@ -42,8 +42,8 @@ uint64_t ingest_table(const StepContext& context, engine::Connection& connection
   const SourceConfig& source = *selected.source;
   const TableConfig& table = *selected.table;
   const std::string name = source.name + "." + table.name;
-  if (source.kind == "postgres") {
-    ingest::DatabaseLoadResult result = ingest::load_postgres_table(
+  if (ingest::is_database_source(source)) {
+    ingest::DatabaseLoadResult result = ingest::load_database_table(
         source, table, context.lake, connection, [](const ingest::LoadProgress&) {});
     context.log.write("info", name + ": " + format_rows(result.rows_loaded) + ", " +
                                   format_bytes(result.bytes) + ", " +

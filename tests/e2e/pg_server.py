@@ -33,7 +33,7 @@ def _binaries():
     return os.path.dirname(candidates[-1])
 
 
-def _free_port():
+def free_port():
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -45,7 +45,7 @@ class PostgresServer:
         self.dir = tempfile.mkdtemp(prefix="strata-pg-")
         self.data = os.path.join(self.dir, "data")
         self.log = os.path.join(self.dir, "server.log")
-        self.port = _free_port()
+        self.port = free_port()
         self.host = "127.0.0.1"
         self.password = PASSWORD
         self._as_postgres = os.geteuid() == 0
@@ -102,6 +102,14 @@ class PostgresServer:
         import psycopg
 
         return psycopg.connect(self.dsn(database), autocommit=True)
+
+    def rows(self, database, sql):
+        """The rows of `sql` as dicts, timestamps in UTC."""
+        with self.connect(database) as conn:
+            conn.execute("SET TimeZone = 'UTC'")
+            cur = conn.execute(sql)
+            names = [c.name for c in cur.description]
+            return [dict(zip(names, row)) for row in cur.fetchall()]
 
     def create_database(self, name):
         with self.connect() as conn:

@@ -3,18 +3,15 @@ source row for row across many types, incremental loads take exactly the new and
 the documented lookback overlap), a stopped server is a clear error that commits nothing, and a load
 killed at any moment and run again neither loses nor duplicates a row."""
 
-import json
 import random
 import signal
 import subprocess
 import time
-import uuid
-from datetime import date, datetime
-from decimal import Decimal
 
 import pytest
 
 from pg_server import postgres_server  # noqa: F401  (the fixture)
+from source_checks import assert_same_rows, ingest, query, run, write_database_project
 
 PASSWORD_VARIABLE = "STRATA_TEST_PG_PASSWORD"
 
@@ -26,88 +23,8 @@ def password_in_environment(postgres_server, monkeypatch):  # noqa: F811
 
 
 def make_project(root, server, database, tables):
-    """A project whose source `shop` is `database` on the test server; `tables` is YAML text."""
-    root.mkdir(parents=True, exist_ok=True)
-    indented = "".join("      " + line + "\n" for line in tables.strip("\n").splitlines())
-    (root / "strata.yml").write_text(f"""name: pgtest
-sources:
-  shop:
-    kind: postgres
-    connection:
-      host: 127.0.0.1
-      port: {server.port}
-      database: {database}
-      user: postgres
-      password: ${{{PASSWORD_VARIABLE}}}
-    tables:
-{indented}""")
-    return root
-
-
-def run(strata_bin, root, *args, timeout=600):
-    return subprocess.run([strata_bin, "--project", str(root), *args], capture_output=True,
-                          text=True, timeout=timeout)
-
-
-def ingest(strata_bin, root, *selectors):
-    proc = run(strata_bin, root, "ingest", *selectors)
-    assert proc.returncode == 0, f"ingest failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}"
-    return proc.stdout
-
-
-def query(strata_bin, root, sql):
-    proc = run(strata_bin, root, "query", "-f", "json", sql)
-    assert proc.returncode == 0, f"query failed:\n{proc.stderr}"
-    return json.loads(proc.stdout, parse_float=Decimal)
-
-
-def pg_rows(server, database, sql):
-    with server.connect(database) as conn:
-        conn.execute("SET TimeZone = 'UTC'")
-        cur = conn.execute(sql)
-        names = [c.name for c in cur.description]
-        return [dict(zip(names, row)) for row in cur.fetchall()]
-
-
-def normalized(value, like):
-    """A value read back from strata's JSON, in the Python type psycopg gives for the source's."""
-    if value is None or like is None:
-        return value
-    if isinstance(like, bool) or isinstance(like, int):
-        return value
-    if isinstance(like, Decimal):
-        return Decimal(str(value))
-    if isinstance(like, float):
-        return float(value)
-    if isinstance(like, datetime):
-        return datetime.fromisoformat(value)
-    if isinstance(like, date):
-        return date.fromisoformat(value)
-    if isinstance(like, uuid.UUID):
-        return uuid.UUID(value)
-    if isinstance(like, (dict, list)) and isinstance(value, str):
-        return json.loads(value)
-    if isinstance(like, bytes):  # DuckDB shows a BLOB's unprintable bytes as \xNN
-        out, i = bytearray(), 0
-        while i < len(value):
-            if value.startswith("\\x", i):
-                out.append(int(value[i + 2:i + 4], 16))
-                i += 4
-            else:
-                out += value[i].encode()
-                i += 1
-        return bytes(out)
-    return value
-
-
-def assert_same_rows(source_rows, loaded_rows, key="id"):
-    assert len(loaded_rows) == len(source_rows)
-    loaded = {row[key]: row for row in loaded_rows}
-    assert len(loaded) == len(loaded_rows), "a key was loaded twice"
-    for expected in source_rows:
-        got = loaded[expected[key]]
-        for column, value in expected.items():
-            assert normalized(got[column], value) == value, (column, got[column], value)
+    return write_database_project(root, "postgres", server.port, database, "postgres",
+                                  PASSWORD_VARIABLE, tables)
 
 
 KINDS_DDL = """
@@ -153,7 +70,7 @@ evens: {query: "SELECT id, note FROM public.kinds WHERE flag;"}
     assert "shop.evens: 30 rows" in out, out
     print(f"full load of 200,061 rows in {seconds:.2f} s")
 
-    source = pg_rows(postgres_server, db, "SELECT * FROM public.kinds")
+    source = postgres_server.rows(db, "SELECT * FROM public.kinds")
     loaded = query(strata_bin, root, "SELECT * FROM shop.kinds")
     assert_same_rows(source, loaded)
     lineage = query(strata_bin, root, """SELECT DISTINCT _strata_source, _strata_batch_id,
@@ -163,14 +80,14 @@ evens: {query: "SELECT id, note FROM public.kinds WHERE flag;"}
     assert lineage[0]["stamped"] is True
 
     # The 200k-row table, streamed: every row, compared whole.
-    source_big = pg_rows(postgres_server, db, "SELECT id, label, amount, at FROM sales.big")
+    source_big = postgres_server.rows(db, "SELECT id, label, amount, at FROM sales.big")
     loaded_big = query(strata_bin, root, "SELECT id, label, amount, \"at\" FROM shop.big")
     assert_same_rows(source_big, loaded_big)
 
     assert query(strata_bin, root, "SELECT count(*) AS n FROM shop.empty") == [{"n": 0}]
     assert query(strata_bin, root, "SELECT column_name FROM (DESCRIBE shop.empty) LIMIT 2") == [
         {"column_name": "id"}, {"column_name": "name"}]
-    assert_same_rows(pg_rows(postgres_server, db, "SELECT id, note FROM kinds WHERE flag"),
+    assert_same_rows(postgres_server.rows(db, "SELECT id, note FROM kinds WHERE flag"),
                      query(strata_bin, root, "SELECT id, note FROM shop.evens"))
 
     # Each full load appends a new snapshot of the table as a new batch.
@@ -223,7 +140,7 @@ orders: {table: public.orders, mode: incremental, cursor: updated_at}
         FROM shop.orders GROUP BY ALL ORDER BY min(_strata_loaded_at)""")
     assert len(batches) == 2
     assert batches[1]["ids"] == [3, 50, 99, 101, 102, 103, 104, 105]
-    changed = pg_rows(postgres_server, db,
+    changed = postgres_server.rows(db,
                       "SELECT * FROM orders WHERE id IN (3, 50, 99, 101, 102, 103, 104, 105)")
     second = query(strata_bin, root, f"""SELECT * FROM shop.orders
         WHERE _strata_batch_id = '{batches[1]["b"]}'""")
@@ -231,7 +148,7 @@ orders: {table: public.orders, mode: incremental, cursor: updated_at}
     # The latest row per key equals the source table.
     latest = query(strata_bin, root, """SELECT * EXCLUDE (rn) FROM (SELECT *, row_number() OVER
         (PARTITION BY id ORDER BY _strata_loaded_at DESC) AS rn FROM shop.orders) WHERE rn = 1""")
-    assert_same_rows(pg_rows(postgres_server, db, "SELECT * FROM orders"), latest)
+    assert_same_rows(postgres_server.rows(db, "SELECT * FROM orders"), latest)
 
     # Nothing new: nothing loaded, nothing committed.
     snapshots_before = run(strata_bin, root, "table", "list").stdout
@@ -346,7 +263,7 @@ events: {table: public.events, cursor: updated_at}
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=60)
     ingest(strata_bin, root)
-    expected = pg_rows(postgres_server, db, "SELECT count(*) AS n, sum(id) AS s FROM events")[0]
+    expected = postgres_server.rows(db, "SELECT count(*) AS n, sum(id) AS s FROM events")[0]
     counts = query(strata_bin, root,
                    "SELECT count(*) AS n, count(DISTINCT id) AS ids, sum(id) AS s FROM shop.events")
     assert counts == [{"n": expected["n"], "ids": expected["n"], "s": expected["s"]}]

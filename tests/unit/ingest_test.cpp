@@ -1,5 +1,8 @@
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <tuple>
+
 #include "core/config.hpp"
 #include "ingest/file_source.hpp"
 #include "lake/metastore.hpp"
@@ -98,6 +101,109 @@ TEST_F(IngestTest, NdjsonBrokenLineNeverTakesItsNeighbour) {
   EXPECT_EQ(std::get<std::string>(bad[0][1]), "invalid JSON");
   EXPECT_EQ(std::get<int64_t>(bad[1][0]), 5);
   EXPECT_EQ(std::get<std::string>(bad[1][1]), "not a JSON object");
+}
+
+TEST_F(IngestTest, NdjsonQuarantineHasExactLinesAndByteOffsets) {
+  const std::string text =
+      "{\"id\":1}\n"              // offset 0
+      "not json\n"                // offset 9
+      "\n"                        // offset 18: an empty line is no row
+      "\"a string\"\n"            // offset 19: valid JSON, not an object
+      "{\"id\":2,\"s\":\"x\"}\n"  // offset 30
+      "{\"id\":3,\n";             // offset 47: truncated
+  test::write_text(dir / "data/e.ndjson", text);
+  auto config = project("name: t\nsources:\n  src:\n    tables:\n      e: data/e.ndjson\n");
+  LoadResult r = load(config, 0);
+  EXPECT_EQ(r.rows_loaded, 2u);
+  EXPECT_EQ(r.rows_quarantined, 3u);
+  auto bad = c.query("SELECT line, byte_offset, reason, raw FROM src._quarantine ORDER BY line")
+                 .fetch_all();
+  ASSERT_EQ(bad.size(), 3u);
+  const std::vector<std::tuple<int64_t, int64_t, std::string, std::string>> expected = {
+      {2, 9, "invalid JSON", "not json"},
+      {4, 19, "not a JSON object", "\"a string\""},
+      {6, 47, "invalid JSON", "{\"id\":3,"}};
+  for (size_t i = 0; i < expected.size(); ++i) {
+    EXPECT_EQ(std::get<int64_t>(bad[i][0]), std::get<0>(expected[i]));
+    EXPECT_EQ(std::get<int64_t>(bad[i][1]), std::get<1>(expected[i]));
+    EXPECT_EQ(std::get<std::string>(bad[i][2]), std::get<2>(expected[i]));
+    EXPECT_EQ(std::get<std::string>(bad[i][3]), std::get<3>(expected[i]));
+    EXPECT_EQ(text.substr(std::get<1>(expected[i]), std::get<3>(expected[i]).size()),
+              std::get<3>(expected[i]));
+  }
+}
+
+TEST_F(IngestTest, NdjsonLinesAfterARejectedLineKeepTheirNumbers) {
+  // Line 2 is not UTF-8 (the line reader rejects it); line 4 is not JSON. Nothing is lost.
+  test::write_text(dir / "data/u.ndjson",
+                   "{\"id\":1}\n{\"id\":2,\"s\":\"\xff\"}\n{\"id\":3}\n{oops\n{\"id\":5}\n");
+  auto config = project("name: t\nsources:\n  src:\n    tables:\n      u: data/u.ndjson\n");
+  LoadResult r = load(config, 0);
+  EXPECT_EQ(r.rows_loaded, 3u);
+  EXPECT_EQ(r.rows_quarantined, 2u);
+  EXPECT_EQ(scalar("SELECT sum(id) FROM src.u"), 9);
+  auto bad =
+      c.query("SELECT line, byte_offset, reason FROM src._quarantine ORDER BY line").fetch_all();
+  ASSERT_EQ(bad.size(), 2u);
+  EXPECT_EQ(std::get<int64_t>(bad[0][0]), 2);
+  EXPECT_EQ(std::get<int64_t>(bad[0][1]), 9);
+  EXPECT_NE(std::get<std::string>(bad[0][2]).find("INVALID ENCODING"), std::string::npos);
+  EXPECT_EQ(std::get<int64_t>(bad[1][0]), 4);
+  EXPECT_EQ(std::get<std::string>(bad[1][2]), "invalid JSON");
+}
+
+TEST_F(IngestTest, GzipAndZstdCompressedFilesAreRead) {
+  // DuckDB writes the compressed files; strata must read them as the plain ones.
+  std::filesystem::create_directories(dir / "data");
+  auto write = [&](const std::string& rows, const std::string& file, const std::string& codec) {
+    c.execute("COPY (SELECT * FROM (VALUES " + rows + ") t(line)) TO '" +
+              (dir / "data" / file).string() +
+              "' (FORMAT csv, HEADER false, QUOTE '', ESCAPE '', DELIMITER '\x01', COMPRESSION " +
+              codec + ")");
+  };
+  write("('{\"id\": 1}'), ('broken'), ('{\"id\": 2}')", "a.ndjson.gz", "gzip");
+  write("('{\"id\": 3}'), ('{\"id\": 4, \"x\": \"y\"}'), ('[1]')", "b.ndjson.zst", "zstd");
+  write("('id,v'), ('1,a'), ('2,b'), ('x,c')", "c.csv.zst", "zstd");
+  auto config = project(
+      "name: t\nsources:\n  src:\n    tables:\n      j: {path: data/*.ndjson.*, format: ndjson}\n"
+      "      c:\n        path: data/c.csv.zst\n        columns: {id: INTEGER, v: VARCHAR}\n");
+  LoadResult j = load(config, 0);
+  EXPECT_EQ(j.files_loaded, 2u);
+  EXPECT_EQ(j.rows_loaded, 4u);
+  EXPECT_EQ(j.rows_quarantined, 2u);
+  EXPECT_EQ(scalar("SELECT sum(id) FROM src.j"), 10);
+  EXPECT_EQ(scalar("SELECT count(*) FROM src._quarantine WHERE (source_file LIKE '%a.ndjson.gz' "
+                   "AND line = 2) OR (source_file LIKE '%b.ndjson.zst' AND line = 3)"),
+            2);
+  LoadResult csv = load(config, 1);
+  EXPECT_EQ(csv.rows_loaded, 2u);
+  EXPECT_EQ(csv.rows_quarantined, 1u);
+  EXPECT_EQ(scalar("SELECT sum(id) FROM src.c"), 3);
+}
+
+TEST_F(IngestTest, LaterFilesWithNarrowerInferredTypesAreCastToTheTable) {
+  test::write_text(dir / "data/1.csv", "id,amount,code\n1,10.5,A1\n");
+  test::write_text(dir / "data/1.ndjson", "{\"id\":1,\"code\":\"A1\",\"x\":1.5}\n");
+  auto config = project(
+      "name: t\nsources:\n  src:\n    tables:\n      c: data/*.csv\n      j: data/*.ndjson\n");
+  load(config, 0);
+  load(config, 1);
+  // Whole numbers where the table has DOUBLE, numbers where it has VARCHAR.
+  test::write_text(dir / "data/2.csv", "id,amount,code\n2,20,7\n");
+  test::write_text(dir / "data/2.ndjson", "{\"id\":2,\"code\":7,\"x\":2}\n");
+  EXPECT_EQ(load(config, 0).rows_loaded, 1u);
+  EXPECT_EQ(load(config, 1).rows_loaded, 1u);
+  EXPECT_EQ(
+      std::get<std::string>(
+          c.query("SELECT list(amount ORDER BY id)::VARCHAR || list(code ORDER BY id)::VARCHAR "
+                  "FROM src.c")
+              .scalar()),
+      "[10.5, 20.0][A1, 7]");
+  EXPECT_EQ(std::get<std::string>(
+                c.query("SELECT list(x ORDER BY id)::VARCHAR || list(code ORDER BY id)::VARCHAR "
+                        "FROM src.j")
+                    .scalar()),
+            "[1.5, 2.0][A1, 7]");
 }
 
 TEST_F(IngestTest, AnInterruptedLoadCommitsNothingAndReloadsCleanly) {

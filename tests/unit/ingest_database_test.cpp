@@ -1,13 +1,14 @@
-// The parts of the PostgreSQL source that need no server: its configuration, the connection string
-// and what messages show of it, the sorting of failures, and the retry loop. Loads against a real
-// server are tested end to end (tests/e2e/test_postgres_source.py).
+// The parts of the database sources (PostgreSQL, MySQL) that need no server: its configuration, the
+// connection string and what messages show of it, the sorting of failures, and the retry loop.
+// Loads against a real server are tested end to end (tests/e2e/test_postgres_source.py,
+// tests/e2e/test_mariadb_source.py).
 #include <gtest/gtest.h>
 
 #include <cstdlib>
 
 #include "core/config.hpp"
 #include "core/error.hpp"
-#include "ingest/postgres_connection.hpp"
+#include "ingest/database_connection.hpp"
 
 namespace strata {
 namespace {
@@ -149,14 +150,14 @@ TEST(PostgresConnection, QuotesValuesAndNeverShowsThePassword) {
   config.database = "my db";
   config.user = "loader";
   config.password = "${STRATA_TEST_PG_PASSWORD}";
-  ingest::postgres::Endpoint endpoint = ingest::postgres::endpoint_of(config);
+  ingest::database::Endpoint endpoint = ingest::database::postgres_endpoint(config);
   EXPECT_EQ(endpoint.server, "127.0.0.1:5544");
   EXPECT_NE(endpoint.connection_string.find("dbname='my db'"), std::string::npos);
   EXPECT_NE(endpoint.connection_string.find(R"(password='it\'s a \\secret')"), std::string::npos);
 
   const std::string message = "Unable to connect to Postgres at \"" + endpoint.connection_string +
                               "\": failed; password it's a \\secret";
-  const std::string shown = ingest::postgres::redact(message, endpoint);
+  const std::string shown = ingest::database::redact(message, endpoint);
   EXPECT_EQ(shown.find("secret"), std::string::npos) << shown;
   EXPECT_NE(shown.find("host='127.0.0.1' port=5544"), std::string::npos) << shown;
   EXPECT_NE(shown.find("password=********"), std::string::npos) << shown;
@@ -165,20 +166,20 @@ TEST(PostgresConnection, QuotesValuesAndNeverShowsThePassword) {
 TEST(PostgresConnection, ReadsServerAndPasswordFromADsn) {
   DatabaseConnectionConfig uri;
   uri.dsn = "postgresql://loader:hunter2@db.example:6543/shop?sslmode=disable";
-  ingest::postgres::Endpoint endpoint = ingest::postgres::endpoint_of(uri);
+  ingest::database::Endpoint endpoint = ingest::database::postgres_endpoint(uri);
   EXPECT_EQ(endpoint.server, "db.example:6543");
   EXPECT_EQ(endpoint.password, "hunter2");
-  EXPECT_EQ(ingest::postgres::redact("at " + uri.dsn, endpoint).find("hunter2"), std::string::npos);
+  EXPECT_EQ(ingest::database::redact("at " + uri.dsn, endpoint).find("hunter2"), std::string::npos);
 
   DatabaseConnectionConfig keywords;
   keywords.dsn = "host=10.1.2.3 dbname=shop password='a b'";
-  endpoint = ingest::postgres::endpoint_of(keywords);
+  endpoint = ingest::database::postgres_endpoint(keywords);
   EXPECT_EQ(endpoint.server, "10.1.2.3:5432");
   EXPECT_EQ(endpoint.password, "a b");
 }
 
 TEST(PostgresConnection, SortsConnectionFailuresFromRequestErrors) {
-  using ingest::postgres::is_connection_error;
+  using ingest::database::is_connection_error;
   EXPECT_TRUE(is_connection_error(
       "IO Error: Unable to connect to Postgres at \"...\": connection to server at "
       "\"127.0.0.1\", port 1 failed: Connection refused"));
@@ -189,7 +190,7 @@ TEST(PostgresConnection, SortsConnectionFailuresFromRequestErrors) {
 }
 
 TEST(PostgresConnection, RetriesOnlyRetryableErrorsAndGivesUpAfterTheLastAttempt) {
-  ingest::postgres::RetryPolicy policy;
+  ingest::database::RetryPolicy policy;
   policy.first_delay = std::chrono::milliseconds(1);
   auto connection_lost = [](const Error& e) { return e.kind() == ErrorKind::kStorage; };
   std::vector<int64_t> delays;
@@ -198,7 +199,7 @@ TEST(PostgresConnection, RetriesOnlyRetryableErrorsAndGivesUpAfterTheLastAttempt
   };
 
   int calls = 0;
-  ingest::postgres::with_retries(
+  ingest::database::with_retries(
       policy,
       [&](int n) {
         calls = n;
@@ -211,7 +212,7 @@ TEST(PostgresConnection, RetriesOnlyRetryableErrorsAndGivesUpAfterTheLastAttempt
   // An error always thrown: how many attempts are made before it escapes.
   auto attempts_for = [&](ErrorKind kind) {
     int attempts = 0;
-    EXPECT_THROW(ingest::postgres::with_retries(
+    EXPECT_THROW(ingest::database::with_retries(
                      policy,
                      [&](int n) {
                        attempts = n;
@@ -223,6 +224,68 @@ TEST(PostgresConnection, RetriesOnlyRetryableErrorsAndGivesUpAfterTheLastAttempt
   };
   EXPECT_EQ(attempts_for(ErrorKind::kStorage), 3);
   EXPECT_EQ(attempts_for(ErrorKind::kInput), 1);
+}
+
+TEST(MysqlConfig, MariadbIsAnAliasAndTablesDefaultToTheConnectedDatabase) {
+  ProjectConfig config = parse(R"(name: x
+sources:
+  shop:
+    kind: mariadb
+    connection: {host: db, database: shop, user: loader, password: pw}
+    tables:
+      orders: {table: orders, cursor: updated_at, lookback: 10 minutes, primary_key: [id]}
+      archived: archive.orders
+)");
+  const SourceConfig& source = config.sources.at(0);
+  EXPECT_EQ(source.kind, "mysql");
+  EXPECT_EQ(source.connection->port, 3306);
+  const DatabaseTableConfig& orders = *source.tables.at(0).database;
+  EXPECT_EQ(orders.schema, "");
+  EXPECT_EQ(orders.table, "orders");
+  EXPECT_EQ(orders.mode, LoadMode::kIncremental);
+  EXPECT_EQ(source.tables.at(1).database->schema, "archive");
+  EXPECT_EQ(parse(source_with("      t: public.t\n")).sources.at(0).connection->port, 5432);
+}
+
+TEST(MysqlConnection, QuotesValuesForTheExtensionAndNeverShowsThePassword) {
+  ::setenv("STRATA_TEST_MY_PASSWORD", R"(a "quoted" \secret)", 1);
+  DatabaseConnectionConfig config;
+  config.host = "127.0.0.1";
+  config.port = 3307;
+  config.database = "shop";
+  config.user = "loader";
+  config.password = "${STRATA_TEST_MY_PASSWORD}";
+  ingest::database::Endpoint endpoint = ingest::database::mysql_endpoint(config);
+  EXPECT_EQ(endpoint.server, "127.0.0.1:3307");
+  EXPECT_EQ(endpoint.connection_string,
+            R"(host="127.0.0.1" port=3307 database="shop" user="loader" )"
+            R"(password="a \"quoted\" \\secret")");
+  const std::string shown =
+      ingest::database::redact("Failed to connect: " + endpoint.connection_string, endpoint);
+  EXPECT_EQ(shown.find("secret"), std::string::npos) << shown;
+  EXPECT_NE(shown.find("password=********"), std::string::npos) << shown;
+
+  DatabaseConnectionConfig uri;
+  uri.dsn = "mariadb://loader:hunter2@db.example/shop";
+  endpoint = ingest::database::mysql_endpoint(uri);
+  EXPECT_EQ(endpoint.server, "db.example:3306");
+  EXPECT_EQ(endpoint.password, "hunter2");
+  EXPECT_EQ(endpoint.connection_string, "mysql://loader:hunter2@db.example/shop");
+}
+
+TEST(MysqlConnection, QuotesIdentifiersAndLiteralsTheMysqlWay) {
+  const auto& mysql = ingest::database::dialect_of("mysql");
+  EXPECT_EQ(mysql.quote_identifier("we`ird"), "`we``ird`");
+  EXPECT_EQ(mysql.quote_literal(R"(it's a \ path)"), R"('it''s a \\ path')");
+  EXPECT_EQ(mysql.pass_through("db", "SELECT 'x'"),
+            "mysql_query('db', 'SELECT ''x''', stream_results=TRUE)");
+  const auto& postgres = ingest::database::dialect_of("postgres");
+  EXPECT_EQ(postgres.quote_identifier(R"(a"b)"), R"("a""b")");
+  EXPECT_EQ(postgres.quote_literal(R"(it's \)"), R"('it''s \')");
+  EXPECT_TRUE(ingest::database::is_connection_error(
+      "IO Error: Failed to run query: Lost connection to server during query"));
+  EXPECT_TRUE(ingest::database::is_connection_error("MySQL server has gone away"));
+  EXPECT_FALSE(ingest::database::is_connection_error("Table 'shop.nope' doesn't exist"));
 }
 
 }  // namespace

@@ -1,4 +1,4 @@
-#include "ingest/postgres_source.hpp"
+#include "ingest/database_source.hpp"
 
 #include <chrono>
 #include <filesystem>
@@ -9,7 +9,8 @@
 #include "core/text.hpp"
 #include "engine/query_monitor.hpp"
 #include "ingest/batch.hpp"
-#include "ingest/postgres_connection.hpp"
+#include "ingest/current_state.hpp"
+#include "ingest/database_connection.hpp"
 
 namespace strata::ingest {
 
@@ -19,11 +20,15 @@ namespace fs = std::filesystem;
 using engine::quote_identifier;
 using engine::quote_literal;
 
-// PostgreSQL quotes identifiers and strings as DuckDB does, so the engine's helpers serve both.
-std::string source_sql(const DatabaseTableConfig& database) {
+using database::Dialect;
+
+// The SQL run on the server for a table or query (a table without a schema is in the connected
+// database).
+std::string source_sql(const DatabaseTableConfig& database, const Dialect& dialect) {
   if (database.query.empty()) {
-    return "SELECT * FROM " + quote_identifier(database.schema) + "." +
-           quote_identifier(database.table);
+    return "SELECT * FROM " +
+           (database.schema.empty() ? "" : dialect.quote_identifier(database.schema) + ".") +
+           dialect.quote_identifier(database.table);
   }
   std::string query(trim(database.query));
   while (!query.empty() && (query.back() == ';' || query.back() == ' ')) query.pop_back();
@@ -31,8 +36,8 @@ std::string source_sql(const DatabaseTableConfig& database) {
 }
 
 std::string described(const DatabaseTableConfig& database, const std::string& table_name) {
-  return database.query.empty() ? "table " + database.schema + "." + database.table
-                                : "the query of table " + table_name;
+  if (!database.query.empty()) return "the query of table " + table_name;
+  return "table " + (database.schema.empty() ? "" : database.schema + ".") + database.table;
 }
 
 struct Column {
@@ -40,11 +45,11 @@ struct Column {
   std::string type;  // DuckDB's name for it
 };
 
+// The columns of a relation, from binding it only: the server runs no query for the table.
 std::vector<Column> describe(engine::Connection& connection, const std::string& relation) {
-  engine::Result result = connection.query("SELECT * FROM " + relation + " LIMIT 0");
   std::vector<Column> columns;
-  for (size_t i = 0; i < result.column_count(); ++i) {
-    columns.push_back({result.column_names()[i], result.column_type_name(i)});
+  for (const auto& row : connection.query("DESCRIBE SELECT * FROM " + relation).fetch_all()) {
+    columns.push_back({std::get<std::string>(row.at(0)), std::get<std::string>(row.at(1))});
   }
   return columns;
 }
@@ -63,7 +68,8 @@ const Column& require_column(const std::vector<Column>& columns, const std::stri
               where);
 }
 
-// The lowest cursor value to read above: the high-water mark minus the lookback window.
+// The lowest cursor value to read above: the high-water mark minus the lookback window (as text
+// both the engine and the server read).
 std::string lower_bound(engine::Connection& connection, const std::string& high_water,
                         const Column& cursor, const DatabaseTableConfig& database,
                         const Location& where) {
@@ -105,9 +111,9 @@ std::optional<std::string> high_water_mark(engine::Connection& connection,
 
 // How a load reads: the relation rows come from, what it leaves out, and the cursor.
 struct ReadPlan {
-  std::string relation;   // a DuckDB table expression
-  std::string skip_seen;  // a WHERE clause over it (`s`) leaving out rows loaded already, or ""
-  Column cursor;          // incremental loads
+  std::string relation;  // a DuckDB table expression
+  std::string where;     // a WHERE clause over it (`s`): the cursor range, rows not loaded yet
+  Column cursor;         // incremental loads
   std::string cursor_from;
 };
 
@@ -115,17 +121,15 @@ struct ReadPlan {
 // extension, every reader in one exported snapshot. A query or a cursor range is one statement run
 // in PostgreSQL, where an index on the cursor serves the range.
 ReadPlan plan_read(engine::Connection& connection, const std::string& alias,
-                   const SourceConfig& source, const TableConfig& table,
-                   const std::optional<std::string>& previous, bool bronze_exists,
-                   const Location& where) {
+                   const std::string& schema, const Dialect& dialect, const SourceConfig& source,
+                   const TableConfig& table, const std::optional<std::string>& previous,
+                   bool bronze_exists, const Location& where) {
   const DatabaseTableConfig& database = *table.database;
-  std::string pg_sql = source_sql(database);
-  auto queried = [&] {
-    return "postgres_query(" + quote_literal(alias) + ", " + quote_literal(pg_sql) + ")";
-  };
+  std::string server_sql = source_sql(database, dialect);
+  auto queried = [&] { return dialect.pass_through(alias, server_sql); };
   ReadPlan plan;
   plan.relation = database.query.empty()
-                      ? quote_identifier(alias) + "." + quote_identifier(database.schema) + "." +
+                      ? quote_identifier(alias) + "." + quote_identifier(schema) + "." +
                             quote_identifier(database.table)
                       : queried();
   if (database.mode != LoadMode::kIncremental) return plan;
@@ -139,36 +143,46 @@ ReadPlan plan_read(engine::Connection& connection, const std::string& alias,
   if (!previous) return plan;
   plan.cursor_from = lower_bound(connection, *previous, plan.cursor, database, where);
   const std::string c = quote_identifier(plan.cursor.name);
-  pg_sql += " WHERE " + c + " > " + quote_literal(plan.cursor_from);
-  plan.relation = queried();
+  std::vector<std::string> conditions;
+  if (dialect.kind == "mysql" && database.query.empty()) {
+    // A pass-through query types some MySQL columns (JSON) unlike the table scan; the scan pushes
+    // the range down to the server instead, so every load of the table has the same types.
+    conditions.push_back("s." + c + " > CAST(" + quote_literal(plan.cursor_from) + " AS " +
+                         plan.cursor.type + ")");
+  } else {
+    server_sql += " WHERE " + dialect.quote_identifier(plan.cursor.name) + " > " +
+                  dialect.quote_literal(plan.cursor_from);
+    plan.relation = queried();
+  }
   if (bronze_exists && !database.primary_key.empty() && !database.lookback.empty()) {
     // Rows the lookback window re-reads unchanged (same key, same cursor) are loaded already.
-    plan.skip_seen = " WHERE NOT EXISTS (SELECT 1 FROM " + quote_identifier(source.name) + "." +
-                     quote_identifier(table.name) + " AS b WHERE b." + c + " > CAST(" +
-                     quote_literal(plan.cursor_from) + " AS " + plan.cursor.type + ") AND b." + c +
-                     " = s." + c;
+    std::string skip_seen = "NOT EXISTS (SELECT 1 FROM " + quote_identifier(source.name) + "." +
+                            quote_identifier(table.name) + " AS b WHERE b." + c + " > CAST(" +
+                            quote_literal(plan.cursor_from) + " AS " + plan.cursor.type +
+                            ") AND b." + c + " = s." + c;
     for (const std::string& key : database.primary_key) {
-      plan.skip_seen += " AND b." + quote_identifier(key) + " = s." + quote_identifier(key);
+      skip_seen += " AND b." + quote_identifier(key) + " = s." + quote_identifier(key);
     }
-    plan.skip_seen += ")";
+    conditions.push_back(skip_seen + ")");
   }
+  if (!conditions.empty()) plan.where = " WHERE " + join(conditions, " AND ");
   return plan;
 }
 
 // A failure to read from the source, as the user is told it: the server, the table, whether the
 // connection was the problem (after how many attempts), never the password.
-Error source_error(const Error& error, const postgres::Endpoint& endpoint, const std::string& what,
-                   int attempts, const Location& where) {
-  const std::string message = postgres::redact(error.message(), endpoint);
-  if (postgres::is_connection_error(message)) {
+Error source_error(const Error& error, const Dialect& dialect, const database::Endpoint& endpoint,
+                   const std::string& what, int attempts, const Location& where) {
+  const std::string message = database::redact(error.message(), endpoint);
+  const std::string server = std::string(dialect.product) + " at " + endpoint.server;
+  if (database::is_connection_error(message)) {
     return Error(ErrorKind::kStorage,
-                 "cannot read " + what + " from PostgreSQL at " + endpoint.server + " (" +
-                     std::to_string(attempts) + " attempts; nothing was committed): " + message,
+                 "cannot read " + what + " from " + server + " (" + std::to_string(attempts) +
+                     " attempts; nothing was committed): " + message,
                  where);
   }
   return Error(error.kind() == ErrorKind::kEngine ? ErrorKind::kInput : error.kind(),
-               "reading " + what + " from PostgreSQL at " + endpoint.server + " failed: " + message,
-               where);
+               "reading " + what + " from " + server + " failed: " + message, where);
 }
 
 // Removes data files written but not to be committed (a load that found no rows).
@@ -182,11 +196,15 @@ void discard(const std::vector<lake::DataFile>& files) {
 
 }  // namespace
 
-std::string postgres_state_scope(const SourceConfig& source, const TableConfig& table) {
-  return "postgres:" + source.name + "." + table.name;
+bool is_database_source(const SourceConfig& source) {
+  return source.kind == "postgres" || source.kind == "mysql";
 }
 
-DatabaseLoadResult load_postgres_table(
+std::string database_state_scope(const SourceConfig& source, const TableConfig& table) {
+  return source.kind + ":" + source.name + "." + table.name;
+}
+
+DatabaseLoadResult load_database_table(
     const SourceConfig& source, const TableConfig& table, lake::Lake& lake,
     engine::Connection& connection, const std::function<void(const LoadProgress&)>& on_progress) {
   const auto started = std::chrono::steady_clock::now();
@@ -199,11 +217,12 @@ DatabaseLoadResult load_postgres_table(
   result.table = {source.name, table.name};
   result.mode = database.mode;
   const bool incremental = database.mode == LoadMode::kIncremental;
-  const std::string scope = postgres_state_scope(source, table);
+  const std::string scope = database_state_scope(source, table);
   const std::string what = described(database, table.name);
   const Location where(table.where.file, table.where.line, table.where.column, result.table.str());
-  const postgres::Endpoint endpoint = postgres::endpoint_of(*source.connection);
-  postgres::load_extension(connection);
+  const Dialect& dialect = database::dialect_of(source.kind);
+  const database::Endpoint endpoint = dialect.endpoint(*source.connection);
+  database::load_extension(connection, dialect);
 
   // What is already loaded. The table's snapshot is read before the cursor state and the commit
   // expects it unchanged, so a concurrent load of the same table cannot slip in between.
@@ -219,22 +238,26 @@ DatabaseLoadResult load_postgres_table(
   lake::WriteResult written;
   auto attempt = [&](int n) {
     result.attempts = n;
-    postgres::Attachment attached(connection, "strata_pg_" + batch.suffix, endpoint);
-    const std::string alias = quote_literal(attached.alias());
-    engine::Value name =
-        connection.query("SELECT * FROM postgres_query(" + alias + ", 'SELECT current_database()')")
-            .scalar();
+    database::Attachment attached(connection, "strata_db_" + batch.suffix, dialect, endpoint);
+    const std::string name = std::get<std::string>(
+        connection
+            .query("SELECT * FROM " +
+                   dialect.pass_through(attached.alias(), std::string(dialect.database_query)))
+            .scalar());
+    // In MySQL a schema is a database: a table without one is in the connected database.
+    const std::string schema = database.schema.empty() ? name : database.schema;
+    const std::string prefix =
+        source.kind + ":" + (dialect.default_schema.empty() ? "" : name + ".");
     result.origin =
-        "postgres:" + std::get<std::string>(name) + "." +
-        (database.query.empty() ? database.schema + "." + database.table : "query:" + table.name);
-    const ReadPlan plan =
-        plan_read(connection, attached.alias(), source, table, previous, bronze.has_value(), where);
+        prefix + (database.query.empty() ? schema + "." + database.table : "query:" + table.name);
+    const ReadPlan plan = plan_read(connection, attached.alias(), schema, dialect, source, table,
+                                    previous, bronze.has_value(), where);
     cursor = plan.cursor;
     result.cursor_from = plan.cursor_from;
     const std::string select = "SELECT s.*, " + batch.loaded_at + " AS _strata_loaded_at, " +
                                quote_literal(batch.id) + " AS _strata_batch_id, " +
                                quote_literal(result.origin) + " AS _strata_source FROM " +
-                               plan.relation + " AS s" + plan.skip_seen;
+                               plan.relation + " AS s" + plan.where;
     engine::QueryMonitor monitor(connection, [&](const engine::QueryProgress& p) {
       if (on_progress) on_progress({result.table.str(), p.percentage, p.rows_processed, 0});
     });
@@ -242,29 +265,38 @@ DatabaseLoadResult load_postgres_table(
   };
 
   try {
-    postgres::with_retries(
-        postgres::RetryPolicy{}, attempt,
-        [](const Error& e) { return postgres::is_connection_error(e.message()); },
+    database::with_retries(
+        database::RetryPolicy{}, attempt,
+        [](const Error& e) { return database::is_connection_error(e.message()); },
         [&](const Error& e, int n, std::chrono::milliseconds delay) {
-          log::warn("PostgreSQL connection failed; retrying",
+          log::warn(std::string(dialect.product) + " connection failed; retrying",
                     {{"table", result.table.str()},
                      {"server", endpoint.server},
                      {"attempt", n},
                      {"retry_in_ms", delay.count()},
-                     {"error", postgres::redact(e.message(), endpoint)}});
+                     {"error", database::redact(e.message(), endpoint)}});
         });
   } catch (const Error& e) {
     if (e.kind() == ErrorKind::kInterrupted || e.kind() == ErrorKind::kConfig) throw;
-    throw source_error(e, endpoint, what, result.attempts, where);
+    throw source_error(e, dialect, endpoint, what, result.attempts, where);
   }
 
   result.rows_loaded = written.rows;
   result.bytes = written.bytes;
   result.cursor_to = previous.value_or("");
-  if (written.rows == 0 && (bronze || written.files.empty())) {
+  // A full load of a table that became empty still empties its current state.
+  const bool empty_full_load = written.rows == 0 && bronze && !incremental;
+  if (written.rows == 0 && (bronze || written.files.empty()) &&
+      !(empty_full_load && database.current_state)) {
     // Nothing new. (A first load of an empty table still commits its empty file: the bronze
     // table then exists, with the source's columns.)
     discard(written.files);
+  } else if (empty_full_load) {
+    discard(written.files);
+    lake::Commit commit;
+    result.current_rows = add_current_state(
+        connection, lake, {result.table, database.primary_key, {}, true}, {}, commit);
+    if (!commit.tables.empty()) lake.commit(commit);
   } else {
     lake::TableChange change;
     change.table = result.table;
@@ -285,6 +317,14 @@ DatabaseLoadResult load_postgres_table(
         log::warn("every row loaded has a NULL cursor; the next load reads them again",
                   {{"table", result.table.str()}, {"cursor", database.cursor}});
       }
+    }
+    if (database.current_state) {
+      result.current_rows = add_current_state(
+          connection, lake,
+          {result.table, database.primary_key,
+           incremental ? std::vector<std::string>{database.cursor} : std::vector<std::string>{},
+           !incremental},
+          written.files, commit);
     }
     result.snapshot = lake.commit(commit).front();
   }

@@ -1,6 +1,7 @@
-// Loading a table of a `postgres` source into its bronze table `<source>.<table>`. Rows stream
-// from PostgreSQL through DuckDB's postgres extension (binary COPY) straight into the Parquet files
-// of the load, never held whole in memory. A full load appends a consistent snapshot of the table
+// Loading a table of a database source (`postgres`, or `mysql` for MySQL and MariaDB) into its
+// bronze table `<source>.<table>`. Rows stream from the server through DuckDB's extension for it
+// (PostgreSQL: binary COPY; MySQL: an unbuffered result) straight into the Parquet files of the
+// load, never held whole in memory. A full load appends a consistent snapshot of the table
 // (or query) each run; an incremental load appends the rows whose cursor column is above the
 // committed high-water mark minus the lookback window, and commits the new high-water mark in the
 // same atomic commit as the rows, so an interrupted load run again neither loses nor duplicates a
@@ -10,6 +11,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "core/config.hpp"
@@ -22,20 +24,24 @@ namespace strata::ingest {
 struct DatabaseLoadResult {
   lake::TableName table;
   LoadMode mode = LoadMode::kFull;
-  std::string origin;       // `_strata_source`, e.g. "postgres:shop.public.orders"
+  std::string origin;  // `_strata_source`, e.g. "postgres:shop.public.orders", "mysql:shop.orders"
   std::string cursor_from;  // incremental: the lower bound read from (empty: from the start)
   std::string cursor_to;    // incremental: the high-water mark committed (or kept)
   uint64_t rows_loaded = 0;
   uint64_t bytes = 0;  // Parquet bytes written
   int attempts = 1;
   double seconds = 0;
-  int64_t snapshot = 0;  // 0 when nothing was committed
+  int64_t snapshot = 0;                  // 0 when nothing was committed
+  std::optional<uint64_t> current_rows;  // rows of the current-state table, when it was updated
 };
 
-// The state scope of a table's incremental cursor: "postgres:<source>.<table>".
-std::string postgres_state_scope(const SourceConfig& source, const TableConfig& table);
+// Whether a source is a database source (loaded by load_database_table).
+bool is_database_source(const SourceConfig& source);
 
-DatabaseLoadResult load_postgres_table(const SourceConfig& source, const TableConfig& table,
+// The state scope of a table's incremental cursor: "<kind>:<source>.<table>".
+std::string database_state_scope(const SourceConfig& source, const TableConfig& table);
+
+DatabaseLoadResult load_database_table(const SourceConfig& source, const TableConfig& table,
                                        lake::Lake& lake, engine::Connection& connection,
                                        const std::function<void(const LoadProgress&)>& on_progress);
 
