@@ -2,6 +2,7 @@
 
 #include "core/text.hpp"
 #include "transform/template_builtins.hpp"
+#include "transform/template_globals.hpp"
 #include "transform/template_operators.hpp"
 
 namespace strata::transform::jinja {
@@ -46,10 +47,58 @@ std::string describe(const Expr& expr) {
   return "the expression";
 }
 
+// How deep macros may call each other before the template is taken to recurse forever.
+constexpr int kMaxMacroDepth = 200;
+thread_local int macro_depth = 0;
+
 class Renderer {
  public:
   Renderer(const Context& context, const std::string& file) : context_(context), file_(file) {
     scopes_.emplace_back();  // the template's top-level scope
+  }
+  // For a macro's or caller's body: the scopes it sees and the macros of its template.
+  Renderer(const Context& context, const std::string& file, std::vector<Dict> scopes,
+           std::shared_ptr<Dict> macros)
+      : context_(context), file_(file), scopes_(std::move(scopes)), macros_(std::move(macros)) {
+    scopes_.emplace_back();
+  }
+
+  // Calls a macro (or a call block's caller) defined by `definition`: binds the arguments,
+  // renders the body, and returns what it `return()`ed or else the text it rendered.
+  static Value call_macro(const std::shared_ptr<const MacroDefinition>& definition,
+                          const std::vector<Dict>& scopes, const std::shared_ptr<Dict>& macros,
+                          const CallArguments& arguments) {
+    if (!arguments.context) {
+      throw Error(ErrorKind::kInternal, "macro '" + definition->name + "' called without context",
+                  arguments.where);
+    }
+    if (macro_depth >= kMaxMacroDepth) {
+      throw Error(ErrorKind::kInput,
+                  "macro '" + definition->name + "' nested more than " +
+                      std::to_string(kMaxMacroDepth) + " calls deep (endless recursion?)",
+                  arguments.where);
+    }
+    struct DepthGuard {
+      DepthGuard() { ++macro_depth; }
+      ~DepthGuard() { --macro_depth; }
+    } depth;
+    Renderer renderer(*arguments.context, definition->file, scopes, macros);
+    try {
+      renderer.bind_parameters(*definition, arguments);
+      RenderedText out;
+      renderer.render(definition->body, out);
+      return std::move(out.text());
+    } catch (MacroReturn& returned) {
+      return std::move(returned.value);
+    } catch (const Error& error) {
+      if (definition->name == "caller") throw;
+      std::string message =
+          error.message() + "\n  in macro '" + definition->name + "' (" +
+          Location{definition->file, definition->where.line, definition->where.column, {}}.str() +
+          ")";
+      if (!arguments.where.empty()) message += " called at " + arguments.where.str();
+      throw Error(error.kind(), message, error.where().empty() ? arguments.where : error.where());
+    }
   }
 
   void render(const Body& body, RenderedText& out) {
@@ -63,6 +112,54 @@ class Renderer {
   const Context& context_;
   const std::string& file_;
   std::vector<Dict> scopes_;  // innermost last; `set` writes to the innermost
+  // The macros the template defined so far, shared with its macros so they can call each other.
+  std::shared_ptr<Dict> macros_ = std::make_shared<Dict>();
+
+  void bind_parameters(const MacroDefinition& definition, const CallArguments& arguments) {
+    Dict& scope = scopes_.back();
+    const size_t count = definition.parameters.size();
+    std::vector<bool> bound(count, false);
+    List varargs;
+    for (size_t i = 0; i < arguments.positional.size(); ++i) {
+      if (i < count) {
+        scope.set(definition.parameters[i], arguments.positional[i]);
+        bound[i] = true;
+      } else {
+        varargs.push_back(arguments.positional[i]);
+      }
+    }
+    Dict kwargs;
+    for (const auto& [name, value] : arguments.keyword) {
+      auto found = std::find(definition.parameters.begin(), definition.parameters.end(), name);
+      if (found == definition.parameters.end()) {
+        if (name == "caller") {
+          scope.set(name, value);
+        } else {
+          kwargs.set(name, value);
+        }
+        continue;
+      }
+      const auto index = static_cast<size_t>(found - definition.parameters.begin());
+      if (bound[index]) {
+        throw Error(ErrorKind::kInput, "macro '" + definition.name + "' got argument '" + name +
+                                           "' twice (by position and by name)");
+      }
+      scope.set(name, value);
+      bound[index] = true;
+    }
+    for (size_t i = 0; i < count; ++i) {
+      if (bound[i]) continue;
+      if (definition.defaults[i]) {
+        scopes_.back().set(definition.parameters[i], evaluate(*definition.defaults[i]));
+      } else {
+        scopes_.back().set(definition.parameters[i],
+                           Value::undefined("macro '" + definition.name + "' was called without '" +
+                                            definition.parameters[i] + "'"));
+      }
+    }
+    scopes_.back().set("varargs", std::move(varargs));
+    scopes_.back().set("kwargs", std::move(kwargs));
+  }
 
   Location at(Position where) const { return Location{file_, where.line, where.column, {}}; }
 
@@ -97,7 +194,9 @@ class Renderer {
     for (auto scope = scopes_.rbegin(); scope != scopes_.rend(); ++scope) {
       if (const Value* value = scope->find(name)) return *value;
     }
+    if (const Value* value = macros_->find(name)) return *value;
     if (const Value* value = context_.find(name)) return *value;
+    if (const Value* value = find_global(name)) return *value;
     return Value::undefined("'" + name + "' is undefined");
   }
 
@@ -182,6 +281,42 @@ class Renderer {
     assign(node.targets, evaluate(*node.value), where);
   }
 
+  void render_node(const SetAttribute& node, Position where, RenderedText&) {
+    const Value object = lookup(node.object);
+    if (!object.is_dict() || !object.as_dict().is_namespace) {
+      fail(where, "cannot set an attribute of '" + node.object +
+                      "': only a namespace() has attributes that can be set");
+    }
+    object.mutable_dict().set(node.attribute, evaluate(*node.value));
+  }
+
+  void render_node(const Macro& node, Position, RenderedText&) {
+    std::shared_ptr<const MacroDefinition> definition = node.definition;
+    std::shared_ptr<Dict> macros = macros_;
+    Value macro =
+        Value::function(definition->name, [definition, macros](const CallArguments& arguments) {
+          return call_macro(definition, {}, macros, arguments);
+        });
+    macros_->set(definition->name, macro);
+    scopes_.back().set(definition->name, std::move(macro));
+  }
+
+  void render_node(const CallBlock& node, Position where, RenderedText& out) {
+    const auto& call = std::get<Call>(node.call->node);
+    std::shared_ptr<const MacroDefinition> definition = node.caller;
+    std::shared_ptr<Dict> macros = macros_;
+    Value caller = Value::function(
+        "caller", [definition, scopes = scopes_, macros](const CallArguments& arguments) {
+          return call_macro(definition, scopes, macros, arguments);
+        });
+    const Value result = call_value(call, node.call->where, {{"caller", std::move(caller)}});
+    out.append(result.str(), where.line, false);
+  }
+
+  void render_node(const Do& node, Position, RenderedText&) { evaluate(*node.expression); }
+
+  void render_node(const Docs&, Position, RenderedText&) {}
+
   void render_node(const SetBlock& node, Position, RenderedText&) {
     RenderedText captured;
     render(node.body, captured);
@@ -197,6 +332,7 @@ class Renderer {
   CallArguments evaluate_arguments(const Arguments& arguments, Position where) {
     CallArguments out;
     out.where = at(where);
+    out.context = &context_;
     for (const auto& argument : arguments.positional) out.positional.push_back(evaluate(*argument));
     for (const auto& [name, argument] : arguments.keyword) {
       out.keyword.emplace_back(name, evaluate(*argument));
@@ -252,7 +388,9 @@ class Renderer {
     return located(where, [&] { return get_slice(object, start, stop, step); });
   }
 
-  Value evaluate_node(const Call& node, Position) {
+  Value evaluate_node(const Call& node, Position where) { return call_value(node, where, {}); }
+
+  Value call_value(const Call& node, Position, std::vector<std::pair<std::string, Value>> extra) {
     const Position where = node.callee->where;
     const Value callee = evaluate(*node.callee);
     if (callee.is_undefined()) {
@@ -267,6 +405,7 @@ class Renderer {
                       callee.repr() + ", not a function");
     }
     CallArguments arguments = evaluate_arguments(node.arguments, where);
+    for (auto& entry : extra) arguments.keyword.push_back(std::move(entry));
     return located(where, [&] { return callee.as_callable().function(arguments); });
   }
 
@@ -359,7 +498,11 @@ class Renderer {
 std::string render_body(const Body& body, const Context& context, const std::string& file,
                         std::vector<int64_t>* source_lines) {
   RenderedText out;
-  Renderer(context, file).render(body, out);
+  try {
+    Renderer(context, file).render(body, out);
+  } catch (MacroReturn&) {
+    // return() outside of a macro ends the template, as in dbt
+  }
   if (source_lines) *source_lines = std::move(out.lines());
   return std::move(out.text());
 }
