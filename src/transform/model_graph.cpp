@@ -84,7 +84,21 @@ void ModelGraph::fail_cycle(const std::set<std::string>& unfinished) const {
 
 ModelGraph ModelGraph::of(const ModelProject& project) {
   Dependencies dependencies;
-  for (const Model& model : project.models) dependencies[model.name] = model.refs;
+  std::map<std::string, std::vector<std::string>> tests_of;  // node -> tests attached to it
+  for (const Model& model : project.models) {
+    dependencies[model.name] = model.refs;
+    if (model.resource_type == "test" && !model.attached_node.empty()) {
+      tests_of[model.attached_node].push_back(model.name);
+    }
+  }
+  // As in `dbt build`, a node waits for the tests of the nodes it reads, so that a failing test
+  // stops what is downstream of the data it found wrong.
+  for (const Model& model : project.models) {
+    if (model.resource_type == "test") continue;
+    for (const std::string& parent : model.refs) {
+      for (const std::string& test : tests_of[parent]) dependencies[model.name].push_back(test);
+    }
+  }
   try {
     return ModelGraph(dependencies);
   } catch (const Error& error) {

@@ -7,7 +7,10 @@
 
 #include "core/interrupt.hpp"
 #include "core/paths.hpp"
+#include "transform/dbt_loader.hpp"
+#include "transform/materialize.hpp"
 #include "transform/model_graph.hpp"
+#include "transform/selector.hpp"
 
 namespace strata::transform {
 namespace {
@@ -47,6 +50,7 @@ ModelResult start_result(const Model& model) {
   result.table = model.relation();
   result.relation = result.table.str();
   result.materialized = model.materialized;
+  result.resource_type = model.resource_type;
   return result;
 }
 
@@ -69,13 +73,37 @@ class ModelBuilder {
         paths::write_file_atomically(compiled_path(config_, model), model.compiled_sql);
       }
       check_inputs(model, unbuilt_inputs);
-      const std::string sql = select_sql(model);
-      if (sql.empty()) throw Error(ErrorKind::kInput, "the model's SQL is empty");
+      if (model.materialized == "ephemeral") {  // inlined into the models that read it
+        result.status = RunStatus::kSuccess;
+        result.seconds = seconds_since(start);
+        return result;
+      }
+      if (model.materialized == "test") {
+        const TestOutcome outcome = run_test(connection_, model);
+        result.rows = static_cast<uint64_t>(outcome.failures);
+        result.outcome = outcome.status;
+        result.status = outcome.status == "fail" ? RunStatus::kFailed : RunStatus::kSuccess;
+        if (outcome.status != "pass") {
+          result.where = Location(model.relative_path.string());
+          result.error = std::to_string(outcome.failures) + " failing row(s)";
+        }
+        result.seconds = seconds_since(start);
+        return result;
+      }
       connection_.execute(lake::create_schema_sql(model.schema));
-      if (model.materialized == "table") {
-        lake_.overwrite(connection_, result.table, sql, &result.rows);
+      if (model.materialized == "seed") {
+        result.rows = build_seed(lake_, connection_, model);
       } else {
-        lake_.create_or_replace_view(connection_, result.table, sql);
+        const std::string sql = select_sql(model);
+        if (sql.empty()) throw Error(ErrorKind::kInput, "the model's SQL is empty");
+        if (model.materialized == "table") {
+          lake_.overwrite(connection_, result.table, sql, &result.rows);
+        } else if (model.materialized == "incremental") {
+          const bool full_refresh = model.config.full_refresh.value_or(options_.full_refresh);
+          result.rows = build_incremental(lake_, connection_, model, sql, full_refresh);
+        } else {
+          lake_.create_or_replace_view(connection_, result.table, sql);
+        }
       }
       lake_.attach(connection_, result.table);
       result.status = RunStatus::kSuccess;
@@ -150,7 +178,12 @@ std::filesystem::path compiled_path(const ProjectConfig& config, const Model& mo
 RunSummary run_models(const ProjectConfig& config, const ModelProject& project, lake::Lake& lake,
                       engine::Connection& connection, int64_t run_id, const RunOptions& options) {
   const ModelGraph graph = ModelGraph::of(project);
-  const std::vector<std::string> selected = graph.select(options.select);
+  std::set<std::string> types = options.resource_types;
+  if (types.empty()) types = {"model"};
+  const std::vector<std::string> selected =
+      project.dbt ? select_nodes(project, graph, options.select, options.exclude, types)
+                  : graph.select(options.select);
+  bool stopped = false;  // --fail-fast after a failure
   std::map<std::string, RunStatus> outcomes;  // of the models of this run so far
   ModelBuilder builder(config, lake, connection, options);
   RunSummary summary;
@@ -158,28 +191,40 @@ RunSummary run_models(const ProjectConfig& config, const ModelProject& project, 
   // start every model whose inputs have all succeeded, each on its own connection.
   for (const std::string& name : selected) {
     check_interrupt();
-    const Model& model = *project.find(name);
+    Model model = *project.find(name);
     if (options.on_model_start) options.on_model_start(model);
     const std::vector<std::string>& inputs = graph.parents(name);
     ModelResult result;
-    if (const std::string* blocker = blocking_input(inputs, outcomes)) {
+    const std::string* blocker = blocking_input(inputs, outcomes);
+    if (blocker || stopped) {
       result = start_result(model);
       result.status = RunStatus::kSkipped;
       result.where = Location(model.relative_path.string());
-      result.error = "skipped: upstream model '" + *blocker + "' " +
-                     (outcomes[*blocker] == RunStatus::kFailed ? "failed" : "was skipped");
+      result.error = stopped ? "skipped: --fail-fast after a failure"
+                             : "skipped: upstream '" + *blocker + "' " +
+                                   (outcomes[*blocker] == RunStatus::kFailed ? "failed"
+                                                                             : "was skipped");
       const int64_t step = lake.store().begin_step(run_id, name, "model");
       lake.store().finish_step(step, RunStatus::kSkipped, 0, result.error);
     } else {
       std::vector<std::string> unbuilt;
       for (const std::string& input : inputs) {
-        if (!outcomes.contains(input) &&
-            !lake.store().find_table(project.find(input)->relation())) {
+        const Model* upstream = project.find(input);
+        if (upstream->resource_type == "test" || upstream->materialized == "ephemeral") continue;
+        if (!outcomes.contains(input) && !lake.store().find_table(upstream->relation())) {
           unbuilt.push_back(input);
         }
       }
-      const int64_t step = lake.store().begin_step(run_id, name, "model");
+      const int64_t step = lake.store().begin_step(run_id, name, model.resource_type);
+      if (model.introspective && project.dbt) {
+        try {
+          recompile_dbt_model(config, project, model);
+        } catch (const Error&) {
+          // The build reports the error with the compiled SQL it has.
+        }
+      }
       result = builder.build(model, unbuilt);
+      if (result.status == RunStatus::kFailed && options.fail_fast) stopped = true;
       lake.store().finish_step(step, result.status, result.rows, result.error);
     }
     outcomes[name] = result.status;

@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,8 @@
 namespace strata::transform {
 
 struct ModelResult {
+  std::string resource_type = "model";
+  std::string outcome;  // tests: "pass", "warn" or "fail" (failures in `rows`)
   std::string name;
   std::string relation;  // "schema.name"
   lake::TableName table;
@@ -45,6 +48,12 @@ struct RunOptions {
   // Models to build: names, "+name" (with everything upstream), "name+" (with everything
   // downstream). Empty: every model.
   std::vector<std::string> select;
+  // dbt projects: nodes to leave out (same syntax), and which kinds of node to run (empty:
+  // models only); a failure stops the run (`fail_fast`); incremental models are rebuilt.
+  std::vector<std::string> exclude;
+  std::set<std::string> resource_types;
+  bool full_refresh = false;
+  bool fail_fast = false;
   // Writes each model's compiled SQL to <project root>/target/compiled/<relative model path>.
   bool write_compiled = true;
   // Called before and after each model (on the thread that runs it), e.g. to draw progress.

@@ -53,6 +53,13 @@ thread_local int macro_depth = 0;
 
 class Renderer {
  public:
+  static Value macro_value(std::shared_ptr<const MacroDefinition> definition,
+                           std::shared_ptr<Dict> macros) {
+    const std::string name = definition->name;
+    return Value::function(name, [definition, macros](const CallArguments& arguments) {
+      return call_macro(definition, {}, macros, arguments);
+    });
+  }
   Renderer(const Context& context, const std::string& file) : context_(context), file_(file) {
     scopes_.emplace_back();  // the template's top-level scope
   }
@@ -291,14 +298,9 @@ class Renderer {
   }
 
   void render_node(const Macro& node, Position, RenderedText&) {
-    std::shared_ptr<const MacroDefinition> definition = node.definition;
-    std::shared_ptr<Dict> macros = macros_;
-    Value macro =
-        Value::function(definition->name, [definition, macros](const CallArguments& arguments) {
-          return call_macro(definition, {}, macros, arguments);
-        });
-    macros_->set(definition->name, macro);
-    scopes_.back().set(definition->name, std::move(macro));
+    Value macro = macro_value(node.definition, macros_);
+    macros_->set(node.definition->name, macro);
+    scopes_.back().set(node.definition->name, std::move(macro));
   }
 
   void render_node(const CallBlock& node, Position where, RenderedText& out) {
@@ -494,6 +496,19 @@ class Renderer {
 };
 
 }  // namespace
+
+std::vector<std::pair<std::string, Value>> top_level_macros(const Body& body) {
+  auto macros = std::make_shared<Dict>();
+  std::vector<std::pair<std::string, Value>> out;
+  for (const Node& node : body) {
+    if (const auto* macro = std::get_if<Macro>(&node.node)) {
+      Value value = Renderer::macro_value(macro->definition, macros);
+      macros->set(macro->definition->name, value);
+      out.emplace_back(macro->definition->name, std::move(value));
+    }
+  }
+  return out;
+}
 
 std::string render_body(const Body& body, const Context& context, const std::string& file,
                         std::vector<int64_t>* source_lines) {

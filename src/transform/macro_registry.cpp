@@ -1,0 +1,33 @@
+#include "transform/macro_registry.hpp"
+
+namespace strata::transform {
+
+MacroRegistry::MacroRegistry() {
+  const jinja::Template parsed = jinja::Template::parse(builtin_macro_source(), "<strata built-in>");
+  for (auto& [name, value] : parsed.macros()) builtin_[name] = std::move(value);
+}
+
+void MacroRegistry::add_project_file(std::string_view source, const std::string& file) {
+  const jinja::Template parsed = jinja::Template::parse(source, file);
+  for (auto& [name, value] : parsed.macros()) project_[name] = std::move(value);
+}
+
+const jinja::Value* MacroRegistry::find(std::string_view name) const {
+  if (auto found = project_.find(name); found != project_.end()) return &found->second;
+  if (auto found = builtin_.find(name); found != builtin_.end()) return &found->second;
+  return nullptr;
+}
+
+const jinja::Value* MacroRegistry::dispatch(const std::string& name) const {
+  for (const std::string& candidate : {"duckdb__" + name, "default__" + name, name}) {
+    if (const jinja::Value* found = find(candidate)) return found;
+  }
+  return nullptr;
+}
+
+void MacroRegistry::install(jinja::Context& context) const {
+  for (const auto& [name, value] : builtin_) context.set(name, value);
+  for (const auto& [name, value] : project_) context.set(name, value);
+}
+
+}  // namespace strata::transform
