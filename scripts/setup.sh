@@ -85,7 +85,8 @@ pip_need() { # pip_need NAME==VERSION...: installs those not already at that ver
 }
 if ((WANT_TEST)); then
   pip_need "duckdb==$DUCKDB_VERSION" "pytest==8.3.3" "psycopg==3.3.9" "psycopg-binary==3.3.9" \
-    "pyiceberg==0.11.1" "pyarrow==21.0.0"  # an independent reader of strata's Iceberg tables
+    "pyiceberg==0.11.1" "pyarrow==21.0.0" `# an independent reader of strata's Iceberg tables` \
+    "dbt-core==1.10.15" "dbt-duckdb==1.10.0"  # the oracle that runs the dbt test projects
 fi
 if ((WANT_BENCH)); then
   pip_need "duckdb==$DUCKDB_VERSION"
