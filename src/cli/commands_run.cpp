@@ -3,6 +3,7 @@
 // --fail-fast); `build` runs seeds, models and tests together, a failing test skipping what is
 // downstream of the node it tests.
 #include <iostream>
+#include <thread>
 
 #include "cli/commands.hpp"
 #include "cli/node_options.hpp"
@@ -48,6 +49,9 @@ int run_nodes(const GlobalOptions& globals, const NodeOptions& node_options,
   options.resource_types = std::move(resource_types);
   options.full_refresh = node_options.full_refresh;
   options.fail_fast = node_options.fail_fast;
+  options.threads = node_options.threads ? node_options.threads
+                                         : std::max(1u, std::thread::hardware_concurrency());
+  options.connect = [&context] { return context.database().connect(); };
   ProgressLine progress(command);
   options.on_model_start = [&](const transform::Model& model) {
     progress.update(model.resource_type + " " + model.name, true);

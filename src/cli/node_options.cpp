@@ -15,6 +15,8 @@ void add_node_options(CLI::App& command, NodeOptions& options, bool builds) {
   if (builds) {
     command.add_flag("--full-refresh", options.full_refresh, "Rebuild incremental models whole");
     command.add_flag("-x,--fail-fast", options.fail_fast, "Stop at the first failure");
+    command.add_option("--threads", options.threads,
+                       "Nodes built at once, in DAG order (default: the number of cores)");
   }
 }
 
@@ -30,9 +32,7 @@ transform::ModelProject load_project_nodes(ProjectContext& context, const NodeOp
   compile.columns_of = [project](const lake::TableName& table) {
     std::vector<std::pair<std::string, std::string>> columns;
     for (const auto& row :
-         project->connection()
-             .query("DESCRIBE " + transform::quoted_relation(table))
-             .fetch_all()) {
+         project->connection().query("DESCRIBE " + transform::quoted_relation(table)).fetch_all()) {
       columns.emplace_back(std::get<std::string>(row[0]), std::get<std::string>(row[1]));
     }
     return columns;

@@ -20,6 +20,7 @@ struct NodeOptions {
   std::string target;
   bool full_refresh = false;
   bool fail_fast = false;
+  size_t threads = 0;  // 0: the number of cores
 };
 
 // Adds --select, --exclude, --vars, --target (and for commands that build: --full-refresh,

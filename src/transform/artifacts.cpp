@@ -106,12 +106,12 @@ void write_manifest(const ProjectConfig& config, const ModelProject& project) {
     }
     json columns = json::object();
     for (const ColumnProperties& column : node.columns) {
-      columns[column.name] = {{"name", column.name},
-                              {"description", column.description},
-                              {"data_type", column.data_type.empty() ? json(nullptr)
-                                                                     : json(column.data_type)},
-                              {"meta", json::object()},
-                              {"tags", json::array()}};
+      columns[column.name] = {
+          {"name", column.name},
+          {"description", column.description},
+          {"data_type", column.data_type.empty() ? json(nullptr) : json(column.data_type)},
+          {"meta", json::object()},
+          {"tags", json::array()}};
     }
     json config_json = to_json(jinja::Value(node.config.all));
     config_json["materialized"] = node.materialized;
@@ -152,7 +152,8 @@ void write_manifest(const ProjectConfig& config, const ModelProject& project) {
     parent_map[id] = depends;
     if (!child_map.contains(id)) child_map[id] = json::array();
     for (const std::string& ref : node.refs) {
-      if (const Model* parent = project.find(ref)) child_map[unique_id(project, *parent)].push_back(id);
+      if (const Model* parent = project.find(ref))
+        child_map[unique_id(project, *parent)].push_back(id);
     }
   }
   json manifest = {{"metadata", metadata(project, "manifest/v12.json")},
@@ -201,8 +202,8 @@ void write_run_results(const ProjectConfig& config, const ModelProject& project,
          {"failures", result.resource_type == "test" ? json(result.rows) : json(nullptr)},
          {"compiled", true},
          {"compiled_code", node ? node->compiled_sql : ""},
-         {"relation_name", result.resource_type == "test" ? json(nullptr)
-                                                          : json(result.relation)}});
+         {"relation_name",
+          result.resource_type == "test" ? json(nullptr) : json(result.relation)}});
   }
   const double elapsed =
       std::chrono::duration<double>(std::chrono::system_clock::now() - started).count();

@@ -59,7 +59,8 @@ Value query_table(const std::vector<std::string>& names,
     Dict column;
     column.set("name", names[i]);
     Value values = std::move(column_values[i]);
-    column.set("values", Value::function("values", [values](const CallArguments&) { return values; }));
+    column.set("values",
+               Value::function("values", [values](const CallArguments&) { return values; }));
     columns.push_back(std::move(column));
   }
   Dict table;
@@ -79,7 +80,8 @@ Value run_query(ModelCompilation& compilation, const std::string& sql) {
 }
 
 lake::TableName relation_argument(const Value& value, const CallArguments& arguments) {
-  if (!value.is_dict()) fail(arguments, "expected a relation, e.g. ref('x'), not " + value.type_name());
+  if (!value.is_dict())
+    fail(arguments, "expected a relation, e.g. ref('x'), not " + value.type_name());
   const Value* schema = value.as_dict().find("schema");
   const Value* name = value.as_dict().find("identifier");
   if (!schema || !name) fail(arguments, "expected a relation, e.g. ref('x')");
@@ -88,19 +90,20 @@ lake::TableName relation_argument(const Value& value, const CallArguments& argum
 
 Value adapter_value(ModelCompilation* state) {
   Dict adapter;
-  adapter.set("type", Value::function("type", [](const CallArguments&) { return Value("duckdb"); }));
+  adapter.set("type",
+              Value::function("type", [](const CallArguments&) { return Value("duckdb"); }));
   adapter.set("quote", Value::function("quote", [](const CallArguments& arguments) {
-    auto bound = jinja::bind_arguments(arguments, {"identifier"}, "adapter.quote");
-    return Value(engine::quote_identifier(bound[0].value_or(Value("")).str()));
-  }));
+                auto bound = jinja::bind_arguments(arguments, {"identifier"}, "adapter.quote");
+                return Value(engine::quote_identifier(bound[0].value_or(Value("")).str()));
+              }));
   adapter.set("dispatch", Value::function("dispatch", [state](const CallArguments& arguments) {
-    auto bound = jinja::bind_arguments(arguments, {"macro_name", "macro_namespace"},
-                                       "adapter.dispatch");
-    const std::string name = bound[0].value_or(Value("")).str();
-    if (const Value* found = state->dbt->macros.dispatch(name)) return *found;
-    fail(arguments, "adapter.dispatch('" + name + "'): no macro duckdb__" + name + ", default__" +
-                        name + " or " + name);
-  }));
+                auto bound = jinja::bind_arguments(arguments, {"macro_name", "macro_namespace"},
+                                                   "adapter.dispatch");
+                const std::string name = bound[0].value_or(Value("")).str();
+                if (const Value* found = state->dbt->macros.dispatch(name)) return *found;
+                fail(arguments, "adapter.dispatch('" + name + "'): no macro duckdb__" + name +
+                                    ", default__" + name + " or " + name);
+              }));
   adapter.set("get_columns_in_relation",
               Value::function("get_columns_in_relation", [state](const CallArguments& arguments) {
                 auto bound = jinja::bind_arguments(arguments, {"relation"},
@@ -121,30 +124,33 @@ Value adapter_value(ModelCompilation* state) {
                 }
                 return Value(columns);
               }));
-  adapter.set("get_relation", Value::function("get_relation", [state](const CallArguments& arguments) {
-    auto bound = jinja::bind_arguments(arguments, {"database", "schema", "identifier"},
-                                       "adapter.get_relation");
-    const lake::TableName table{bound[1].value_or(Value("")).str(),
-                                bound[2].value_or(Value("")).str()};
-    state->model.introspective = true;
-    if (!relation_exists(*state, table)) return Value::none();
-    return relation_value(table);
-  }));
+  adapter.set("get_relation",
+              Value::function("get_relation", [state](const CallArguments& arguments) {
+                auto bound = jinja::bind_arguments(arguments, {"database", "schema", "identifier"},
+                                                   "adapter.get_relation");
+                const lake::TableName table{bound[1].value_or(Value("")).str(),
+                                            bound[2].value_or(Value("")).str()};
+                state->model.introspective = true;
+                if (!relation_exists(*state, table)) return Value::none();
+                return relation_value(table);
+              }));
   return adapter;
 }
 
 Value exceptions_value() {
   Dict exceptions;
-  exceptions.set("raise_compiler_error",
-                 Value::function("raise_compiler_error", [](const CallArguments& arguments) -> Value {
-                   auto bound = jinja::bind_arguments(arguments, {"message"}, "raise_compiler_error");
-                   fail(arguments, "compilation error: " + bound[0].value_or(Value("")).str());
-                 }));
-  exceptions.set("warn", Value::function("warn", [](const CallArguments& arguments) {
-    auto bound = jinja::bind_arguments(arguments, {"message"}, "exceptions.warn");
-    log::warn(bound[0].value_or(Value("")).str(), {{"where", arguments.where.str()}});
-    return Value("");
-  }));
+  exceptions.set(
+      "raise_compiler_error",
+      Value::function("raise_compiler_error", [](const CallArguments& arguments) -> Value {
+        auto bound = jinja::bind_arguments(arguments, {"message"}, "raise_compiler_error");
+        fail(arguments, "compilation error: " + bound[0].value_or(Value("")).str());
+      }));
+  exceptions.set(
+      "warn", Value::function("warn", [](const CallArguments& arguments) {
+        auto bound = jinja::bind_arguments(arguments, {"message"}, "exceptions.warn");
+        log::warn(bound[0].value_or(Value("")).str(), {{"where", arguments.where.str()}});
+        return Value("");
+      }));
   return exceptions;
 }
 
@@ -182,9 +188,10 @@ void add_dbt_context(jinja::Context& context, ModelCompilation& compilation) {
     return Value(model.materialized == "incremental" && !state->discovery &&
                  !effective_full_refresh(*state) && relation_exists(*state, model.relation()));
   });
-  context.set("should_full_refresh", Value::function("should_full_refresh", [state](const CallArguments&) {
-    return Value(effective_full_refresh(*state));
-  }));
+  context.set("should_full_refresh",
+              Value::function("should_full_refresh", [state](const CallArguments&) {
+                return Value(effective_full_refresh(*state));
+              }));
   context.set("adapter", adapter_value(state));
   context.set_function("run_query", [state](const CallArguments& arguments) {
     auto bound = jinja::bind_arguments(arguments, {"sql"}, "run_query");

@@ -129,7 +129,8 @@ Value call_dbt_config(ModelCompilation& compilation, const CallArguments& argume
         arguments.keyword.empty()) {
       CallArguments named = arguments;
       named.positional.clear();
-      for (const auto& entry : arguments.positional[0].as_dict().entries) named.keyword.push_back(entry);
+      for (const auto& entry : arguments.positional[0].as_dict().entries)
+        named.keyword.push_back(entry);
       return call_dbt_config(compilation, named);
     }
     fail(arguments, "config() takes settings by name, e.g. config(materialized='table')");

@@ -34,7 +34,7 @@ struct ModelCompilation {
   const std::map<std::string, lake::TableName, std::less<>>& relations;
   Model& model;  // receives refs, sources and (during discovery) config()
   bool discovery = false;
-  const DbtEnvironment* dbt = nullptr;      // set for dbt projects
+  const DbtEnvironment* dbt = nullptr;           // set for dbt projects
   std::vector<std::string>* warnings = nullptr;  // receives config warnings (discovery)
 };
 

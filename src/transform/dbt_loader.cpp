@@ -95,19 +95,19 @@ void apply_properties(Model& node, const std::map<std::string, NodeProperties>& 
 // Names the node's relation with the project's (or the built-in) naming macros.
 lake::TableName name_relation(DbtState& state, Model& node) {
   if (node.config.materialized == "ephemeral") return {"", "__dbt__cte__" + node.name};
-  ModelCompilation compilation{state.config, state.relations, node, true, state.environment.get(),
-                               nullptr};
+  ModelCompilation compilation{state.config, state.relations,         node,
+                               true,         state.environment.get(), nullptr};
   const jinja::Context context = dbt_context(compilation);
   const Value custom_schema = node.config.schema ? Value(*node.config.schema) : Value::none();
   const Value custom_alias = node.config.alias ? Value(*node.config.alias) : Value::none();
-  const std::string schema = std::string(
-      trim(call_with_context(*state.macros.find("generate_schema_name"), context,
-                             {custom_schema, node_value(node)})
-               .str()));
-  const std::string alias = std::string(
-      trim(call_with_context(*state.macros.find("generate_alias_name"), context,
-                             {custom_alias, node_value(node)})
-               .str()));
+  const std::string schema =
+      std::string(trim(call_with_context(*state.macros.find("generate_schema_name"), context,
+                                         {custom_schema, node_value(node)})
+                           .str()));
+  const std::string alias =
+      std::string(trim(call_with_context(*state.macros.find("generate_alias_name"), context,
+                                         {custom_alias, node_value(node)})
+                           .str()));
   return {schema, alias};
 }
 
@@ -138,8 +138,8 @@ void inline_ephemerals(std::vector<Model>& models) {
     std::string ctes;
     for (const std::string& name : order) {
       std::string body = inlined[name];
-      while (!body.empty() && (std::isspace(static_cast<unsigned char>(body.back())) ||
-                               body.back() == ';')) {
+      while (!body.empty() &&
+             (std::isspace(static_cast<unsigned char>(body.back())) || body.back() == ';')) {
         body.pop_back();
       }
       ctes += "__dbt__cte__" + name + " as (\n" + body + "\n), ";
@@ -171,10 +171,10 @@ void inline_ephemerals(std::vector<Model>& models) {
 void compile_node(DbtState& state, Model& node) {
   node.refs.clear();
   node.sources.clear();
-  ModelCompilation compilation{state.config, state.relations, node, false, state.environment.get(),
-                               nullptr};
-  node.compiled_sql = state.templates.at(node.name).render(dbt_context(compilation),
-                                                           &node.source_lines);
+  ModelCompilation compilation{state.config, state.relations,         node,
+                               false,        state.environment.get(), nullptr};
+  node.compiled_sql =
+      state.templates.at(node.name).render(dbt_context(compilation), &node.source_lines);
 }
 
 jinja::Dict parse_vars(const std::string& yaml_text) {
@@ -187,7 +187,8 @@ jinja::Dict parse_vars(const std::string& yaml_text) {
     throw Error(ErrorKind::kUsage, "--vars is not valid YAML: " + e.msg);
   }
   const Value value = yaml_value(node);
-  if (!value.is_dict()) throw Error(ErrorKind::kUsage, "--vars must be a YAML mapping, e.g. '{x: 1}'");
+  if (!value.is_dict())
+    throw Error(ErrorKind::kUsage, "--vars must be a YAML mapping, e.g. '{x: 1}'");
   return value.as_dict();
 }
 
@@ -227,8 +228,8 @@ ModelProject load_dbt_models(const ProjectConfig& config, const CompileOptions& 
     if (!vars.find(key)) vars.set(key, value);
   }
   for (const auto& [key, value] : parse_vars(options.vars_yaml).entries) vars.set(key, value);
-  state->environment = std::make_unique<DbtEnvironment>(
-      DbtEnvironment{state->project, state->macros, state->properties.sources, state->options, vars});
+  state->environment = std::make_unique<DbtEnvironment>(DbtEnvironment{
+      state->project, state->macros, state->properties.sources, state->options, vars});
 
   // Nodes: seeds, models, singular tests.
   std::vector<Model> nodes;
@@ -270,8 +271,8 @@ ModelProject load_dbt_models(const ProjectConfig& config, const CompileOptions& 
   // Discovery: config() calls, then relation names.
   for (Model& node : nodes) {
     if (node.resource_type == "seed") continue;
-    ModelCompilation compilation{config, state->relations, node, true, state->environment.get(),
-                                 &warnings};
+    ModelCompilation compilation{config, state->relations,         node,
+                                 true,   state->environment.get(), &warnings};
     state->templates.at(node.name).render(dbt_context(compilation));
   }
   std::erase_if(nodes, [](const Model& node) { return !node.config.enabled; });

@@ -94,7 +94,8 @@ void load_profile(DbtProject& project, const std::string& wanted_target) {
     if (!fs::exists(file)) continue;
     const std::string name = file.lexically_relative(project.root).string();
     yaml::Reader top(yaml::load_file(file.string()), name.starts_with("..") ? file.string() : name);
-    const yaml::Reader profile = top.child(project.profile.empty() ? project.name : project.profile);
+    const yaml::Reader profile =
+        top.child(project.profile.empty() ? project.name : project.profile);
     if (!profile.node().IsMap()) continue;
     project.target_name =
         wanted_target.empty() ? profile.string("target", "dev") : std::string(wanted_target);
@@ -127,7 +128,8 @@ Value yaml_value(const YAML::Node& node) {
   }
   if (node.IsMap()) {
     jinja::Dict dict;
-    for (const auto& entry : node) dict.set(entry.first.as<std::string>(), yaml_value(entry.second));
+    for (const auto& entry : node)
+      dict.set(entry.first.as<std::string>(), yaml_value(entry.second));
     return dict;
   }
   const std::string text = node.Scalar();
@@ -141,7 +143,8 @@ Value yaml_value(const YAML::Node& node) {
   const long long integer = std::strtoll(text.c_str(), &end, 10);
   if (!text.empty() && end && *end == '\0' && errno == 0) return static_cast<int64_t>(integer);
   const double real = std::strtod(text.c_str(), &end);
-  if (!text.empty() && end && *end == '\0' && text.find_first_of("0123456789") != std::string::npos) {
+  if (!text.empty() && end && *end == '\0' &&
+      text.find_first_of("0123456789") != std::string::npos) {
     return real;
   }
   return text;
@@ -201,7 +204,7 @@ std::optional<DbtProject> load_dbt_project(const fs::path& root, const std::stri
   project.models = top.child("models").node();
   project.seeds = top.child("seeds").node();
   project.tests = top.child("data_tests").node().IsDefined() ? top.child("data_tests").node()
-                                                              : top.child("tests").node();
+                                                             : top.child("tests").node();
   project.snapshots = top.child("snapshots").node();
   check_tree(project.models, "models", project.file, folder_names(root, project.model_paths),
              project.name, warnings);

@@ -128,9 +128,9 @@ Model make_test(const DbtEnvironment& environment, const TestSpec& spec, const T
   }
   if (!test.config.where.empty()) {
     jinja::Dict attributes = model_relation.as_dict();
-    model_relation = Value::object(std::move(attributes), "(select * from " + model_relation.str() +
-                                                              " where " + test.config.where +
-                                                              ") dbt_subquery");
+    model_relation =
+        Value::object(std::move(attributes), "(select * from " + model_relation.str() + " where " +
+                                                 test.config.where + ") dbt_subquery");
   }
   std::vector<std::pair<std::string, Value>> keyword = {{"model", model_relation}};
   if (!target.column.empty()) keyword.emplace_back("column_name", target.column);
@@ -147,7 +147,8 @@ Model make_test(const DbtEnvironment& environment, const TestSpec& spec, const T
 }
 
 void add_tests(const DbtEnvironment& environment, const std::vector<TestSpec>& specs,
-               const Target& target, const std::map<std::string, lake::TableName, std::less<>>& relations,
+               const Target& target,
+               const std::map<std::string, lake::TableName, std::less<>>& relations,
                const ProjectConfig& config, std::vector<std::string>& warnings,
                std::vector<Model>& out) {
   for (const TestSpec& spec : specs) {
@@ -160,10 +161,11 @@ void add_tests(const DbtEnvironment& environment, const std::vector<TestSpec>& s
 
 }  // namespace
 
-std::vector<Model> generic_tests(const DbtEnvironment& environment, const Properties& properties,
-                                 const std::vector<Model>& nodes,
-                                 const std::map<std::string, lake::TableName, std::less<>>& relations,
-                                 const ProjectConfig& config, std::vector<std::string>& warnings) {
+std::vector<Model> generic_tests(
+    const DbtEnvironment& environment, const Properties& properties,
+    const std::vector<Model>& nodes,
+    const std::map<std::string, lake::TableName, std::less<>>& relations,
+    const ProjectConfig& config, std::vector<std::string>& warnings) {
   std::vector<Model> out;
   std::set<std::string> names;
   for (const Model& node : nodes) names.insert(node.name);
@@ -208,8 +210,8 @@ std::string test_result_sql(const Model& test) {
   if (test.config.limit) sql += "\nlimit " + std::to_string(*test.config.limit);
   const std::string calc = test.config.fail_calc;
   return "select " + calc + " as failures, (" + calc + ") " + test.config.warn_if +
-         " as should_warn, (" + calc + ") " + test.config.error_if +
-         " as should_error from (\n" + sql + "\n) dbt_internal_test";
+         " as should_warn, (" + calc + ") " + test.config.error_if + " as should_error from (\n" +
+         sql + "\n) dbt_internal_test";
 }
 
 }  // namespace strata::transform

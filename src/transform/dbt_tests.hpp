@@ -14,10 +14,11 @@
 
 namespace strata::transform {
 
-std::vector<Model> generic_tests(const DbtEnvironment& environment, const Properties& properties,
-                                 const std::vector<Model>& nodes,
-                                 const std::map<std::string, lake::TableName, std::less<>>& relations,
-                                 const ProjectConfig& config, std::vector<std::string>& warnings);
+std::vector<Model> generic_tests(
+    const DbtEnvironment& environment, const Properties& properties,
+    const std::vector<Model>& nodes,
+    const std::map<std::string, lake::TableName, std::less<>>& relations,
+    const ProjectConfig& config, std::vector<std::string>& warnings);
 
 // The query that counts a test's failing rows and judges them against warn_if and error_if:
 // one row (failures, should_warn, should_error).

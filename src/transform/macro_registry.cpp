@@ -3,7 +3,8 @@
 namespace strata::transform {
 
 MacroRegistry::MacroRegistry() {
-  const jinja::Template parsed = jinja::Template::parse(builtin_macro_source(), "<strata built-in>");
+  const jinja::Template parsed =
+      jinja::Template::parse(builtin_macro_source(), "<strata built-in>");
   for (auto& [name, value] : parsed.macros()) builtin_[name] = std::move(value);
 }
 

@@ -48,9 +48,9 @@ std::string select_list(const std::vector<std::string>& columns,
 }  // namespace
 
 uint64_t build_seed(lake::Lake& lake, engine::Connection& connection, const Model& seed) {
-  std::string options = "header = true, auto_detect = true, delim = " +
-                        sql_string(seed.config.delimiter) + ", quote = " +
-                        sql_string(seed.config.quote);
+  std::string options =
+      "header = true, auto_detect = true, delim = " + sql_string(seed.config.delimiter) +
+      ", quote = " + sql_string(seed.config.quote);
   if (!seed.config.column_types.empty()) {
     std::vector<std::string> types;
     for (const auto& [column, type] : seed.config.column_types) {
@@ -133,8 +133,8 @@ uint64_t build_incremental(lake::Lake& lake, engine::Connection& connection, con
     std::vector<std::string> matches;
     for (const std::string& key : model.config.unique_key) {
       if (!has_column(incoming, key) || !has_column(existing, key)) {
-        throw Error(ErrorKind::kInput, "unique_key column '" + key +
-                                           "' is not a column of the model and its table");
+        throw Error(ErrorKind::kInput,
+                    "unique_key column '" + key + "' is not a column of the model and its table");
       }
       matches.push_back("n." + quote_identifier(key) + " IS NOT DISTINCT FROM t." +
                         quote_identifier(key));

@@ -85,8 +85,19 @@ void ModelGraph::fail_cycle(const std::set<std::string>& unfinished) const {
 ModelGraph ModelGraph::of(const ModelProject& project) {
   Dependencies dependencies;
   std::map<std::string, std::vector<std::string>> tests_of;  // node -> tests attached to it
+  std::map<std::string, std::string> producers;  // relation ("schema.name") -> node building it
+  for (const Model& model : project.models) {
+    if (model.resource_type != "test") producers[model.relation().str()] = model.name;
+  }
   for (const Model& model : project.models) {
     dependencies[model.name] = model.refs;
+    // A source that is a relation this project builds (a seed, say) is read after it is built.
+    for (const lake::TableName& source : model.sources) {
+      auto producer = producers.find(source.str());
+      if (producer != producers.end() && producer->second != model.name) {
+        dependencies[model.name].push_back(producer->second);
+      }
+    }
     if (model.resource_type == "test" && !model.attached_node.empty()) {
       tests_of[model.attached_node].push_back(model.name);
     }

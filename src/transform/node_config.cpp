@@ -94,8 +94,8 @@ bool apply_config(NodeConfig& config, std::string key, const Value& value, const
   if (std::find(acted.begin(), acted.end(), key) == acted.end()) {
     const auto& recorded = recorded_keys();
     if (std::find(recorded.begin(), recorded.end(), key) == recorded.end()) {
-      warning = "unknown config key '" + key + "'" + did_you_mean(key, config_keys()) +
-                ": it is ignored";
+      warning =
+          "unknown config key '" + key + "'" + did_you_mean(key, config_keys()) + ": it is ignored";
       return false;
     }
     config.all.set(key, value);
@@ -105,8 +105,8 @@ bool apply_config(NodeConfig& config, std::string key, const Value& value, const
   if (key == "enabled") {
     config.enabled = boolean(key, value, where);
   } else if (key == "materialized") {
-    config.materialized = one_of(key, value, where,
-                                 {"view", "table", "incremental", "ephemeral", "seed", "test"});
+    config.materialized =
+        one_of(key, value, where, {"view", "table", "incremental", "ephemeral", "seed", "test"});
   } else if (key == "schema") {
     if (value.is_none()) {
       config.schema.reset();

@@ -61,8 +61,8 @@ struct ModelProject {
   std::vector<Model> models;  // sorted by name (dbt projects: seeds and tests too)
   bool dbt = false;           // loaded from a dbt_project.yml
   std::string name;
-  std::vector<SourceTable> sources;    // dbt sources declared in properties files
-  std::vector<std::string> warnings;   // unknown config keys, unused config paths, ...
+  std::vector<SourceTable> sources;   // dbt sources declared in properties files
+  std::vector<std::string> warnings;  // unknown config keys, unused config paths, ...
   std::shared_ptr<DbtState> dbt_state;
 
   const Model* find(std::string_view name) const;
@@ -84,8 +84,8 @@ struct CompileOptions {
   std::function<std::vector<std::pair<std::string, std::string>>(const lake::TableName&)>
       columns_of;
   // Runs a query; returns column names and rows of text values (NULL: none).
-  std::function<std::pair<std::vector<std::string>, std::vector<std::vector<std::optional<std::string>>>>(
-      const std::string&)>
+  std::function<std::pair<std::vector<std::string>,
+                          std::vector<std::vector<std::optional<std::string>>>>(const std::string&)>
       run_query;
 };
 

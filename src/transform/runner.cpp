@@ -2,8 +2,12 @@
 
 #include <cctype>
 #include <chrono>
+#include <condition_variable>
+#include <exception>
 #include <map>
+#include <mutex>
 #include <optional>
+#include <thread>
 
 #include "core/interrupt.hpp"
 #include "core/paths.hpp"
@@ -60,9 +64,15 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
 
 class ModelBuilder {
  public:
+  // `catalog_mutex` serializes changes to the engine's catalog (schemas, views), which DuckDB
+  // rejects as write-write conflicts when connections make them at once.
   ModelBuilder(const ProjectConfig& config, lake::Lake& lake, engine::Connection& connection,
-               const RunOptions& options)
-      : config_(config), lake_(lake), connection_(connection), options_(options) {}
+               const RunOptions& options, std::mutex& catalog_mutex)
+      : config_(config),
+        lake_(lake),
+        connection_(connection),
+        options_(options),
+        catalog_mutex_(catalog_mutex) {}
 
   // Builds one model; failures are returned, not thrown.
   ModelResult build(const Model& model, const std::vector<std::string>& unbuilt_inputs) {
@@ -90,7 +100,10 @@ class ModelBuilder {
         result.seconds = seconds_since(start);
         return result;
       }
-      connection_.execute(lake::create_schema_sql(model.schema));
+      {
+        std::lock_guard lock(catalog_mutex_);
+        connection_.execute(lake::create_schema_sql(model.schema));
+      }
       if (model.materialized == "seed") {
         result.rows = build_seed(lake_, connection_, model);
       } else {
@@ -102,10 +115,14 @@ class ModelBuilder {
           const bool full_refresh = model.config.full_refresh.value_or(options_.full_refresh);
           result.rows = build_incremental(lake_, connection_, model, sql, full_refresh);
         } else {
+          std::lock_guard lock(catalog_mutex_);
           lake_.create_or_replace_view(connection_, result.table, sql);
         }
       }
-      lake_.attach(connection_, result.table);
+      {
+        std::lock_guard lock(catalog_mutex_);
+        lake_.attach(connection_, result.table);
+      }
       result.status = RunStatus::kSuccess;
     } catch (const Error& error) {
       record_failure(model, error, result);
@@ -121,6 +138,7 @@ class ModelBuilder {
   lake::Lake& lake_;
   engine::Connection& connection_;
   const RunOptions& options_;
+  std::mutex& catalog_mutex_;
 
   // Sources and models not built in this run must already be in the lake; saying so beats the
   // engine's "table does not exist".
@@ -172,8 +190,162 @@ size_t RunSummary::count(RunStatus status) const {
 }
 
 std::filesystem::path compiled_path(const ProjectConfig& config, const Model& model) {
+  if (!model.test_name.empty()) {  // generic tests come from a properties file: one file each
+    return config.root / "target" / "compiled" / model.relative_path.parent_path() /
+           (model.name + ".sql");
+  }
   return config.root / "target" / "compiled" / model.relative_path;
 }
+
+namespace {
+
+// Runs the selected nodes on `workers` threads, each node once all its inputs are decided: a
+// node whose input failed or was skipped is skipped; others are built on the worker's own
+// connection. Results are in completion order.
+class Scheduler {
+ public:
+  Scheduler(const ProjectConfig& config, const ModelProject& project, const ModelGraph& graph,
+            lake::Lake& lake, int64_t run_id, const RunOptions& options,
+            const std::vector<std::string>& selected)
+      : config_(config),
+        project_(project),
+        graph_(graph),
+        lake_(lake),
+        run_id_(run_id),
+        options_(options) {
+    for (const std::string& name : selected) waiting_[name] = 0;
+    for (const std::string& name : selected) {
+      for (const std::string& input : graph.parents(name)) {
+        if (waiting_.contains(input)) ++waiting_[name];
+      }
+    }
+    for (const std::string& name : selected) {
+      if (waiting_[name] == 0) ready_.push_back(name);
+    }
+    remaining_ = selected.size();
+  }
+
+  // Runs every node; `connections` holds one connection per worker.
+  RunSummary run(std::vector<engine::Connection*> connections) {
+    if (connections.size() == 1) {
+      work(*connections.front());
+    } else {
+      std::vector<std::thread> threads;
+      for (engine::Connection* connection : connections) {
+        threads.emplace_back([this, connection] { work(*connection); });
+      }
+      for (std::thread& thread : threads) thread.join();
+    }
+    if (failure_) std::rethrow_exception(failure_);
+    return std::move(summary_);
+  }
+
+ private:
+  const ProjectConfig& config_;
+  const ModelProject& project_;
+  const ModelGraph& graph_;
+  lake::Lake& lake_;
+  int64_t run_id_;
+  const RunOptions& options_;
+  std::mutex mutex_;
+  std::mutex catalog_mutex_;
+  std::condition_variable changed_;
+  std::map<std::string, size_t> waiting_;  // selected node -> inputs not yet decided
+  std::vector<std::string> ready_;         // kept sorted so ties go alphabetically
+  std::map<std::string, RunStatus> outcomes_;
+  size_t remaining_ = 0;
+  bool stopped_ = false;  // --fail-fast after a failure, or an error of the whole run
+  std::exception_ptr failure_;
+  RunSummary summary_;
+
+  // The worker loop; no exception leaves it (the first is kept and rethrown by run()).
+  void work(engine::Connection& connection) {
+    ModelBuilder builder(config_, lake_, connection, options_, catalog_mutex_);
+    while (true) {
+      std::string name;
+      {
+        std::unique_lock lock(mutex_);
+        changed_.wait(lock, [&] { return !ready_.empty() || remaining_ == 0 || failure_; });
+        if (remaining_ == 0 || failure_) return;
+        std::sort(ready_.begin(), ready_.end(), std::greater<>());
+        name = std::move(ready_.back());
+        ready_.pop_back();
+      }
+      ModelResult result;
+      try {
+        check_interrupt();
+        result = run_one(name, builder);
+      } catch (...) {
+        std::lock_guard lock(mutex_);
+        if (!failure_) failure_ = std::current_exception();
+        changed_.notify_all();
+        return;
+      }
+      std::lock_guard lock(mutex_);
+      outcomes_[name] = result.status;
+      if (result.status == RunStatus::kFailed && options_.fail_fast) stopped_ = true;
+      if (options_.on_model_done) options_.on_model_done(result);
+      summary_.models.push_back(std::move(result));
+      --remaining_;
+      for (const std::string& child : graph_.children(name)) {
+        auto found = waiting_.find(child);
+        if (found != waiting_.end() && --found->second == 0) ready_.push_back(child);
+      }
+      if (interrupt_requested() && !failure_) {
+        failure_ = std::make_exception_ptr(
+            Error(ErrorKind::kInterrupted, "interrupted while building '" + name + "'"));
+      }
+      changed_.notify_all();
+    }
+  }
+
+  ModelResult run_one(const std::string& name, ModelBuilder& builder) {
+    Model model = *project_.find(name);
+    const std::vector<std::string>& inputs = graph_.parents(name);
+    const std::string* blocker = nullptr;
+    bool stopped = false;
+    std::vector<std::string> unbuilt;
+    {
+      std::lock_guard lock(mutex_);
+      if (options_.on_model_start) options_.on_model_start(model);
+      blocker = blocking_input(inputs, outcomes_);
+      stopped = stopped_;
+      for (const std::string& input : inputs) {
+        const Model* upstream = project_.find(input);
+        if (upstream->resource_type == "test" || upstream->materialized == "ephemeral") continue;
+        if (!outcomes_.contains(input) && !lake_.store().find_table(upstream->relation())) {
+          unbuilt.push_back(input);
+        }
+      }
+      if (model.introspective && project_.dbt && !blocker && !stopped) {
+        try {  // under the lock: compiling asks the database through one shared connection
+          recompile_dbt_model(config_, project_, model);
+        } catch (const Error&) {
+          // The build reports the error with the compiled SQL it has.
+        }
+      }
+    }
+    if (blocker || stopped) {
+      ModelResult result = start_result(model);
+      result.status = RunStatus::kSkipped;
+      result.where = Location(model.relative_path.string());
+      result.error =
+          stopped ? "skipped: --fail-fast after a failure"
+                  : "skipped: upstream " + project_.find(*blocker)->resource_type + " '" +
+                        *blocker + "' " +
+                        (outcomes_.at(*blocker) == RunStatus::kFailed ? "failed" : "was skipped");
+      const int64_t step = lake_.store().begin_step(run_id_, name, model.resource_type);
+      lake_.store().finish_step(step, RunStatus::kSkipped, 0, result.error);
+      return result;
+    }
+    const int64_t step = lake_.store().begin_step(run_id_, name, model.resource_type);
+    ModelResult result = builder.build(model, unbuilt);
+    lake_.store().finish_step(step, result.status, result.rows, result.error);
+    return result;
+  }
+};
+
+}  // namespace
 
 RunSummary run_models(const ProjectConfig& config, const ModelProject& project, lake::Lake& lake,
                       engine::Connection& connection, int64_t run_id, const RunOptions& options) {
@@ -183,58 +355,16 @@ RunSummary run_models(const ProjectConfig& config, const ModelProject& project, 
   const std::vector<std::string> selected =
       project.dbt ? select_nodes(project, graph, options.select, options.exclude, types)
                   : graph.select(options.select);
-  bool stopped = false;  // --fail-fast after a failure
-  std::map<std::string, RunStatus> outcomes;  // of the models of this run so far
-  ModelBuilder builder(config, lake, connection, options);
-  RunSummary summary;
-  // Sequential for now: one connection runs one model at a time. A parallel scheduler would
-  // start every model whose inputs have all succeeded, each on its own connection.
-  for (const std::string& name : selected) {
-    check_interrupt();
-    Model model = *project.find(name);
-    if (options.on_model_start) options.on_model_start(model);
-    const std::vector<std::string>& inputs = graph.parents(name);
-    ModelResult result;
-    const std::string* blocker = blocking_input(inputs, outcomes);
-    if (blocker || stopped) {
-      result = start_result(model);
-      result.status = RunStatus::kSkipped;
-      result.where = Location(model.relative_path.string());
-      result.error = stopped ? "skipped: --fail-fast after a failure"
-                             : "skipped: upstream '" + *blocker + "' " +
-                                   (outcomes[*blocker] == RunStatus::kFailed ? "failed"
-                                                                             : "was skipped");
-      const int64_t step = lake.store().begin_step(run_id, name, "model");
-      lake.store().finish_step(step, RunStatus::kSkipped, 0, result.error);
-    } else {
-      std::vector<std::string> unbuilt;
-      for (const std::string& input : inputs) {
-        const Model* upstream = project.find(input);
-        if (upstream->resource_type == "test" || upstream->materialized == "ephemeral") continue;
-        if (!outcomes.contains(input) && !lake.store().find_table(upstream->relation())) {
-          unbuilt.push_back(input);
-        }
-      }
-      const int64_t step = lake.store().begin_step(run_id, name, model.resource_type);
-      if (model.introspective && project.dbt) {
-        try {
-          recompile_dbt_model(config, project, model);
-        } catch (const Error&) {
-          // The build reports the error with the compiled SQL it has.
-        }
-      }
-      result = builder.build(model, unbuilt);
-      if (result.status == RunStatus::kFailed && options.fail_fast) stopped = true;
-      lake.store().finish_step(step, result.status, result.rows, result.error);
-    }
-    outcomes[name] = result.status;
-    if (options.on_model_done) options.on_model_done(result);
-    summary.models.push_back(std::move(result));
-    if (interrupt_requested()) {
-      throw Error(ErrorKind::kInterrupted, "interrupted while building model '" + name + "'");
-    }
-  }
-  return summary;
+  Scheduler scheduler(config, project, graph, lake, run_id, options, selected);
+  const size_t workers =
+      options.connect ? std::max<size_t>(1, std::min<size_t>(options.threads, selected.size())) : 1;
+  if (workers <= 1) return scheduler.run({&connection});
+  // Extra workers get connections of their own; `connection` stays free for compiling.
+  std::vector<engine::Connection> connections;
+  for (size_t i = 0; i < workers; ++i) connections.push_back(options.connect());
+  std::vector<engine::Connection*> pointers;
+  for (engine::Connection& extra : connections) pointers.push_back(&extra);
+  return scheduler.run(pointers);
 }
 
 }  // namespace strata::transform

@@ -42,7 +42,8 @@ std::vector<TestSpec> parse_tests(const yaml::Reader& owner, const std::string& 
                 test.arguments.set(arg, arg_value);
               }
             } else if (name == "config" && value.is_dict()) {
-              for (const auto& [ckey, cvalue] : value.as_dict().entries) test.config.set(ckey, cvalue);
+              for (const auto& [ckey, cvalue] : value.as_dict().entries)
+                test.config.set(ckey, cvalue);
             } else if (name == "name") {
               test.custom_name = value.str();
             } else if (name == "description") {

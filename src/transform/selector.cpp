@@ -35,7 +35,8 @@ bool matches(const Model& node, const std::string& method, const std::string& va
     return fqn == value || fqn.ends_with("." + value) ||
            (!node.fqn.empty() && node.fqn.size() > 1 && value == node.fqn[1]);
   }
-  if (method == "tag") return std::find(node.tags.begin(), node.tags.end(), value) != node.tags.end();
+  if (method == "tag")
+    return std::find(node.tags.begin(), node.tags.end(), value) != node.tags.end();
   if (method == "path") {
     const std::string path = node.relative_path.generic_string();
     std::string prefix = value;
@@ -161,9 +162,8 @@ std::vector<std::string> select_nodes(const ModelProject& project, const ModelGr
     // Selecting a node selects the tests attached to it, as in dbt.
     for (const Model& node : project.models) {
       if (node.resource_type != "test") continue;
-      const bool attached = std::all_of(node.refs.begin(), node.refs.end(), [&](const auto& ref) {
-        return chosen.contains(ref);
-      });
+      const bool attached = std::all_of(node.refs.begin(), node.refs.end(),
+                                        [&](const auto& ref) { return chosen.contains(ref); });
       if (attached && !node.refs.empty()) chosen.insert(node.name);
     }
   }
