@@ -160,7 +160,13 @@ void inline_ephemerals(std::vector<Model>& models) {
     }
     const auto added = static_cast<size_t>(std::count(prefix.begin(), prefix.end(), '\n'));
     model.source_lines.insert(model.source_lines.begin(), added, 0);
+    // What the inlined models read, the model reads: it waits for those and fails with them.
+    std::vector<std::string> reads;
     for (const std::string& name : order) {
+      reads.push_back(name);
+      for (const std::string& ref : by_name[name]->refs) reads.push_back(ref);
+    }
+    for (const std::string& name : reads) {
       if (std::find(model.refs.begin(), model.refs.end(), name) == model.refs.end()) {
         model.refs.push_back(name);
       }

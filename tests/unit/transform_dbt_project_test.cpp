@@ -1,0 +1,178 @@
+// Loading dbt projects from files: dbt_project.yml folder configs (with and without '+', down to
+// a node), properties files (both test forms), config precedence, schema naming by the built-in or
+// a project's generate_schema_name, ephemeral models inlined as CTEs, warnings for unknown keys,
+// and dbt's selector syntax.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "core/config.hpp"
+#include "core/text.hpp"
+#include "test_support.hpp"
+#include "transform/model_graph.hpp"
+#include "transform/project.hpp"
+#include "transform/selector.hpp"
+
+namespace strata::transform {
+namespace {
+
+class DbtProjectTest : public ::testing::Test {
+ protected:
+  test::TempDir dir;
+
+  void write(const std::string& path, const std::string& text) {
+    test::write_text(dir / path, text);
+  }
+
+  ModelProject load(CompileOptions options = {}) {
+    ProjectConfig config;
+    config.root = dir.path();
+    config.name = "p";
+    config.models_dir = dir / "models";
+    return load_models(config, options);
+  }
+
+  void SetUp() override {
+    write("dbt_project.yml",
+          "name: shop\nprofile: shop\nvars: {limit: 3, shop: {scoped: yes}}\n"
+          "models:\n  shop:\n    +tags: [all]\n    staging:\n      materialized: table\n"
+          "      +schema: stg\n      special:\n        +materialized: incremental\n"
+          "        +unique_key: id\n");
+    write("models/staging/a.sql", "select 1 as id");
+    write("models/staging/special/b.sql", "select * from {{ ref('a') }}");
+    write("models/marts/c.sql",
+          "{{ config(materialized='table', tags=['core']) }}\nselect * from {{ ref('e') }}");
+    write("models/marts/e.sql",
+          "{{ config(materialized='ephemeral') }}\nselect * from {{ ref('b') }} "
+          "where id < {{ var('limit') }} and {{ var('scoped') }}");
+  }
+};
+
+TEST_F(DbtProjectTest, FolderConfigsWithAndWithoutPlusAndNodeConfigsOverride) {
+  const ModelProject project = load();
+  ASSERT_TRUE(project.dbt);
+  const Model& a = *project.find("a");
+  EXPECT_EQ(a.materialized, "table");
+  EXPECT_EQ(a.schema, "main_stg");
+  EXPECT_EQ(a.tags, std::vector<std::string>{"all"});
+  const Model& b = *project.find("b");
+  EXPECT_EQ(b.materialized, "incremental");
+  EXPECT_EQ(b.config.unique_key, std::vector<std::string>{"id"});
+  const Model& c = *project.find("c");
+  EXPECT_EQ(c.materialized, "table");
+  EXPECT_EQ(c.schema, "main");
+  EXPECT_EQ(c.tags, (std::vector<std::string>{"all", "core"}));
+}
+
+TEST_F(DbtProjectTest, EphemeralModelsAreInlinedAsCtes) {
+  const ModelProject project = load();
+  const Model& c = *project.find("c");
+  EXPECT_EQ(c.compiled_sql.rfind("with __dbt__cte__e as (\n", 0), 0u) << c.compiled_sql;
+  EXPECT_NE(c.compiled_sql.find("from \"main_stg\".\"b\" where id < 3 and True"), std::string::npos)
+      << c.compiled_sql;
+  EXPECT_NE(c.compiled_sql.find("select * from __dbt__cte__e"), std::string::npos);
+  // c depends on what the ephemeral model reads.
+  EXPECT_NE(std::find(c.refs.begin(), c.refs.end(), "b"), c.refs.end());
+}
+
+TEST_F(DbtProjectTest, ProjectMacroOverridesGenerateSchemaName) {
+  write("macros/naming.sql",
+        "{% macro generate_schema_name(custom_schema_name, node) -%}\n"
+        "{{ custom_schema_name or node.fqn[1] }}\n{%- endmacro %}");
+  const ModelProject project = load();
+  EXPECT_EQ(project.find("a")->schema, "stg");
+  EXPECT_EQ(project.find("c")->schema, "marts");
+}
+
+TEST_F(DbtProjectTest, PropertiesFilesGiveTestsInBothForms) {
+  write("models/staging/_props.yml",
+        "version: 2\nmodels:\n  - name: a\n    description: The a.\n    columns:\n"
+        "      - name: id\n        tests: [unique]\n        data_tests:\n"
+        "          - accepted_values:\n              values: [1, 2]\n              quote: false\n"
+        "          - accepted_values:\n              arguments: {values: [3]}\n"
+        "              config: {severity: warn, where: 'id > 0'}\n");
+  const ModelProject project = load();
+  EXPECT_EQ(project.find("a")->description, "The a.");
+  const Model* unique = project.find("unique_a_id");
+  ASSERT_NE(unique, nullptr);
+  EXPECT_EQ(unique->refs, std::vector<std::string>{"a"});
+  EXPECT_NE(unique->compiled_sql.find("group by id"), std::string::npos);
+  const Model* first = project.find("accepted_values_a_id__False__1__2");
+  ASSERT_NE(first, nullptr) << join(project.names(), ", ");
+  EXPECT_NE(first->compiled_sql.find("1, 2"), std::string::npos) << first->compiled_sql;
+  const Model* second = project.find("accepted_values_a_id__3");
+  ASSERT_NE(second, nullptr) << join(project.names(), ", ");
+  EXPECT_EQ(second->config.severity, "warn");
+  EXPECT_NE(
+      second->compiled_sql.find("(select * from \"main_stg\".\"a\" where id > 0) dbt_subquery"),
+      std::string::npos)
+      << second->compiled_sql;
+}
+
+TEST_F(DbtProjectTest, UnknownConfigKeysWarnWithTheClosestKey) {
+  write("models/marts/d.sql", "{{ config(materialized='incremental', uniqe_key='id') }}select 1");
+  const ModelProject project = load();
+  const std::string warnings = join(project.warnings, "\n");
+  EXPECT_NE(warnings.find("models/marts/d.sql:1:4: unknown config key 'uniqe_key' (did you "
+                          "mean 'unique_key'?)"),
+            std::string::npos)
+      << warnings;
+  EXPECT_TRUE(project.find("d")->config.unique_key.empty());
+}
+
+TEST_F(DbtProjectTest, IsIncrementalFollowsTheRelationAndFullRefresh) {
+  write("models/staging/special/b.sql",
+        "select 1 as id{% if is_incremental() %} where id > (select max(id) from {{ this }})"
+        "{% endif %}");
+  CompileOptions options;
+  EXPECT_EQ(load(options).find("b")->compiled_sql.find("max(id)"), std::string::npos);
+  options.relation_exists = [](const lake::TableName& table) { return table.name == "b"; };
+  EXPECT_NE(load(options).find("b")->compiled_sql.find("from \"main_stg\".\"b\""),
+            std::string::npos);
+  options.full_refresh = true;
+  EXPECT_EQ(load(options).find("b")->compiled_sql.find("max(id)"), std::string::npos);
+}
+
+TEST_F(DbtProjectTest, VarsFromTheCommandLineOverrideTheProject) {
+  CompileOptions options;
+  options.vars_yaml = "{limit: 7}";
+  EXPECT_NE(load(options).find("c")->compiled_sql.find("id < 7"), std::string::npos);
+}
+
+TEST_F(DbtProjectTest, Selectors) {
+  const ModelProject project = load();
+  const ModelGraph graph = ModelGraph::of(project);
+  auto pick = [&](std::vector<std::string> select, std::vector<std::string> exclude = {}) {
+    return join(select_nodes(project, graph, select, exclude, {"model"}), ",");
+  };
+  EXPECT_EQ(pick({"+c"}), "a,b,c");  // the ephemeral e is inlined, never built
+  EXPECT_EQ(pick({"1+c"}), "b,c");   // c reads b through the ephemeral e
+  EXPECT_EQ(pick({"a+"}), "a,b,c");
+  EXPECT_EQ(pick({"a+1"}), "a,b");
+  EXPECT_EQ(pick({"tag:core"}), "c");
+  EXPECT_EQ(pick({"path:models/staging"}), "a,b");
+  EXPECT_EQ(pick({"config.materialized:incremental"}), "b");
+  EXPECT_EQ(pick({"tag:all,path:models/marts"}), "c");
+  EXPECT_EQ(pick({"a c"}), "a,c");
+  EXPECT_EQ(pick({"+c"}, {"a"}), "b,c");
+  EXPECT_EQ(pick({"@b"}), "a,b,c");
+  EXPECT_EQ(pick({"staging"}), "a,b");  // an fqn folder
+  EXPECT_THROW(pick({"nope"}), Error);
+}
+
+TEST_F(DbtProjectTest, ProfilesWithOtherAdaptersAreReported) {
+  write("profiles.yml", "shop:\n  target: prod\n  outputs:\n    prod:\n      type: snowflake\n");
+  try {
+    load();
+    FAIL() << "no error";
+  } catch (const Error& error) {
+    EXPECT_NE(error.message().find("'snowflake'"), std::string::npos) << error.what();
+    EXPECT_EQ(error.where().file, "profiles.yml");
+  }
+  write("profiles.yml",
+        "shop:\n  target: dev\n  outputs:\n    dev: {type: duckdb, schema: analytics}\n");
+  EXPECT_EQ(load().find("a")->schema, "analytics_stg");
+}
+
+}  // namespace
+}  // namespace strata::transform
