@@ -102,17 +102,22 @@ Model make_test(const DbtEnvironment& environment, const TestSpec& spec, const T
   if (!test.config.enabled) return test;
 
   // The macro: project test blocks first, then built-ins; `package.name` looks up test_name.
-  std::string macro_name = spec.name;
+  std::string macro_name = spec.name, package;
   if (const size_t dot = macro_name.rfind('.'); dot != std::string::npos) {
+    package = macro_name.substr(0, dot);
     macro_name = macro_name.substr(dot + 1);
   }
-  const Value* macro = environment.macros.find("test_" + macro_name);
+  const Value* macro = package.empty() || package == environment.project.name
+                           ? environment.macros.find("test_" + macro_name)
+                           : environment.macros.find_in_package(package, "test_" + macro_name);
   if (!macro) macro = environment.macros.dispatch("test_" + macro_name);
   if (!macro) {
     throw Error(ErrorKind::kInput,
                 "unknown test '" + spec.name + "': no `{% test " + macro_name +
                     "(...) %}` block in the project and no built-in test of that name "
-                    "(built-in: unique, not_null, accepted_values, relationships)",
+                    "(built-in: unique, not_null, accepted_values, relationships, and "
+                    "dbt_utils.expression_is_true, unique_combination_of_columns, "
+                    "accepted_range, not_constant, at_least_one, not_empty_string)",
                 spec.where);
   }
   ModelCompilation compilation{config, relations, test, false, &environment, &warnings};

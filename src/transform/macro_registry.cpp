@@ -6,6 +6,17 @@ MacroRegistry::MacroRegistry() {
   const jinja::Template parsed =
       jinja::Template::parse(builtin_macro_source(), "<strata built-in>");
   for (auto& [name, value] : parsed.macros()) builtin_[name] = std::move(value);
+  for (const std::string package : {"dbt", "dbt_utils"}) {
+    const jinja::Template source = jinja::Template::parse(builtin_package_source(package),
+                                                          "<strata built-in " + package + ">");
+    for (auto& [name, value] : source.macros()) packages_[package].set(name, std::move(value));
+  }
+}
+
+const jinja::Value* MacroRegistry::find_in_package(std::string_view package,
+                                                   std::string_view name) const {
+  auto found = packages_.find(package);
+  return found == packages_.end() ? nullptr : found->second.find(name);
 }
 
 void MacroRegistry::add_project_file(std::string_view source, const std::string& file) {
@@ -27,6 +38,8 @@ const jinja::Value* MacroRegistry::dispatch(const std::string& name) const {
 }
 
 void MacroRegistry::install(jinja::Context& context) const {
+  for (const auto& [name, dict] : packages_) context.set(name, jinja::Value(dict));
+  for (const auto& [name, value] : packages_.at("dbt").entries) context.set(name, value);
   for (const auto& [name, value] : builtin_) context.set(name, value);
   for (const auto& [name, value] : project_) context.set(name, value);
 }

@@ -27,16 +27,22 @@ class MacroRegistry {
   const jinja::Value* find(std::string_view name) const;
   // adapter.dispatch(name): the most specific implementation, or nullptr.
   const jinja::Value* dispatch(const std::string& name) const;
-  // Every macro by name, project macros replacing built-ins.
+  // The macro `name` of a built-in package ("dbt_utils"), or nullptr.
+  const jinja::Value* find_in_package(std::string_view package, std::string_view name) const;
+  // Every macro by name, project macros replacing built-ins; each package as a namespace
+  // (`dbt_utils.star`), and dbt's cross-database macros by bare name too.
   void install(jinja::Context& context) const;
   size_t project_macro_count() const { return project_.size(); }
 
  private:
   std::map<std::string, jinja::Value, std::less<>> builtin_;
   std::map<std::string, jinja::Value, std::less<>> project_;
+  std::map<std::string, jinja::Dict, std::less<>> packages_;
 };
 
 // The Jinja source of the built-in macros (builtin_macros.cpp).
 const char* builtin_macro_source();
+// The Jinja source of a built-in package ("dbt", "dbt_utils"; builtin_packages.cpp).
+const char* builtin_package_source(const std::string& package);
 
 }  // namespace strata::transform

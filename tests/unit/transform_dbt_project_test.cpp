@@ -176,3 +176,45 @@ TEST_F(DbtProjectTest, ProfilesWithOtherAdaptersAreReported) {
 
 }  // namespace
 }  // namespace strata::transform
+
+namespace strata::transform {
+namespace {
+
+TEST_F(DbtProjectTest, BuiltInDbtUtilsMacrosAndTests) {
+  write("models/marts/u.sql",
+        "select {{ dbt_utils.generate_surrogate_key(['id', 'name']) }} as k,\n"
+        "  {{ dbt_utils.safe_add(['a', 'b']) }} as s,\n"
+        "  {{ dbt_utils.star(ref('a'), except=['skip'], relation_alias='t') }},\n"
+        "  {{ dbt_utils.pivot('status', ['x', 'y']) }}\n"
+        "from {{ ref('a') }} t");
+  write("models/marts/_u.yml",
+        "version: 2\nmodels:\n  - name: u\n    tests:\n"
+        "      - dbt_utils.expression_is_true:\n          expression: \"s >= 0\"\n"
+        "      - dbt_utils.unique_combination_of_columns:\n"
+        "          combination_of_columns: [k, s]\n");
+  CompileOptions options;
+  options.columns_of = [](const lake::TableName&) {
+    return std::vector<std::pair<std::string, std::string>>{
+        {"id", "INTEGER"}, {"skip", "INTEGER"}, {"name", "VARCHAR"}};
+  };
+  const ModelProject project = load(options);
+  const std::string& sql = project.find("u")->compiled_sql;
+  EXPECT_NE(sql.find("md5(cast(coalesce(cast(id as varchar), '_dbt_utils_surrogate_key_null_') || "
+                     "'-' || coalesce(cast(name as varchar), "
+                     "'_dbt_utils_surrogate_key_null_') as varchar)) as k"),
+            std::string::npos)
+      << sql;
+  EXPECT_NE(sql.find("coalesce(a, 0) +\n  coalesce(b, 0) as s"), std::string::npos) << sql;
+  EXPECT_NE(sql.find("t.\"id\",\n  t.\"name\",\n"), std::string::npos) << sql;
+  EXPECT_NE(sql.find("sum(case when status = 'x' then 1 else 0 end) as \"x\","), std::string::npos)
+      << sql;
+  const Model* expression = project.find("dbt_utils_expression_is_true_u__s_0");
+  ASSERT_NE(expression, nullptr) << join(project.names(), ", ");
+  EXPECT_NE(expression->compiled_sql.find("where not (s >= 0)"), std::string::npos);
+  const Model* combination = project.find("dbt_utils_unique_combination_of_columns_u__k__s");
+  ASSERT_NE(combination, nullptr) << join(project.names(), ", ");
+  EXPECT_NE(combination->compiled_sql.find("group by k, s"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace strata::transform
