@@ -174,13 +174,24 @@ void inline_ephemerals(std::vector<Model>& models) {
   }
 }
 
+std::vector<std::string> render_hooks(const std::vector<std::string>& hooks,
+                                      const jinja::Context& context, const std::string& file) {
+  std::vector<std::string> out;
+  for (const std::string& hook : hooks) {
+    out.push_back(jinja::Template::parse(hook, file + " (hook)").render(context));
+  }
+  return out;
+}
+
 void compile_node(DbtState& state, Model& node) {
   node.refs.clear();
   node.sources.clear();
   ModelCompilation compilation{state.config, state.relations,         node,
                                false,        state.environment.get(), nullptr};
-  node.compiled_sql =
-      state.templates.at(node.name).render(dbt_context(compilation), &node.source_lines);
+  const jinja::Context context = dbt_context(compilation);
+  node.compiled_sql = state.templates.at(node.name).render(context, &node.source_lines);
+  node.pre_hooks = render_hooks(node.config.pre_hook, context, node.relative_path.string());
+  node.post_hooks = render_hooks(node.config.post_hook, context, node.relative_path.string());
 }
 
 jinja::Dict parse_vars(const std::string& yaml_text) {
@@ -304,6 +315,15 @@ ModelProject load_dbt_models(const ProjectConfig& config, const CompileOptions& 
   inline_ephemerals(nodes);
   std::sort(nodes.begin(), nodes.end(),
             [](const Model& a, const Model& b) { return a.name < b.name; });
+  // on-run-start/end hooks render in a context of their own (no node).
+  Model run_node;
+  run_node.name = project.name;
+  run_node.relative_path = project.file;
+  ModelCompilation run_compilation{config, state->relations,         run_node,
+                                   false,  state->environment.get(), nullptr};
+  const jinja::Context run_context = dbt_context(run_compilation);
+  result.on_run_start = render_hooks(project.on_run_start, run_context, project.file);
+  result.on_run_end = render_hooks(project.on_run_end, run_context, project.file);
   result.models = std::move(nodes);
   result.sources = state->properties.sources;
   result.dbt_state = state;

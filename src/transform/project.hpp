@@ -49,6 +49,7 @@ struct Model {
   // Set while compiling when the model asked the database something (run_query,
   // get_columns_in_relation): such models are compiled again right before they run.
   bool introspective = false;
+  std::vector<std::string> pre_hooks, post_hooks;  // rendered SQL run before and after the build
 
   lake::TableName relation() const { return {schema, name}; }
   // The raw_sql line that compiled line `compiled_line` (1-based) came from; 0 when unknown.
@@ -64,6 +65,7 @@ struct ModelProject {
   std::vector<SourceTable> sources;   // dbt sources declared in properties files
   std::vector<std::string> warnings;  // unknown config keys, unused config paths, ...
   std::shared_ptr<DbtState> dbt_state;
+  std::vector<std::string> on_run_start, on_run_end;  // rendered project hooks
 
   const Model* find(std::string_view name) const;
   std::vector<std::string> names() const;

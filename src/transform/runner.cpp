@@ -88,6 +88,7 @@ class ModelBuilder {
         result.seconds = seconds_since(start);
         return result;
       }
+      for (const std::string& hook : model.pre_hooks) connection_.execute(hook);
       if (model.materialized == "test") {
         const TestOutcome outcome = run_test(connection_, model);
         result.rows = static_cast<uint64_t>(outcome.failures);
@@ -123,6 +124,7 @@ class ModelBuilder {
         std::lock_guard lock(catalog_mutex_);
         lake_.attach(connection_, result.table);
       }
+      for (const std::string& hook : model.post_hooks) connection_.execute(hook);
       result.status = RunStatus::kSuccess;
     } catch (const Error& error) {
       record_failure(model, error, result);
@@ -355,16 +357,23 @@ RunSummary run_models(const ProjectConfig& config, const ModelProject& project, 
   const std::vector<std::string> selected =
       project.dbt ? select_nodes(project, graph, options.select, options.exclude, types)
                   : graph.select(options.select);
+  for (const std::string& hook : project.on_run_start) connection.execute(hook);
   Scheduler scheduler(config, project, graph, lake, run_id, options, selected);
   const size_t workers =
       options.connect ? std::max<size_t>(1, std::min<size_t>(options.threads, selected.size())) : 1;
-  if (workers <= 1) return scheduler.run({&connection});
-  // Extra workers get connections of their own; `connection` stays free for compiling.
-  std::vector<engine::Connection> connections;
-  for (size_t i = 0; i < workers; ++i) connections.push_back(options.connect());
-  std::vector<engine::Connection*> pointers;
-  for (engine::Connection& extra : connections) pointers.push_back(&extra);
-  return scheduler.run(pointers);
+  RunSummary summary;
+  if (workers <= 1) {
+    summary = scheduler.run({&connection});
+  } else {
+    // Extra workers get connections of their own; `connection` stays free for compiling.
+    std::vector<engine::Connection> connections;
+    for (size_t i = 0; i < workers; ++i) connections.push_back(options.connect());
+    std::vector<engine::Connection*> pointers;
+    for (engine::Connection& extra : connections) pointers.push_back(&extra);
+    summary = scheduler.run(pointers);
+  }
+  for (const std::string& hook : project.on_run_end) connection.execute(hook);
+  return summary;
 }
 
 }  // namespace strata::transform
