@@ -115,10 +115,12 @@ void add_run_command(CLI::App& app, const GlobalOptions& globals, Action& action
                    {"model"});
   add_node_command(app, globals, action, "seed", "Load the CSV seeds of a dbt project", {"seed"});
   add_node_command(app, globals, action, "test", "Run the data tests of a dbt project", {"test"});
+  add_node_command(app, globals, action, "snapshot",
+                   "Take the snapshots of a dbt project (type-2 history tables)", {"snapshot"});
   add_node_command(app, globals, action, "build",
                    "Seeds, models and tests in DAG order; a failing test skips what is "
                    "downstream",
-                   {"seed", "model", "test"});
+                   {"seed", "model", "snapshot", "test"});
 }
 
 }  // namespace strata::cli

@@ -11,6 +11,7 @@
 #include "transform/dbt_project.hpp"
 #include "transform/dbt_tests.hpp"
 #include "transform/macro_registry.hpp"
+#include "transform/snapshot.hpp"
 #include "transform/template.hpp"
 
 namespace strata::transform {
@@ -95,6 +96,12 @@ void apply_properties(Model& node, const std::map<std::string, NodeProperties>& 
 // Names the node's relation with the project's (or the built-in) naming macros.
 lake::TableName name_relation(DbtState& state, Model& node) {
   if (node.config.materialized == "ephemeral") return {"", "__dbt__cte__" + node.name};
+  if (node.resource_type == "snapshot") {  // dbt uses a snapshot's target_schema as it is
+    const Value* target_schema = node.config.all.find("target_schema");
+    if (target_schema && target_schema->is_string()) {
+      return {target_schema->as_string(), node.config.alias.value_or(node.name)};
+    }
+  }
   ModelCompilation compilation{state.config, state.relations,         node,
                                true,         state.environment.get(), nullptr};
   const jinja::Context context = dbt_context(compilation);
@@ -261,6 +268,26 @@ ModelProject load_dbt_models(const ProjectConfig& config, const CompileOptions& 
     apply_properties(model, state->properties.models, warnings);
     model.raw_sql = paths::read_file(file);
     nodes.push_back(std::move(model));
+  }
+  for (const fs::path& file : files_under(config.root, project.snapshot_paths, ".sql")) {
+    const std::string text = paths::read_file(file);
+    Location where(file.lexically_relative(config.root).string());
+    std::pair<std::string, std::string> block;
+    try {
+      block = snapshot_block(text);
+    } catch (const Error& error) {
+      throw Error(error.kind(), error.message(), where);
+    }
+    if (block.first.empty()) {  // macros may live beside snapshots
+      state->macros.add_project_file(text, where.file);
+      continue;
+    }
+    Model snapshot = make_node(*state, file, "snapshot", project.snapshot_paths, project.snapshots);
+    snapshot.name = block.first;
+    snapshot.fqn.back() = block.first;
+    apply_properties(snapshot, state->properties.models, warnings);
+    snapshot.raw_sql = block.second;
+    nodes.push_back(std::move(snapshot));
   }
   for (const fs::path& file : singular_tests) {
     Model test = make_node(*state, file, "test", project.test_paths, project.tests);

@@ -106,7 +106,8 @@ bool apply_config(NodeConfig& config, std::string key, const Value& value, const
     config.enabled = boolean(key, value, where);
   } else if (key == "materialized") {
     config.materialized =
-        one_of(key, value, where, {"view", "table", "incremental", "ephemeral", "seed", "test"});
+        one_of(key, value, where,
+               {"view", "table", "incremental", "ephemeral", "seed", "test", "snapshot"});
   } else if (key == "schema") {
     if (value.is_none()) {
       config.schema.reset();

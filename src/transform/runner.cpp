@@ -15,6 +15,7 @@
 #include "transform/materialize.hpp"
 #include "transform/model_graph.hpp"
 #include "transform/selector.hpp"
+#include "transform/snapshot.hpp"
 
 namespace strata::transform {
 namespace {
@@ -112,6 +113,8 @@ class ModelBuilder {
         if (sql.empty()) throw Error(ErrorKind::kInput, "the model's SQL is empty");
         if (model.materialized == "table") {
           lake_.overwrite(connection_, result.table, sql, &result.rows);
+        } else if (model.materialized == "snapshot") {
+          result.rows = build_snapshot(lake_, connection_, model, sql);
         } else if (model.materialized == "incremental") {
           const bool full_refresh = model.config.full_refresh.value_or(options_.full_refresh);
           result.rows = build_incremental(lake_, connection_, model, sql, full_refresh);
