@@ -61,8 +61,12 @@ void add_dbt_commands(CLI::App& app, const GlobalOptions& globals, Action& actio
                                        node.compiled_sql);
         }
         if (project.dbt) transform::write_manifest(context.config(), project);
-        if (names.size() == 1) {
-          std::cout << project.find(names.front())->compiled_sql << "\n";
+        std::vector<std::string> models;  // the selection without the tests it brings along
+        for (const std::string& name : names) {
+          if (project.find(name)->resource_type != "test") models.push_back(name);
+        }
+        if (models.size() == 1) {
+          std::cout << project.find(models.front())->compiled_sql << "\n";
         } else {
           std::cout << "Compiled " << names.size() << " nodes into target/compiled\n";
         }

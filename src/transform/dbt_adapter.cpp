@@ -197,6 +197,36 @@ void add_dbt_context(jinja::Context& context, ModelCompilation& compilation) {
     auto bound = jinja::bind_arguments(arguments, {"sql"}, "run_query");
     return run_query(*state, bound[0].value_or(Value("")).str());
   });
+  // {% call statement('name', fetch_result=True) %}SQL{% endcall %} and load_result('name').
+  auto results = std::make_shared<Dict>();
+  context.set_function("statement", [state, results](const CallArguments& arguments) {
+    auto bound = jinja::bind_arguments(
+        arguments, {"name", "fetch_result", "auto_begin", "language", "caller"}, "statement");
+    if (!bound[4] || !bound[4]->is_callable()) {
+      fail(arguments, "statement() is used as a call block: {% call statement('name') %}...");
+    }
+    const std::string sql = call_with_context(*bound[4], *arguments.context, {}).str();
+    const Value table = run_query(*state, sql);
+    if (bound[0] && !state->discovery) {
+      Dict result;
+      result.set("table", table);
+      result.set("data", table.is_dict() ? *table.as_dict().find("rows") : Value(List{}));
+      Dict response;
+      response.set("code", "SELECT");
+      response.set("rows_affected",
+                   table.is_dict()
+                       ? static_cast<int64_t>(table.as_dict().find("rows")->as_list().size())
+                       : int64_t{0});
+      result.set("response", std::move(response));
+      results->set(bound[0]->str(), std::move(result));
+    }
+    return Value("");
+  });
+  context.set_function("load_result", [results](const CallArguments& arguments) {
+    auto bound = jinja::bind_arguments(arguments, {"name"}, "load_result");
+    const Value* found = results->find(bound[0].value_or(Value("")).str());
+    return found ? *found : Value::none();
+  });
   context.set("exceptions", exceptions_value());
   context.set_function("log", [](const CallArguments& arguments) {
     auto bound = jinja::bind_arguments(arguments, {"msg", "info"}, "log");

@@ -218,3 +218,30 @@ TEST_F(DbtProjectTest, BuiltInDbtUtilsMacrosAndTests) {
 
 }  // namespace
 }  // namespace strata::transform
+
+namespace strata::transform {
+namespace {
+
+TEST_F(DbtProjectTest, RunQueryAndStatementsAskTheDatabaseOnlyWhenExecuting) {
+  write("models/marts/q.sql",
+        "{% call statement('ids', fetch_result=True) %}select 7 as x{% endcall %}\n"
+        "{% set rows = load_result('ids') %}\n"
+        "select {{ rows['data'][0][0] if execute else 0 }} as a,"
+        " {{ run_query('select 8')['columns'][0]['values']()[0] if execute else 0 }} as b");
+  std::vector<std::string> queries;
+  CompileOptions options;
+  options.run_query = [&](const std::string& sql) {
+    queries.push_back(sql);
+    return std::make_pair(std::vector<std::string>{"x"},
+                          std::vector<std::vector<std::optional<std::string>>>{
+                              {sql.find('7') != std::string::npos ? "7" : "8"}});
+  };
+  const ModelProject project = load(options);
+  const Model& q = *project.find("q");
+  EXPECT_NE(q.compiled_sql.find("select 7 as a, 8 as b"), std::string::npos) << q.compiled_sql;
+  EXPECT_TRUE(q.introspective);
+  EXPECT_EQ(queries, (std::vector<std::string>{"select 7 as x", "select 8"}));
+}
+
+}  // namespace
+}  // namespace strata::transform
