@@ -2,6 +2,7 @@
 
 #include "core/log.hpp"
 #include "lake/metastore.hpp"
+#include "transform/staged_table.hpp"
 
 namespace strata::cli {
 

@@ -4,6 +4,7 @@
 
 #include "core/text.hpp"
 #include "transform/dbt_tests.hpp"
+#include "transform/staged_table.hpp"
 
 namespace strata::transform {
 namespace {
@@ -17,15 +18,6 @@ std::string sql_string(const std::string& text) {
     if (c == '\'') out += '\'';
   }
   return out + "'";
-}
-
-std::vector<std::pair<std::string, std::string>> describe(engine::Connection& connection,
-                                                          const std::string& relation) {
-  std::vector<std::pair<std::string, std::string>> columns;
-  for (const auto& row : connection.query("DESCRIBE " + relation).fetch_all()) {
-    columns.emplace_back(std::get<std::string>(row[0]), std::get<std::string>(row[1]));
-  }
-  return columns;
 }
 
 bool has_column(const std::vector<std::pair<std::string, std::string>>& columns,
@@ -74,23 +66,12 @@ uint64_t build_incremental(lake::Lake& lake, engine::Connection& connection, con
     return rows;
   }
   const std::string target = quoted_relation(table);
-  const std::string staged = quote_identifier("__strata_incremental_" + model.name);
-  connection.execute("CREATE OR REPLACE TEMP TABLE " + staged + " AS " + select_sql);
-  struct DropStaged {
-    engine::Connection& connection;
-    std::string name;
-    ~DropStaged() {
-      try {
-        connection.execute("DROP TABLE IF EXISTS " + name);
-      } catch (...) {
-        // Best effort: the temporary table dies with the session anyway.
-      }
-    }
-  } drop{connection, staged};
+  const StagedTable staged_table(connection, "__strata_incremental_" + model.name, select_sql);
+  const std::string& staged = staged_table.relation();
   rows = static_cast<uint64_t>(
       std::get<int64_t>(connection.query("SELECT count(*) FROM " + staged).scalar()));
-  const auto existing = describe(connection, target);
-  const auto incoming = describe(connection, staged);
+  const auto existing = describe_columns(connection, target);
+  const auto incoming = describe_columns(connection, staged);
 
   std::vector<std::string> added, removed, columns;
   for (const auto& [name, type] : incoming) {

@@ -3,6 +3,7 @@
 #include <regex>
 
 #include "core/text.hpp"
+#include "transform/staged_table.hpp"
 
 namespace strata::transform {
 namespace {
@@ -16,9 +17,7 @@ std::string setting(const Model& snapshot, const std::string& key) {
 
 std::vector<std::string> columns_of(engine::Connection& connection, const std::string& relation) {
   std::vector<std::string> columns;
-  for (const auto& row : connection.query("DESCRIBE " + relation).fetch_all()) {
-    columns.push_back(std::get<std::string>(row[0]));
-  }
+  for (auto& [name, type] : describe_columns(connection, relation)) columns.push_back(name);
   return columns;
 }
 
@@ -55,19 +54,8 @@ uint64_t build_snapshot(lake::Lake& lake, engine::Connection& connection, const 
   if (strategy == "timestamp" && updated_at.empty()) {
     throw Error(ErrorKind::kInput, "the timestamp strategy needs updated_at (a column)");
   }
-  const std::string staged = quote_identifier("__strata_snapshot_" + snapshot.name);
-  connection.execute("CREATE OR REPLACE TEMP TABLE " + staged + " AS " + select_sql);
-  struct DropStaged {
-    engine::Connection& connection;
-    std::string name;
-    ~DropStaged() {
-      try {
-        connection.execute("DROP TABLE IF EXISTS " + name);
-      } catch (...) {
-        // Best effort: the temporary table dies with the session anyway.
-      }
-    }
-  } drop{connection, staged};
+  const StagedTable staged_table(connection, "__strata_snapshot_" + snapshot.name, select_sql);
+  const std::string& staged = staged_table.relation();
 
   auto key_of = [&](const std::string& alias) {
     std::vector<std::string> parts;
