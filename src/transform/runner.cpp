@@ -99,6 +99,7 @@ class ModelBuilder {
           result.where = Location(model.relative_path.string());
           result.error = std::to_string(outcome.failures) + " failing row(s)";
         }
+        if (model.config.store_failures) store_failures(model, result);
         result.seconds = seconds_since(start);
         return result;
       }
@@ -144,6 +145,20 @@ class ModelBuilder {
   engine::Connection& connection_;
   const RunOptions& options_;
   std::mutex& catalog_mutex_;
+
+  // store_failures: the failing rows become the table <target schema>_dbt_test__audit.<test>.
+  void store_failures(const Model& test, ModelResult& result) {
+    {
+      std::lock_guard lock(catalog_mutex_);
+      connection_.execute(lake::create_schema_sql(test.schema));
+    }
+    std::string sql = select_sql(test);
+    if (test.config.limit) sql += "\nlimit " + std::to_string(*test.config.limit);
+    lake_.overwrite(connection_, test.relation(), sql);
+    std::lock_guard lock(catalog_mutex_);
+    lake_.attach(connection_, test.relation());
+    result.relation = test.relation().str();
+  }
 
   // Sources and models not built in this run must already be in the lake; saying so beats the
   // engine's "table does not exist".

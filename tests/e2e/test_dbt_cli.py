@@ -24,7 +24,7 @@ def make_project(root):
     (root / "models" / "marts" / "_props.yml").write_text(
         "version: 2\nmodels:\n  - name: people_count\n    columns:\n      - name: n\n"
         "        tests:\n          - accepted_values:\n              values: [3]\n"
-        "              quote: false\n")
+        "              quote: false\n              config: {store_failures: true}\n")
 
 
 def test_parse_compile_ls(tmp_path, strata):
@@ -68,6 +68,9 @@ def test_run_test_full_refresh_and_fail_fast(tmp_path, strata, strata_bin):
     results = json.loads((root / "target" / "run_results.json").read_text())
     assert results["metadata"]["dbt_schema_version"].endswith("run-results/v6.json")
     assert [(r["status"], r["failures"]) for r in results["results"]] == [("fail", 1)]
+    stored = json.loads(strata("--project", root, "query", "-f", "json", "SELECT value_field, "
+                               "n_records FROM main_dbt_test__audit.accepted_values_people_count_n__False__3"))
+    assert stored == [{"value_field": 2, "n_records": 1}]
 
     (root / "models" / "staging" / "stg_people.sql").write_text("select nope\n")
     result = subprocess.run([strata_bin, "--project", str(root), "build", "--fail-fast",
