@@ -205,13 +205,15 @@ Value call_var(const ProjectConfig& config, const DbtEnvironment* dbt,
   if (bound[1]) return *bound[1];
   std::vector<std::string> names;
   for (const auto& entry : config.vars) names.push_back(entry.first);
-  fail(arguments, "var('" + name +
-                      "') is not set: add it under `vars:` in strata.yml or give a "
-                      "default, var('" +
-                      name + "', ...)" + did_you_mean(name, names));
+  if (dbt) {
+    for (const auto& entry : dbt->vars.entries) names.push_back(entry.first);
+  }
+  fail(arguments, "var('" + name + "') is not set: add it under `vars:` in " +
+                      (dbt ? "dbt_project.yml, pass --vars" : "strata.yml") +
+                      " or give a default, var('" + name + "', ...)" + did_you_mean(name, names));
 }
 
-Value call_env_var(const CallArguments& arguments) {
+Value env_var_value(const CallArguments& arguments) {
   auto bound = jinja::bind_arguments(arguments, {"name", "default"}, "env_var");
   const std::string name = required_string(arguments, bound[0], "env_var", "a variable name");
   if (const char* value = std::getenv(name.c_str())) return std::string(value);
@@ -258,7 +260,7 @@ jinja::Context dbt_context(ModelCompilation& compilation) {
                        [state](const CallArguments& a) { return call_config(*state, a); });
   context.set_function(
       "var", [state](const CallArguments& a) { return call_var(state->config, state->dbt, a); });
-  context.set_function("env_var", [](const CallArguments& a) { return call_env_var(a); });
+  context.set_function("env_var", [](const CallArguments& a) { return env_var_value(a); });
   context.set_function("is_incremental", [](const CallArguments& a) {
     jinja::bind_arguments(a, {}, "is_incremental");
     return Value(false);
@@ -267,6 +269,10 @@ jinja::Context dbt_context(ModelCompilation& compilation) {
   context.set("target", target_value(compilation.dbt ? &compilation.dbt->project : nullptr));
   if (compilation.dbt) add_dbt_context(context, compilation);
   return context;
+}
+
+Value call_env_var(const CallArguments& arguments) {
+  return env_var_value(arguments);
 }
 
 Value relation_value(const lake::TableName& table) {

@@ -45,6 +45,9 @@ jinja::Value relation_value(const lake::TableName& table);
 // The node as generate_schema_name and friends see it (name, resource_type, config, ...).
 jinja::Value node_value(const Model& model);
 
+// dbt's env_var(name, default): the environment variable, else the default, else an error.
+jinja::Value call_env_var(const jinja::CallArguments& arguments);
+
 // Calls `function` (a macro) with the context it needs; returns its value.
 jinja::Value call_with_context(const jinja::Value& function, const jinja::Context& context,
                                std::vector<jinja::Value> positional,

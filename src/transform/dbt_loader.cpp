@@ -252,6 +252,7 @@ ModelProject load_dbt_models(const ProjectConfig& config, const CompileOptions& 
     if (!vars.find(key)) vars.set(key, value);
   }
   for (const auto& [key, value] : parse_vars(options.vars_yaml).entries) vars.set(key, value);
+  state->project.vars = vars;  // what "{{ var(...) }}" in dbt_project.yml sees
   state->environment = std::make_unique<DbtEnvironment>(DbtEnvironment{
       state->project, state->macros, state->properties.sources, state->options, vars});
 

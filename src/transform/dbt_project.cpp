@@ -6,6 +6,8 @@
 #include "core/paths.hpp"
 #include "core/text.hpp"
 #include "core/yaml_util.hpp"
+#include "transform/dbt_context.hpp"
+#include "transform/template.hpp"
 
 namespace strata::transform {
 namespace {
@@ -41,10 +43,44 @@ std::vector<std::string> folder_names(const fs::path& root, const std::vector<st
   return names;
 }
 
+// dbt renders the Jinja in its YAML settings ("{{ env_var('SCHEMA') }}", "{{ var('x') }}",
+// "{{ target.name == 'prod' }}") with a small context; rendered "True"/"False" and integers
+// become booleans and numbers, as dbt's native rendering does.
+Value render_setting(const Value& value, const DbtProject& project, const std::string& file) {
+  if (!value.is_string()) return value;
+  const std::string& text = value.as_string();
+  if (text.find("{{") == std::string::npos && text.find("{%") == std::string::npos) return value;
+  jinja::Context context;
+  context.set_function(
+      "env_var", [](const jinja::CallArguments& arguments) { return call_env_var(arguments); });
+  const jinja::Dict vars = project.vars;
+  context.set_function("var", [vars](const jinja::CallArguments& arguments) {
+    auto bound = jinja::bind_arguments(arguments, {"name", "default"}, "var");
+    const Value* found = vars.find(bound[0].value_or(Value("")).str());
+    if (found) return *found;
+    if (bound[1]) return *bound[1];
+    throw Error(ErrorKind::kInput, "var('" + bound[0].value_or(Value("")).str() + "') is not set",
+                arguments.where);
+  });
+  jinja::Dict target;
+  target.set("name", project.target_name);
+  target.set("schema", project.target_schema);
+  target.set("type", project.target_type);
+  context.set("target", Value(std::move(target)));
+  const std::string rendered = std::string(trim(jinja::render(text, context, file)));
+  if (rendered == "True" || rendered == "true") return true;
+  if (rendered == "False" || rendered == "false") return false;
+  char* end = nullptr;
+  const long long number = std::strtoll(rendered.c_str(), &end, 10);
+  if (!rendered.empty() && *end == '\0') return static_cast<int64_t>(number);
+  return rendered;
+}
+
 // Warns about keys of a folder-config tree that are neither configs nor existing folders.
-void check_tree(const YAML::Node& tree, const std::string& path, const std::string& file,
-                const std::vector<std::string>& folders, const std::string& project,
-                std::vector<std::string>& warnings) {
+void check_tree(const YAML::Node& tree, const std::string& path, const DbtProject& dbt,
+                const std::vector<std::string>& folders, std::vector<std::string>& warnings) {
+  const std::string& file = dbt.file;
+  const std::string& project = dbt.name;
   if (!tree.IsMap()) return;
   for (const auto& entry : tree) {
     const std::string key = entry.first.as<std::string>();
@@ -52,14 +88,15 @@ void check_tree(const YAML::Node& tree, const std::string& path, const std::stri
     if (key.starts_with("+")) {
       NodeConfig scratch;
       std::string warning;
-      if (!apply_config(scratch, key, yaml_value(entry.second), where, warning)) {
+      if (!apply_config(scratch, key, render_setting(yaml_value(entry.second), dbt, file), where,
+                        warning)) {
         warnings.push_back(where.str() + ": " + path + ": " + warning);
       }
       continue;
     }
     if (is_config_key(key)) continue;
     if (key == project || std::find(folders.begin(), folders.end(), key) != folders.end()) {
-      check_tree(entry.second, path + "." + key, file, folders, project, warnings);
+      check_tree(entry.second, path + "." + key, dbt, folders, warnings);
       continue;
     }
     std::vector<std::string> candidates = folders;
@@ -70,7 +107,8 @@ void check_tree(const YAML::Node& tree, const std::string& path, const std::stri
   }
 }
 
-void apply_level(const YAML::Node& level, NodeConfig& config, const std::string& file) {
+void apply_level(const YAML::Node& level, NodeConfig& config, const DbtProject& project) {
+  const std::string& file = project.file;
   if (!level.IsMap()) return;
   for (const auto& entry : level) {
     const std::string key = entry.first.as<std::string>();
@@ -80,8 +118,8 @@ void apply_level(const YAML::Node& level, NodeConfig& config, const std::string&
       continue;  // a folder that happens to have a config's name
     }
     std::string warning;
-    apply_config(config, key, yaml_value(entry.second), yaml::location(entry.second, file),
-                 warning);
+    apply_config(config, key, render_setting(yaml_value(entry.second), project, file),
+                 yaml::location(entry.second, file), warning);
   }
 }
 
@@ -104,13 +142,17 @@ void load_profile(DbtProject& project, const std::string& wanted_target) {
       profile.fail("profile '" + profile.string("name", project.profile) + "' has no target '" +
                    project.target_name + "' under outputs");
     }
-    project.target_type = output.string("type", "duckdb");
+    auto setting = [&](const std::string& key, const std::string& fallback) {
+      if (!output.has(key)) return fallback;
+      return render_setting(yaml_value(output.child(key).node()), project, output.file()).str();
+    };
+    project.target_type = setting("type", "duckdb");
     if (project.target_type != "duckdb") {
       output.fail("the target '" + project.target_name + "' is of type '" + project.target_type +
                   "': strata runs dbt projects on its own lake, as a DuckDB target; other "
                   "adapters are not supported yet");
     }
-    project.target_schema = output.string("schema", "main");
+    project.target_schema = setting("schema", "main");
     project.threads = output.integer("threads", 0);
     return;
   }
@@ -206,31 +248,29 @@ std::optional<DbtProject> load_dbt_project(const fs::path& root, const std::stri
   project.tests = top.child("data_tests").node().IsDefined() ? top.child("data_tests").node()
                                                              : top.child("tests").node();
   project.snapshots = top.child("snapshots").node();
-  check_tree(project.models, "models", project.file, folder_names(root, project.model_paths),
-             project.name, warnings);
-  check_tree(project.seeds, "seeds", project.file, folder_names(root, project.seed_paths),
-             project.name, warnings);
   load_profile(project, target);
+  check_tree(project.models, "models", project, folder_names(root, project.model_paths), warnings);
+  check_tree(project.seeds, "seeds", project, folder_names(root, project.seed_paths), warnings);
   return project;
 }
 
 void apply_folder_configs(const DbtProject& project, const YAML::Node& tree,
                           const std::vector<std::string>& folders, NodeConfig& config) {
   if (!tree.IsDefined() || !tree.IsMap()) return;
-  apply_level(tree, config, project.file);
+  apply_level(tree, config, project);
   // yaml-cpp's Node assignment writes into the tree, so walk down with fresh handles.
   std::vector<YAML::Node> levels;
   const YAML::Node& root = tree;
   const YAML::Node top = root[project.name];
   if (!top.IsDefined() || !top.IsMap()) return;
   levels.push_back(top);
-  apply_level(levels.back(), config, project.file);
+  apply_level(levels.back(), config, project);
   for (const std::string& folder : folders) {
     const YAML::Node& parent = levels.back();
     const YAML::Node child = parent[folder];
     if (!child.IsDefined() || !child.IsMap()) return;
     levels.push_back(child);
-    apply_level(levels.back(), config, project.file);
+    apply_level(levels.back(), config, project);
   }
 }
 

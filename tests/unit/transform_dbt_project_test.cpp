@@ -245,3 +245,26 @@ TEST_F(DbtProjectTest, RunQueryAndStatementsAskTheDatabaseOnlyWhenExecuting) {
 
 }  // namespace
 }  // namespace strata::transform
+
+namespace strata::transform {
+namespace {
+
+TEST_F(DbtProjectTest, JinjaInProjectAndProfileSettingsIsRendered) {
+  setenv("STRATA_TEST_SCHEMA", "analytics", 1);
+  write("profiles.yml",
+        "shop:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n"
+        "      schema: \"{{ env_var('STRATA_TEST_SCHEMA') }}\"\n");
+  write("dbt_project.yml",
+        "name: shop\nprofile: shop\nvars: {limit: 3, scoped: 1, mart_schema: reporting}\n"
+        "models:\n  shop:\n    marts:\n      +schema: \"{{ var('mart_schema') }}\"\n"
+        "      +enabled: \"{{ target.name == 'dev' }}\"\n    extra:\n"
+        "      +enabled: \"{{ target.name == 'prod' }}\"\n");
+  write("models/extra/x.sql", "select 1");
+  const ModelProject project = load();
+  EXPECT_EQ(project.find("c")->schema, "analytics_reporting");
+  EXPECT_EQ(project.find("x"), nullptr);  // disabled outside prod
+  unsetenv("STRATA_TEST_SCHEMA");
+}
+
+}  // namespace
+}  // namespace strata::transform
