@@ -4,48 +4,12 @@
 #include "transform/template_builtins.hpp"
 #include "transform/template_globals.hpp"
 #include "transform/template_operators.hpp"
+#include "transform/template_render_support.hpp"
 
 namespace strata::transform::jinja {
 namespace {
 
 using namespace ast;
-
-// Rendered text plus, for each of its lines, the template line that produced the line's start.
-class RenderedText {
- public:
-  // `advances` is true for template text, whose newlines are template newlines too; false for an
-  // expression's value, which comes entirely from the expression's line.
-  void append(std::string_view text, int64_t source_line, bool advances) {
-    for (char c : text) {
-      if (at_line_start_) {
-        lines_.push_back(source_line);
-        at_line_start_ = false;
-      }
-      text_ += c;
-      if (c == '\n') {
-        at_line_start_ = true;
-        if (advances) ++source_line;
-      }
-    }
-  }
-  std::string& text() { return text_; }
-  std::vector<int64_t>& lines() { return lines_; }
-
- private:
-  std::string text_;
-  std::vector<int64_t> lines_;
-  bool at_line_start_ = true;
-};
-
-// A short source-like description of an expression, for error messages ("adapter.get").
-std::string describe(const Expr& expr) {
-  if (const auto* name = std::get_if<Name>(&expr.node)) return name->name;
-  if (const auto* attribute = std::get_if<Attribute>(&expr.node)) {
-    return describe(*attribute->object) + "." + attribute->name;
-  }
-  if (const auto* call = std::get_if<Call>(&expr.node)) return describe(*call->callee) + "(...)";
-  return "the expression";
-}
 
 // How deep macros may call each other before the template is taken to recurse forever.
 constexpr int kMaxMacroDepth = 200;
@@ -257,31 +221,6 @@ class Renderer {
       scopes_.back().set("loop", loop_object(items, i));
       render(node.body, out);
     }
-  }
-
-  static Value loop_object(const List& items, int64_t index) {
-    const auto length = static_cast<int64_t>(items.size());
-    Dict loop;
-    loop.set("index", index + 1);
-    loop.set("index0", index);
-    loop.set("revindex", length - index);
-    loop.set("revindex0", length - index - 1);
-    loop.set("first", index == 0);
-    loop.set("last", index == length - 1);
-    loop.set("length", length);
-    loop.set("previtem", index > 0 ? items[static_cast<size_t>(index - 1)]
-                                   : Value::undefined("there is no previous item"));
-    loop.set("nextitem", index + 1 < length ? items[static_cast<size_t>(index + 1)]
-                                            : Value::undefined("there is no next item"));
-    loop.set(
-        "cycle", Value::function("cycle", [index](const CallArguments& arguments) {
-          if (arguments.positional.empty()) {
-            throw Error(ErrorKind::kInput, "loop.cycle() needs at least one value",
-                        arguments.where);
-          }
-          return arguments.positional[static_cast<size_t>(index) % arguments.positional.size()];
-        }));
-    return loop;
   }
 
   void render_node(const Set& node, Position where, RenderedText&) {
