@@ -11,6 +11,7 @@
 
 #include "core/interrupt.hpp"
 #include "core/paths.hpp"
+#include "transform/contract.hpp"
 #include "transform/dbt_loader.hpp"
 #include "transform/materialize.hpp"
 #include "transform/model_graph.hpp"
@@ -112,6 +113,7 @@ class ModelBuilder {
       } else {
         const std::string sql = select_sql(model);
         if (sql.empty()) throw Error(ErrorKind::kInput, "the model's SQL is empty");
+        if (contract_enforced(model)) check_contract(connection_, model, sql);
         if (model.materialized == "table") {
           lake_.overwrite(connection_, result.table, sql, &result.rows);
         } else if (model.materialized == "snapshot") {

@@ -84,3 +84,24 @@ def test_sql_error_shows_the_compiled_line_and_keeps_the_old_table(tmp_path, str
     assert "compiled SQL line 3 in target/compiled/models/staging/a.sql" in result.stdout
     assert strata("--project", root, "query", "-f", "csv", "SELECT id FROM main.a").split() \
         == ["id", "1"]
+
+
+def test_enforced_contracts_check_columns_and_types(tmp_path, strata, strata_bin):
+    root = project(tmp_path, {
+        "models/staging/a.sql": "{{ config(materialized='table') }}\n"
+                                "select 1 as id, 'x' as name, 2.5 as score\n",
+        "models/staging/_a.yml": "version: 2\nmodels:\n  - name: a\n    config:\n"
+                                 "      contract: {enforced: true}\n    columns:\n"
+                                 "      - {name: id, data_type: int}\n"
+                                 "      - {name: name, data_type: text}\n"
+                                 "      - {name: score, data_type: 'numeric(2, 1)'}\n"})
+    strata("--project", root, "build")
+    (root / "models" / "staging" / "a.sql").write_text(
+        "{{ config(materialized='table') }}\nselect 'one' as id, 'x' as name, 1 as extra\n")
+    result = build(strata_bin, root)
+    assert result.returncode == 1
+    assert "the model's enforced contract failed: column 'id' is VARCHAR, the contract says int; " \
+        "column 'extra' (INTEGER) is not in the contract; column 'score' of the contract is " \
+        "missing" in result.stdout
+    assert strata("--project", root, "query", "-f", "csv", "SELECT id FROM main.a").split() \
+        == ["id", "1"]
