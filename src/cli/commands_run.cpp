@@ -19,7 +19,7 @@ namespace strata::cli {
 namespace {
 
 std::string status_word(const transform::ModelResult& result) {
-  if (result.resource_type == "test" && !result.outcome.empty()) {
+  if (!result.outcome.empty()) {
     if (result.outcome == "pass") return "PASS   ";
     if (result.outcome == "warn") return "WARN   ";
     return "FAIL   ";
@@ -71,9 +71,8 @@ int run_nodes(const GlobalOptions& globals, const NodeOptions& node_options,
     if (model.status == lake::RunStatus::kFailed) ++failed;
     if (model.status == lake::RunStatus::kSkipped) ++skipped;
     if (model.outcome == "warn") ++warned;
-    std::cout << status_word(model) << " "
-              << (model.resource_type == "test" ? model.name : model.relation);
-    if (model.status == lake::RunStatus::kSuccess && model.resource_type != "test") {
+    std::cout << status_word(model) << " " << (model.outcome.empty() ? model.relation : model.name);
+    if (model.status == lake::RunStatus::kSuccess && model.outcome.empty()) {
       std::cout << "  " << model.materialized;
       if (model.materialized != "view" && model.materialized != "ephemeral") {
         std::cout << "  " << format_rows(model.rows);
@@ -114,13 +113,14 @@ void add_run_command(CLI::App& app, const GlobalOptions& globals, Action& action
                    "Build the SQL models in dependency order (tables, views, incremental)",
                    {"model"});
   add_node_command(app, globals, action, "seed", "Load the CSV seeds of a dbt project", {"seed"});
-  add_node_command(app, globals, action, "test", "Run the data tests of a dbt project", {"test"});
+  add_node_command(app, globals, action, "test", "Run the data and unit tests of a dbt project",
+                   {"test", "unit_test"});
   add_node_command(app, globals, action, "snapshot",
                    "Take the snapshots of a dbt project (type-2 history tables)", {"snapshot"});
   add_node_command(app, globals, action, "build",
                    "Seeds, models and tests in DAG order; a failing test skips what is "
                    "downstream",
-                   {"seed", "model", "snapshot", "test"});
+                   {"seed", "model", "snapshot", "test", "unit_test"});
 }
 
 }  // namespace strata::cli

@@ -63,11 +63,14 @@ std::string source_id(const ModelProject& project, const SourceTable& source) {
 }  // namespace
 
 std::string unique_id(const ModelProject& project, const Model& node) {
+  if (node.resource_type == "unit_test") {
+    return "unit_test." + project.name + "." + node.attached_node + "." + node.name;
+  }
   return node.resource_type + "." + project.name + "." + node.name;
 }
 
 void write_manifest(const ProjectConfig& config, const ModelProject& project) {
-  json nodes = json::object(), sources = json::object();
+  json nodes = json::object(), sources = json::object(), unit_tests = json::object();
   json parent_map = json::object(), child_map = json::object();
   for (const SourceTable& source : project.sources) {
     const std::string id = source_id(project, source);
@@ -126,8 +129,8 @@ void write_manifest(const ProjectConfig& config, const ModelProject& project) {
                   {"fqn", node.fqn},
                   {"database", ""},
                   {"schema", node.schema},
-                  {"alias", node.resource_type == "test" ? node.name : node.relation().name},
-                  {"relation_name", node.resource_type == "test" || node.materialized == "ephemeral"
+                  {"alias", node.materialized == "test" ? node.name : node.relation().name},
+                  {"relation_name", node.materialized == "test" || node.materialized == "ephemeral"
                                         ? json(nullptr)
                                         : json(quoted_relation(node.relation()))},
                   {"config", config_json},
@@ -147,6 +150,11 @@ void write_manifest(const ProjectConfig& config, const ModelProject& project) {
       entry["attached_node"] = node.attached_node.empty()
                                    ? json(nullptr)
                                    : json(unique_id(project, *project.find(node.attached_node)));
+    }
+    if (node.resource_type == "unit_test") {  // dbt keeps them apart from the DAG's nodes
+      entry["model"] = node.attached_node;
+      unit_tests[id] = std::move(entry);
+      continue;
     }
     nodes[id] = std::move(entry);
     parent_map[id] = depends;
@@ -171,7 +179,7 @@ void write_manifest(const ProjectConfig& config, const ModelProject& project) {
                    {"group_map", json::object()},
                    {"saved_queries", json::object()},
                    {"semantic_models", json::object()},
-                   {"unit_tests", json::object()}};
+                   {"unit_tests", unit_tests}};
   paths::write_file_atomically(config.root / "target" / "manifest.json", manifest.dump(1));
 }
 
@@ -182,7 +190,7 @@ void write_run_results(const ProjectConfig& config, const ModelProject& project,
   for (const ModelResult& result : summary.models) {
     const Model* node = project.find(result.name);
     std::string status;
-    if (result.resource_type == "test" && !result.outcome.empty()) {
+    if (!result.outcome.empty()) {
       status = result.outcome;
     } else if (result.status == lake::RunStatus::kSuccess) {
       status = "success";
@@ -199,11 +207,10 @@ void write_run_results(const ProjectConfig& config, const ModelProject& project,
          {"timing", json::array()},
          {"adapter_response", {{"rows_affected", result.rows}}},
          {"message", result.error.empty() ? json(nullptr) : json(result.error)},
-         {"failures", result.resource_type == "test" ? json(result.rows) : json(nullptr)},
+         {"failures", !result.outcome.empty() ? json(result.rows) : json(nullptr)},
          {"compiled", true},
          {"compiled_code", node ? node->compiled_sql : ""},
-         {"relation_name",
-          result.resource_type == "test" ? json(nullptr) : json(result.relation)}});
+         {"relation_name", !result.outcome.empty() ? json(nullptr) : json(result.relation)}});
   }
   const double elapsed =
       std::chrono::duration<double>(std::chrono::system_clock::now() - started).count();

@@ -10,6 +10,7 @@
 #include "transform/dbt_context.hpp"
 #include "transform/dbt_project.hpp"
 #include "transform/dbt_tests.hpp"
+#include "transform/dbt_unit_tests.hpp"
 #include "transform/macro_registry.hpp"
 #include "transform/snapshot.hpp"
 #include "transform/template.hpp"
@@ -340,6 +341,10 @@ ModelProject load_dbt_models(const ProjectConfig& config, const CompileOptions& 
   std::vector<Model> generic = generic_tests(*state->environment, state->properties, nodes,
                                              state->relations, config, warnings);
   for (Model& test : generic) nodes.push_back(std::move(test));
+  std::vector<Model> units =
+      compile_unit_tests(state->properties.unit_tests, nodes, state->templates, state->relations,
+                         config, *state->environment);
+  for (Model& test : units) nodes.push_back(std::move(test));
   inline_ephemerals(nodes);
   std::sort(nodes.begin(), nodes.end(),
             [](const Model& a, const Model& b) { return a.name < b.name; });

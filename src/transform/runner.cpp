@@ -334,7 +334,7 @@ class Scheduler {
       stopped = stopped_;
       for (const std::string& input : inputs) {
         const Model* upstream = project_.find(input);
-        if (upstream->resource_type == "test" || upstream->materialized == "ephemeral") continue;
+        if (upstream->materialized == "test" || upstream->materialized == "ephemeral") continue;
         if (!outcomes_.contains(input) && !lake_.store().find_table(upstream->relation())) {
           unbuilt.push_back(input);
         }

@@ -133,6 +133,34 @@ void parse_sources(const yaml::Reader& list, const std::string& file, Properties
   }
 }
 
+void parse_unit_tests(const yaml::Reader& list, const std::string& file, Properties& out) {
+  for (const auto& item : list.node()) {
+    const yaml::Reader entry(item, file);
+    UnitTestSpec test;
+    test.name = entry.required_string("name");
+    test.model = entry.required_string("model");
+    test.where = entry.where();
+    for (const auto& given : entry.child("given").node()) {
+      const yaml::Reader input(given, file);
+      if (input.string("format", "dict") != "dict") {
+        input.fail("unit test fixtures in format '" + input.string("format", "") +
+                   "' are not supported yet (use the default, dict)");
+      }
+      test.given.emplace_back(input.required_string("input"),
+                              yaml_value(input.child("rows").node()));
+    }
+    const yaml::Reader expect = entry.child("expect");
+    if (expect.string("format", "dict") != "dict") {
+      expect.fail("expected rows in format '" + expect.string("format", "") +
+                  "' are not supported yet (use the default, dict)");
+    }
+    test.expect = yaml_value(expect.child("rows").node());
+    const Value vars = yaml_value(entry.child("overrides").child("vars").node());
+    if (vars.is_dict()) test.vars = vars.as_dict();
+    out.unit_tests.push_back(std::move(test));
+  }
+}
+
 void parse_file(const fs::path& path, const std::string& file, Properties& out,
                 std::vector<std::string>& warnings) {
   const yaml::Reader top(yaml::load_file(path.string()), file);
@@ -148,6 +176,8 @@ void parse_file(const fs::path& path, const std::string& file, Properties& out,
       target[name] = std::move(node);
     }
   }
+  const yaml::Reader unit_tests = top.child("unit_tests");
+  if (unit_tests.node().IsSequence()) parse_unit_tests(unit_tests, file, out);
   const yaml::Reader sources = top.child("sources");
   if (sources.node().IsSequence()) parse_sources(sources, file, out);
 }

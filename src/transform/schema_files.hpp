@@ -49,9 +49,21 @@ struct SourceTable {
   Location where;
 };
 
+// A dbt 1.8 unit test: the model's SQL run on given rows for its inputs, compared with the
+// expected rows (format: dict).
+struct UnitTestSpec {
+  std::string name;
+  std::string model;
+  std::vector<std::pair<std::string, jinja::Value>> given;  // input ("ref('x')") -> rows
+  jinja::Value expect;                                      // rows
+  jinja::Dict vars;                                         // overrides.vars
+  Location where;
+};
+
 struct Properties {
   std::map<std::string, NodeProperties> models, seeds;
   std::vector<SourceTable> sources;
+  std::vector<UnitTestSpec> unit_tests;
 };
 
 // Reads every *.yml / *.yaml file under `dirs` (relative to `root`). Invalid YAML and malformed

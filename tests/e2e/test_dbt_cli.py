@@ -78,3 +78,19 @@ def test_run_test_full_refresh_and_fail_fast(tmp_path, strata, strata_bin):
     assert result.returncode == 1
     assert "ERROR   main.stg_people" in result.stdout
     assert "skipped: --fail-fast after a failure" in result.stdout
+
+
+def test_failing_unit_test_skips_its_model(tmp_path, strata_bin):
+    root = tmp_path / "p"
+    make_project(root)
+    (root / "models" / "staging" / "_unit.yml").write_text(
+        "version: 2\nunit_tests:\n  - name: upper_names\n    model: stg_people\n    given:\n"
+        "      - input: ref('people')\n        rows: [{id: 1, name: ann}]\n"
+        "    expect:\n      rows: [{id: 1, name: Ann}]\n")
+    result = subprocess.run([strata_bin, "--project", str(root), "build"], capture_output=True,
+                            text=True)
+    assert result.returncode == 1
+    assert "FAIL    upper_names\n        2 failing row(s)" in result.stdout
+    assert "SKIPPED main.stg_people" in result.stdout
+    manifest = json.loads((root / "target" / "manifest.json").read_text())
+    assert "unit_test.mini.stg_people.upper_names" in manifest["unit_tests"]
