@@ -6,6 +6,7 @@
 #include "core/paths.hpp"
 #include "core/time_text.hpp"
 #include "transform/model_graph.hpp"
+#include "transform/template_json.hpp"
 
 namespace strata::transform {
 namespace {
@@ -14,31 +15,6 @@ using nlohmann::json;
 
 // The version of dbt whose behaviour strata follows, as readers expect it in metadata.
 constexpr const char* kDbtVersion = "1.10.0";
-
-json to_json(const jinja::Value& value) {
-  switch (value.kind()) {
-    case jinja::Value::Kind::kBool:
-      return value.as_bool();
-    case jinja::Value::Kind::kInt:
-      return value.as_int();
-    case jinja::Value::Kind::kDouble:
-      return value.as_double();
-    case jinja::Value::Kind::kString:
-      return value.as_string();
-    case jinja::Value::Kind::kList: {
-      json out = json::array();
-      for (const auto& item : value.as_list()) out.push_back(to_json(item));
-      return out;
-    }
-    case jinja::Value::Kind::kDict: {
-      json out = json::object();
-      for (const auto& [key, item] : value.as_dict().entries) out[key] = to_json(item);
-      return out;
-    }
-    default:
-      return nullptr;
-  }
-}
 
 std::string now_text() {
   const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(
@@ -116,7 +92,7 @@ void write_manifest(const ProjectConfig& config, const ModelProject& project) {
           {"meta", json::object()},
           {"tags", json::array()}};
     }
-    json config_json = to_json(jinja::Value(node.config.all));
+    json config_json = jinja::to_json(jinja::Value(node.config.all));
     config_json["materialized"] = node.materialized;
     config_json["enabled"] = node.config.enabled;
     config_json["tags"] = node.tags;

@@ -7,6 +7,7 @@
 #include "engine/database.hpp"
 #include "transform/dbt_project.hpp"
 #include "transform/macro_registry.hpp"
+#include "transform/template_json.hpp"
 
 namespace strata::transform {
 namespace {
@@ -226,6 +227,19 @@ void add_dbt_context(jinja::Context& context, ModelCompilation& compilation) {
     auto bound = jinja::bind_arguments(arguments, {"name"}, "load_result");
     const Value* found = results->find(bound[0].value_or(Value("")).str());
     return found ? *found : Value::none();
+  });
+  context.set_function("tojson", [](const CallArguments& arguments) {
+    auto bound = jinja::bind_arguments(arguments, {"value", "sort_keys"}, "tojson");
+    return Value(jinja::to_json(bound[0].value_or(Value::none())).dump());
+  });
+  context.set_function("fromjson", [](const CallArguments& arguments) {
+    auto bound = jinja::bind_arguments(arguments, {"string", "default"}, "fromjson");
+    try {
+      return jinja::parse_json(bound[0].value_or(Value("")).str());
+    } catch (const Error&) {
+      if (bound[1]) return *bound[1];
+      throw;
+    }
   });
   context.set("exceptions", exceptions_value());
   context.set_function("log", [](const CallArguments& arguments) {

@@ -268,3 +268,18 @@ TEST_F(DbtProjectTest, JinjaInProjectAndProfileSettingsIsRendered) {
 
 }  // namespace
 }  // namespace strata::transform
+
+namespace strata::transform {
+namespace {
+
+TEST_F(DbtProjectTest, FromJsonAndToJson) {
+  write("models/marts/j.sql",
+        "{% set d = fromjson('{\"k\": [1, 2]}') %}select {{ d['k'][1] }} as two, "
+        "'{{ tojson({'x': 1}) }}' as j, {{ fromjson('nope', 3) }} as fallback");
+  EXPECT_NE(load().find("j")->compiled_sql.find("select 2 as two, '{\"x\":1}' as j, 3 as fallback"),
+            std::string::npos)
+      << load().find("j")->compiled_sql;
+}
+
+}  // namespace
+}  // namespace strata::transform

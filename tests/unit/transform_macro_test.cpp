@@ -142,3 +142,14 @@ TEST(MacroErrors, UnclosedMacroAndArgumentGivenTwice) {
 
 }  // namespace
 }  // namespace strata::transform::jinja
+
+namespace strata::transform::jinja {
+namespace {
+
+TEST(Statements, ToJsonFilter) {
+  EXPECT_EQ(render_text("{{ {'a': [1, 2.5, none, true], 'b': 'x'} | tojson }}"),
+            "{\"a\":[1,2.5,null,true],\"b\":\"x\"}");
+}
+
+}  // namespace
+}  // namespace strata::transform::jinja
