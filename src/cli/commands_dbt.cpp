@@ -10,6 +10,7 @@
 #include "transform/model_graph.hpp"
 #include "transform/runner.hpp"
 #include "transform/selector.hpp"
+#include "transform/staged_table.hpp"
 
 namespace strata::cli {
 namespace {
@@ -70,6 +71,32 @@ void add_dbt_commands(CLI::App& app, const GlobalOptions& globals, Action& actio
         } else {
           std::cout << "Compiled " << names.size() << " nodes into target/compiled\n";
         }
+        return 0;
+      };
+    });
+  }
+  {
+    auto* docs = app.add_subcommand("docs", "dbt documentation artifacts");
+    docs->require_subcommand(1);
+    auto* command = docs->add_subcommand(
+        "generate",
+        "Write target/catalog.json (columns and types of what is built) and the "
+        "manifest");
+    auto options = std::make_shared<NodeOptions>();
+    add_node_options(*command, *options, false);
+    command->callback([&action, &globals, options] {
+      action = [&globals, options] {
+        ProjectContext context(globals);
+        transform::ModelProject project = load_project_nodes(context, *options);
+        transform::write_manifest(context.config(), project);
+        transform::write_catalog(context.config(), project, [&](const lake::TableName& table) {
+          if (!context.store().find_table(table)) {
+            return std::vector<std::pair<std::string, std::string>>{};
+          }
+          return transform::describe_columns(context.connection(),
+                                             transform::quoted_relation(table));
+        });
+        std::cout << "Wrote target/manifest.json and target/catalog.json\n";
         return 0;
       };
     });

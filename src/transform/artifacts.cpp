@@ -159,6 +159,50 @@ void write_manifest(const ProjectConfig& config, const ModelProject& project) {
   paths::write_file_atomically(config.root / "target" / "manifest.json", manifest.dump(1));
 }
 
+void write_catalog(
+    const ProjectConfig& config, const ModelProject& project,
+    const std::function<std::vector<std::pair<std::string, std::string>>(const lake::TableName&)>&
+        columns_of) {
+  auto entry = [&](const std::string& id, const lake::TableName& table, bool view) -> json {
+    const auto columns = columns_of(table);
+    if (columns.empty()) return nullptr;
+    json column_json = json::object();
+    for (size_t i = 0; i < columns.size(); ++i) {
+      column_json[columns[i].first] = {{"type", columns[i].second},
+                                       {"index", i + 1},
+                                       {"name", columns[i].first},
+                                       {"comment", nullptr}};
+    }
+    return {{"unique_id", id},
+            {"metadata",
+             {{"type", view ? "VIEW" : "BASE TABLE"},
+              {"schema", table.space},
+              {"name", table.name},
+              {"database", ""},
+              {"comment", nullptr},
+              {"owner", nullptr}}},
+            {"columns", column_json},
+            {"stats", json::object()}};
+  };
+  json nodes = json::object(), sources = json::object();
+  for (const Model& node : project.models) {
+    if (node.materialized == "test" || node.materialized == "ephemeral") continue;
+    const std::string id = unique_id(project, node);
+    json one = entry(id, node.relation(), node.materialized == "view");
+    if (!one.is_null()) nodes[id] = std::move(one);
+  }
+  for (const SourceTable& source : project.sources) {
+    const std::string id = source_id(project, source);
+    json one = entry(id, {source.schema, source.identifier}, false);
+    if (!one.is_null()) sources[id] = std::move(one);
+  }
+  json catalog = {{"metadata", metadata(project, "catalog/v1.json")},
+                  {"nodes", nodes},
+                  {"sources", sources},
+                  {"errors", nullptr}};
+  paths::write_file_atomically(config.root / "target" / "catalog.json", catalog.dump(1));
+}
+
 void write_run_results(const ProjectConfig& config, const ModelProject& project,
                        const RunSummary& summary, std::chrono::system_clock::time_point started,
                        const std::string& command) {

@@ -1,9 +1,11 @@
 // dbt's artifacts for the tools that read them: target/manifest.json (nodes, sources, parent_map
-// and child_map, metadata.dbt_schema_version v12) and target/run_results.json (one result per node
-// run, run-results v6), written atomically under the project's target folder.
+// and child_map, metadata.dbt_schema_version v12), target/run_results.json (one result per node
+// run, run-results v6) and target/catalog.json (catalog v1), written atomically under the
+// project's target folder.
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <string>
 
 #include "core/config.hpp"
@@ -16,6 +18,13 @@ namespace strata::transform {
 std::string unique_id(const ModelProject& project, const Model& node);
 
 void write_manifest(const ProjectConfig& config, const ModelProject& project);
+
+// target/catalog.json (catalog v1): the columns and types of every built model, seed, snapshot
+// and source, as the lake has them now. `columns_of` is empty for relations that do not exist.
+void write_catalog(
+    const ProjectConfig& config, const ModelProject& project,
+    const std::function<std::vector<std::pair<std::string, std::string>>(const lake::TableName&)>&
+        columns_of);
 
 void write_run_results(const ProjectConfig& config, const ModelProject& project,
                        const RunSummary& summary, std::chrono::system_clock::time_point started,

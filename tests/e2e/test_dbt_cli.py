@@ -58,6 +58,13 @@ def test_run_test_full_refresh_and_fail_fast(tmp_path, strata, strata_bin):
         "--project", root, "query", "-f", "json", "SELECT n, count(*) AS c FROM main.growing "
         "GROUP BY n"))
     assert count() == [{"n": 1, "c": 2}]
+    assert "catalog.json" in strata("--project", root, "docs", "generate")
+    catalog = json.loads((root / "target" / "catalog.json").read_text())
+    assert catalog["metadata"]["dbt_schema_version"].endswith("catalog/v1.json")
+    people = catalog["nodes"]["model.mini.stg_people"]
+    assert people["metadata"]["type"] == "VIEW"
+    assert [(c["name"], c["type"], c["index"]) for c in people["columns"].values()] == [
+        ("id", "BIGINT", 1), ("name", "VARCHAR", 2)]
     strata("--project", root, "run", "-s", "growing", "--full-refresh", "--vars", "{n: 2}")
     assert count() == [{"n": 2, "c": 2}]
 
