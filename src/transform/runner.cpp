@@ -374,9 +374,12 @@ RunSummary run_models(const ProjectConfig& config, const ModelProject& project, 
   const ModelGraph graph = ModelGraph::of(project);
   std::set<std::string> types = options.resource_types;
   if (types.empty()) types = {"model"};
-  const std::vector<std::string> selected =
+  std::vector<std::string> selected =
       project.dbt ? select_nodes(project, graph, options.select, options.exclude, types)
                   : graph.select(options.select);
+  std::erase_if(selected, [&](const std::string& name) {  // strata projects have models only
+    return !types.contains(project.find(name)->resource_type);
+  });
   for (const std::string& hook : project.on_run_start) connection.execute(hook);
   Scheduler scheduler(config, project, graph, lake, run_id, options, selected);
   const size_t workers =
