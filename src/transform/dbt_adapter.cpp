@@ -182,6 +182,7 @@ void add_dbt_context(jinja::Context& context, ModelCompilation& compilation) {
   context.set("execute", !compilation.discovery);
   context.set("flags", Value(Dict{}));
   context.set("project_name", compilation.dbt->project.name);
+  context.set("graph", compilation.dbt->graph);
   context.set("model", node_value(compilation.model));
   context.set_function("is_incremental", [state](const CallArguments& arguments) {
     jinja::bind_arguments(arguments, {}, "is_incremental");

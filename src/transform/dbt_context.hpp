@@ -26,6 +26,8 @@ struct DbtEnvironment {
   const std::vector<SourceTable>& sources;
   const CompileOptions& options;
   jinja::Dict vars;  // the project's, overridden by --vars
+  // dbt's `graph` (nodes and sources by unique id), set once the nodes are named.
+  jinja::Value graph = jinja::Value(jinja::Dict{});
 };
 
 struct ModelCompilation {

@@ -202,6 +202,41 @@ void compile_node(DbtState& state, Model& node) {
   node.post_hooks = render_hooks(node.config.post_hook, context, node.relative_path.string());
 }
 
+// dbt's `graph` context variable: every node and source by unique id, with the attributes macros
+// commonly read (name, resource_type, schema, alias, config, tags, fqn, depends_on).
+Value graph_value(const DbtProject& project, const std::vector<Model>& nodes,
+                  const std::vector<SourceTable>& sources) {
+  jinja::Dict graph_nodes, graph_sources;
+  for (const Model& node : nodes) {
+    Value entry = node_value(node);
+    jinja::Dict& fields = entry.mutable_dict();
+    fields.set("unique_id", node.resource_type + "." + project.name + "." + node.name);
+    fields.set("package_name", project.name);
+    fields.set("alias", node.relation().name);
+    jinja::List depends;
+    for (const std::string& ref : node.refs) depends.emplace_back(ref);
+    jinja::Dict depends_on;
+    depends_on.set("nodes", std::move(depends));
+    fields.set("depends_on", std::move(depends_on));
+    graph_nodes.set(node.resource_type + "." + project.name + "." + node.name, std::move(entry));
+  }
+  for (const SourceTable& source : sources) {
+    jinja::Dict entry;
+    const std::string id = "source." + project.name + "." + source.source_name + "." + source.name;
+    entry.set("unique_id", id);
+    entry.set("resource_type", "source");
+    entry.set("source_name", source.source_name);
+    entry.set("name", source.name);
+    entry.set("schema", source.schema);
+    entry.set("identifier", source.identifier);
+    graph_sources.set(id, std::move(entry));
+  }
+  jinja::Dict graph;
+  graph.set("nodes", std::move(graph_nodes));
+  graph.set("sources", std::move(graph_sources));
+  return graph;
+}
+
 jinja::Dict parse_vars(const std::string& yaml_text) {
   jinja::Dict vars;
   if (trim(yaml_text).empty()) return vars;
@@ -333,6 +368,8 @@ ModelProject load_dbt_models(const ProjectConfig& config, const CompileOptions& 
   for (Model& node : nodes) {
     if (node.resource_type == "test") node.schema = project.target_schema + "_dbt_test__audit";
   }
+
+  state->environment->graph = graph_value(project, nodes, state->properties.sources);
 
   // Compile models and singular tests, then the generic tests of the properties files.
   for (Model& node : nodes) {

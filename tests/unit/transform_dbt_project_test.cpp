@@ -283,3 +283,18 @@ TEST_F(DbtProjectTest, FromJsonAndToJson) {
 
 }  // namespace
 }  // namespace strata::transform
+
+namespace strata::transform {
+namespace {
+
+TEST_F(DbtProjectTest, GraphListsNodesWhenExecuting) {
+  write("models/marts/g.sql",
+        "{% set tables = [] %}{% if execute %}{% for node in graph.nodes.values() %}"
+        "{% if node.config.materialized == 'table' %}{% do tables.append(node.name) %}{% endif %}"
+        "{% endfor %}{% endif %}select '{{ tables | sort | join(',') }}' as t");
+  EXPECT_NE(load().find("g")->compiled_sql.find("select 'a,c' as t"), std::string::npos)
+      << load().find("g")->compiled_sql;
+}
+
+}  // namespace
+}  // namespace strata::transform
