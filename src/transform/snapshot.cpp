@@ -111,9 +111,19 @@ uint64_t build_snapshot(lake::Lake& lake, engine::Connection& connection, const 
                                " AS c ON " + match + " WHERE c.dbt_scd_id IS NULL OR " + changed +
                                ") AS s";
   // The current versions they close, with the time the new version starts.
-  const std::string closing = "SELECT c.dbt_scd_id AS closed_id, " + version_time +
-                              " AS closed_at FROM " + staged + " AS s JOIN " + current +
-                              " AS c ON " + match + " WHERE " + changed;
+  std::string closing = "SELECT c.dbt_scd_id AS closed_id, " + version_time +
+                        " AS closed_at FROM " + staged + " AS s JOIN " + current + " AS c ON " +
+                        match + " WHERE " + changed;
+  // hard_deletes='invalidate': a key gone from the source closes its current version now.
+  const jinja::Value* legacy = snapshot.config.all.find("invalidate_hard_deletes");
+  if (setting(snapshot, "hard_deletes") == "invalidate" || (legacy && legacy->truthy())) {
+    closing += " UNION ALL SELECT c.dbt_scd_id, cast(now() as timestamp) FROM " + current +
+               " AS c WHERE NOT EXISTS (SELECT 1 FROM " + staged + " AS s WHERE " + match + ")";
+  } else if (!setting(snapshot, "hard_deletes").empty() &&
+             setting(snapshot, "hard_deletes") != "ignore") {
+    throw Error(ErrorKind::kInput, "hard_deletes='" + setting(snapshot, "hard_deletes") +
+                                       "' is not supported yet (use 'ignore' or 'invalidate')");
+  }
   std::vector<std::string> kept_columns;
   for (const std::string& column : columns_of(connection, target)) {
     kept_columns.push_back(column == "dbt_valid_to"

@@ -38,3 +38,22 @@ def test_check_strategy_keeps_a_type_2_history(tmp_path, strata):
     ]
     manifest = json.loads((root / "target" / "manifest.json").read_text())
     assert manifest["nodes"]["snapshot.snap.tiers"]["resource_type"] == "snapshot"
+
+
+def test_hard_deletes_invalidate_closes_missing_keys(tmp_path, strata):
+    root = tmp_path / "p"
+    (root / "snapshots").mkdir(parents=True)
+    (root / "dbt_project.yml").write_text("name: snap\nprofile: snap\n")
+    (root / "snapshots" / "s.sql").write_text(
+        "{% snapshot s %}\n"
+        "{{ config(unique_key='id', strategy='timestamp', updated_at='changed_at',"
+        " hard_deletes='invalidate', target_schema='history') }}\n"
+        "select * from (values {{ var('rows') }}) as t(id, changed_at)\n"
+        "{% endsnapshot %}\n")
+    for rows in ("(1, timestamp '2024-01-01'), (2, timestamp '2024-01-01')",
+                 "(1, timestamp '2024-01-01')"):
+        strata("--project", root, "snapshot", "--vars", json.dumps({"rows": rows}))
+    history = json.loads(strata("--project", root, "query", "-f", "json",
+                                "SELECT id, dbt_valid_to IS NULL AS is_current FROM history.s "
+                                "ORDER BY id"))
+    assert history == [{"id": 1, "is_current": True}, {"id": 2, "is_current": False}]
