@@ -132,6 +132,67 @@ class LakeCase:
         con.close()
 
 
+def generate_dbt_project(root, models):
+    """A dbt project of `models` models in three layers over 10 source tables, every model using
+    a project macro and a loop, and a not_null and unique test on every fifth model."""
+    (root / "models" / "staging").mkdir(parents=True, exist_ok=True)
+    (root / "models" / "marts").mkdir(parents=True, exist_ok=True)
+    (root / "macros").mkdir(exist_ok=True)
+    (root / "dbt_project.yml").write_text(
+        "name: big\nprofile: big\nconfig-version: 2\nmodels:\n  big:\n    staging:\n"
+        "      +materialized: view\n    marts:\n      +materialized: table\n")
+    (root / "profiles.yml").write_text(
+        "big:\n  target: dev\n  outputs:\n    dev: {type: duckdb, path: big.duckdb}\n")
+    (root / "macros" / "cents.sql").write_text(
+        "{% macro cents(column, scale=2) %}round({{ column }} / 100.0, {{ scale }})"
+        "{% endmacro %}\n")
+    tables = "\n".join(f"      - name: t{i}" for i in range(10))
+    (root / "models" / "staging" / "_sources.yml").write_text(
+        f"version: 2\nsources:\n  - name: raw\n    tables:\n{tables}\n")
+    tests = []
+    for i in range(models):
+        if i < 10:
+            folder, body = "staging", f"select id, amount from {{{{ source('raw', 't{i}') }}}}"
+        else:
+            folder = "marts"
+            body = (f"select id, {{{{ cents('amount') }}}} as amount\n"
+                    f"{{% for c in ['a', 'b', 'c'] %}}, '{{{{ c }}}}' as col_{{{{ c }}}}{{% endfor %}}\n"
+                    f"from {{{{ ref('m{i // 2}') }}}}")
+        (root / "models" / folder / f"m{i}.sql").write_text(body + "\n")
+        if i % 5 == 0:
+            tests.append(f"  - name: m{i}\n    columns:\n      - name: id\n"
+                         f"        tests: [not_null, unique]")
+    (root / "models" / "_tests.yml").write_text("version: 2\nmodels:\n" + "\n".join(tests) + "\n")
+
+
+class DbtParseCase:
+    """Parse and compile a generated dbt project: strata parse vs dbt parse (dbt-core +
+    dbt-duckdb, no partial parsing)."""
+
+    baseline = "dbt"
+
+    def __init__(self, models):
+        self.models = models
+        self.label = f"{models} models"
+        self.notes = {"strata": "strata parse: load, render every model and test, manifest.json",
+                      "dbt": "dbt parse --no-partial-parse (renders every node, manifest.json)"}
+
+    def prepare(self, strata, work):
+        self.strata = strata
+        self.dir = work / f"dbt-{self.models}"
+        if not (self.dir / "dbt_project.yml").exists():
+            generate_dbt_project(self.dir, self.models)
+
+    def variants(self):
+        out = [("strata", lambda: timed(lambda: run([self.strata, "--quiet", "--project",
+                                                     str(self.dir), "parse"])))]
+        if shutil.which("dbt"):
+            out.append(("dbt", lambda: timed(lambda: run(
+                ["dbt", "parse", "--no-partial-parse", "--profiles-dir", str(self.dir),
+                 "--project-dir", str(self.dir)], cwd=self.dir))))
+        return out
+
+
 class Benchmark:
     def __init__(self, name, description, cases):
         self.name = name
@@ -151,5 +212,11 @@ BENCHMARKS = [
         "writing Iceberg tables: append from a query and a 1% MERGE, vs DuckDB writing the same "
         "Parquet",
         lambda: [LakeCase(1_000_000)],
+    ),
+    Benchmark(
+        "dbt_parse",
+        "parse and compile a generated dbt project of 5,000 models with sources, a macro and "
+        "tests: strata parse vs dbt parse",
+        lambda: [DbtParseCase(5000)],
     ),
 ]

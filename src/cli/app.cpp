@@ -83,6 +83,7 @@ int run(int argc, char** argv) {
   add_example_command(app, globals, action);
   add_ingest_command(app, globals, action);
   add_run_command(app, globals, action);
+  add_dbt_commands(app, globals, action);
   add_query_command(app, globals, action);
   add_table_command(app, globals, action);
   add_runs_command(app, globals, action);

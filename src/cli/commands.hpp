@@ -18,6 +18,7 @@ void add_init_command(CLI::App& app, const GlobalOptions& globals, Action& actio
 void add_example_command(CLI::App& app, const GlobalOptions& globals, Action& action);
 void add_ingest_command(CLI::App& app, const GlobalOptions& globals, Action& action);
 void add_run_command(CLI::App& app, const GlobalOptions& globals, Action& action);
+void add_dbt_commands(CLI::App& app, const GlobalOptions& globals, Action& action);
 void add_query_command(CLI::App& app, const GlobalOptions& globals, Action& action);
 void add_table_command(CLI::App& app, const GlobalOptions& globals, Action& action);
 // The `table` subcommands that change a table (commands_table_change.cpp).

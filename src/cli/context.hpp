@@ -29,6 +29,11 @@ class ProjectContext {
   lake::Lake& lake();
   // An engine connection with the lake attached.
   engine::Connection& connection();
+  // The engine session's database (more connections see the same attached lake).
+  engine::Database& database() {
+    connection();
+    return *database_;
+  }
 
  private:
   ProjectConfig config_;

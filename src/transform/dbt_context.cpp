@@ -4,6 +4,8 @@
 #include <cstdlib>
 
 #include "core/text.hpp"
+#include "transform/dbt_adapter.hpp"
+#include "transform/dbt_project.hpp"
 
 namespace strata::transform {
 namespace {
@@ -27,16 +29,6 @@ std::string required_string(const CallArguments& arguments, const std::optional<
                         value->type_name() + " " + value->repr());
   }
   return value->as_string();
-}
-
-// A relation renders as "schema"."name" and exposes dbt's attributes (this.schema, this.name).
-Value relation_value(const lake::TableName& table) {
-  Dict attributes;
-  attributes.set("database", "");
-  attributes.set("schema", table.space);
-  attributes.set("name", table.name);
-  attributes.set("identifier", table.name);
-  return Value::object(std::move(attributes), quoted_relation(table));
 }
 
 template <typename T>
@@ -81,6 +73,22 @@ Value call_source(ModelCompilation& compilation, const CallArguments& arguments)
   const std::string source_name = required_string(arguments, bound[0], "source", "a source name");
   const std::string table_name = required_string(arguments, bound[1], "source", "a table name");
   const std::string call = "source('" + source_name + "', '" + table_name + "')";
+  if (compilation.dbt) {
+    std::vector<std::string> known;
+    for (const SourceTable& table : compilation.dbt->sources) {
+      if (table.source_name == source_name && table.name == table_name) {
+        const lake::TableName relation{table.schema, table.identifier};
+        add_once(compilation.model.sources, relation);
+        return relation_value(relation);
+      }
+      known.push_back(table.source_name + "." + table.name);
+    }
+    if (!compilation.config.find_source(source_name)) {
+      fail(arguments, call + ": no source table '" + source_name + "." + table_name +
+                          "' is declared under `sources:` in the properties files" +
+                          did_you_mean(source_name + "." + table_name, known));
+    }
+  }
   const SourceConfig* source = compilation.config.find_source(source_name);
   if (!source) {
     std::vector<std::string> names;
@@ -114,7 +122,36 @@ void apply_materialized(Model& model, const Value& value, const CallArguments& a
   }
 }
 
+// dbt projects: config() merges into the node's configuration; unknown keys warn.
+Value call_dbt_config(ModelCompilation& compilation, const CallArguments& arguments) {
+  if (!arguments.positional.empty()) {
+    if (arguments.positional.size() == 1 && arguments.positional[0].is_dict() &&
+        arguments.keyword.empty()) {
+      CallArguments named = arguments;
+      named.positional.clear();
+      for (const auto& entry : arguments.positional[0].as_dict().entries)
+        named.keyword.push_back(entry);
+      return call_dbt_config(compilation, named);
+    }
+    fail(arguments, "config() takes settings by name, e.g. config(materialized='table')");
+  }
+  if (!compilation.discovery) return std::string();
+  for (const auto& [key, value] : arguments.keyword) {
+    std::string warning;
+    if (!apply_config(compilation.model.config, key, value, arguments.where, warning) &&
+        compilation.warnings) {
+      compilation.warnings->push_back(arguments.where.str() + ": " + warning);
+    }
+  }
+  if (!compilation.model.config.materialized.empty()) {
+    compilation.model.materialized = compilation.model.config.materialized;
+  }
+  compilation.model.tags = compilation.model.config.tags;
+  return std::string();
+}
+
 Value call_config(ModelCompilation& compilation, const CallArguments& arguments) {
+  if (compilation.dbt) return call_dbt_config(compilation, arguments);
   static const std::vector<std::string> supported = {"materialized", "schema", "tags"};
   // dbt settings a user may reasonably write that strata does not honour yet.
   static const std::vector<std::string> later = split(
@@ -156,21 +193,27 @@ Value call_config(ModelCompilation& compilation, const CallArguments& arguments)
   return std::string();
 }
 
-Value call_var(const ProjectConfig& config, const CallArguments& arguments) {
+Value call_var(const ProjectConfig& config, const DbtEnvironment* dbt,
+               const CallArguments& arguments) {
   auto bound = jinja::bind_arguments(arguments, {"name", "default"}, "var");
   const std::string name = required_string(arguments, bound[0], "var", "a variable name");
+  if (dbt) {
+    if (const Value* value = dbt->vars.find(name)) return *value;
+  }
   auto found = config.vars.find(name);
   if (found != config.vars.end()) return found->second;
   if (bound[1]) return *bound[1];
   std::vector<std::string> names;
   for (const auto& entry : config.vars) names.push_back(entry.first);
-  fail(arguments, "var('" + name +
-                      "') is not set: add it under `vars:` in strata.yml or give a "
-                      "default, var('" +
-                      name + "', ...)" + did_you_mean(name, names));
+  if (dbt) {
+    for (const auto& entry : dbt->vars.entries) names.push_back(entry.first);
+  }
+  fail(arguments, "var('" + name + "') is not set: add it under `vars:` in " +
+                      (dbt ? "dbt_project.yml, pass --vars" : "strata.yml") +
+                      " or give a default, var('" + name + "', ...)" + did_you_mean(name, names));
 }
 
-Value call_env_var(const CallArguments& arguments) {
+Value env_var_value(const CallArguments& arguments) {
   auto bound = jinja::bind_arguments(arguments, {"name", "default"}, "env_var");
   const std::string name = required_string(arguments, bound[0], "env_var", "a variable name");
   if (const char* value = std::getenv(name.c_str())) return std::string(value);
@@ -178,6 +221,22 @@ Value call_env_var(const CallArguments& arguments) {
   fail(arguments, "env_var('" + name +
                       "'): the environment variable is not set and no default "
                       "was given");
+}
+
+Value target_value();
+
+Value target_value(const DbtProject* project) {
+  if (project) {
+    Dict target;
+    target.set("name", project->target_name);
+    target.set("type", project->target_type);
+    target.set("schema", project->target_schema);
+    target.set("database", "");
+    target.set("threads", project->threads);
+    target.set("profile_name", project->profile);
+    return Value(std::move(target));
+  }
+  return target_value();
 }
 
 Value target_value() {
@@ -199,16 +258,43 @@ jinja::Context dbt_context(ModelCompilation& compilation) {
                        [state](const CallArguments& a) { return call_source(*state, a); });
   context.set_function("config",
                        [state](const CallArguments& a) { return call_config(*state, a); });
-  context.set_function("var",
-                       [state](const CallArguments& a) { return call_var(state->config, a); });
-  context.set_function("env_var", [](const CallArguments& a) { return call_env_var(a); });
+  context.set_function(
+      "var", [state](const CallArguments& a) { return call_var(state->config, state->dbt, a); });
+  context.set_function("env_var", [](const CallArguments& a) { return env_var_value(a); });
   context.set_function("is_incremental", [](const CallArguments& a) {
     jinja::bind_arguments(a, {}, "is_incremental");
     return Value(false);
   });
   context.set("this", relation_value(compilation.model.relation()));
-  context.set("target", target_value());
+  context.set("target", target_value(compilation.dbt ? &compilation.dbt->project : nullptr));
+  if (compilation.dbt) add_dbt_context(context, compilation);
   return context;
+}
+
+Value call_env_var(const CallArguments& arguments) {
+  return env_var_value(arguments);
+}
+
+Value relation_value(const lake::TableName& table) {
+  Dict attributes;
+  attributes.set("database", "");
+  attributes.set("schema", table.space);
+  attributes.set("name", table.name);
+  attributes.set("identifier", table.name);
+  attributes.set("is_table", true);
+  attributes.set("is_view", false);
+  const std::string display = table.space.empty() ? table.name : quoted_relation(table);
+  return Value::object(std::move(attributes), display);
+}
+
+Value call_with_context(const Value& function, const jinja::Context& context,
+                        std::vector<Value> positional,
+                        std::vector<std::pair<std::string, Value>> keyword) {
+  CallArguments arguments;
+  arguments.positional = std::move(positional);
+  arguments.keyword = std::move(keyword);
+  arguments.context = &context;
+  return function.as_callable().function(arguments);
 }
 
 }  // namespace strata::transform

@@ -15,13 +15,45 @@
 
 namespace strata::transform {
 
+class MacroRegistry;
+struct DbtProject;
+struct CompileOptions;
+
+// What a dbt project adds to every node's context.
+struct DbtEnvironment {
+  const DbtProject& project;
+  const MacroRegistry& macros;
+  const std::vector<SourceTable>& sources;
+  const CompileOptions& options;
+  jinja::Dict vars;  // the project's, overridden by --vars
+  // dbt's `graph` (nodes and sources by unique id), set once the nodes are named.
+  jinja::Value graph = jinja::Value(jinja::Dict{});
+};
+
 struct ModelCompilation {
   const ProjectConfig& config;
   // Every model's relation as currently known (default schemas during discovery).
   const std::map<std::string, lake::TableName, std::less<>>& relations;
   Model& model;  // receives refs, sources and (during discovery) config()
   bool discovery = false;
+  const DbtEnvironment* dbt = nullptr;           // set for dbt projects
+  std::vector<std::string>* warnings = nullptr;  // receives config warnings (discovery)
 };
+
+// The relation object templates see ({{ this }}, ref(...)): renders as "schema"."name" (an
+// ephemeral model, with an empty schema, as its CTE name) with dbt's attributes.
+jinja::Value relation_value(const lake::TableName& table);
+
+// The node as generate_schema_name and friends see it (name, resource_type, config, ...).
+jinja::Value node_value(const Model& model);
+
+// dbt's env_var(name, default): the environment variable, else the default, else an error.
+jinja::Value call_env_var(const jinja::CallArguments& arguments);
+
+// Calls `function` (a macro) with the context it needs; returns its value.
+jinja::Value call_with_context(const jinja::Value& function, const jinja::Context& context,
+                               std::vector<jinja::Value> positional,
+                               std::vector<std::pair<std::string, jinja::Value>> keyword = {});
 
 // The context for rendering `compilation.model`. It refers to `compilation`, which must outlive it.
 jinja::Context dbt_context(ModelCompilation& compilation);

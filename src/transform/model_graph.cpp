@@ -84,7 +84,39 @@ void ModelGraph::fail_cycle(const std::set<std::string>& unfinished) const {
 
 ModelGraph ModelGraph::of(const ModelProject& project) {
   Dependencies dependencies;
-  for (const Model& model : project.models) dependencies[model.name] = model.refs;
+  std::map<std::string, std::vector<std::string>> tests_of;  // node -> tests attached to it
+  std::map<std::string, std::vector<std::string>> unit_tests_of;
+  std::map<std::string, std::string> producers;  // relation ("schema.name") -> node building it
+  for (const Model& model : project.models) {
+    if (model.resource_type != "test") producers[model.relation().str()] = model.name;
+  }
+  for (const Model& model : project.models) {
+    dependencies[model.name] = model.refs;
+    // A source that is a relation this project builds (a seed, say) is read after it is built.
+    for (const lake::TableName& source : model.sources) {
+      auto producer = producers.find(source.str());
+      if (producer != producers.end() && producer->second != model.name) {
+        dependencies[model.name].push_back(producer->second);
+      }
+    }
+    if (model.resource_type == "test" && !model.attached_node.empty()) {
+      tests_of[model.attached_node].push_back(model.name);
+    }
+    // A model waits for its unit tests (they run on given rows, not on the model's inputs).
+    if (model.resource_type == "unit_test")
+      unit_tests_of[model.attached_node].push_back(model.name);
+  }
+  // As in `dbt build`, a node waits for the tests of the nodes it reads, so that a failing test
+  // stops what is downstream of the data it found wrong.
+  for (const Model& model : project.models) {
+    if (model.resource_type == "test" || model.resource_type == "unit_test") continue;
+    for (const std::string& test : unit_tests_of[model.name]) {
+      dependencies[model.name].push_back(test);
+    }
+    for (const std::string& parent : model.refs) {
+      for (const std::string& test : tests_of[parent]) dependencies[model.name].push_back(test);
+    }
+  }
   try {
     return ModelGraph(dependencies);
   } catch (const Error& error) {

@@ -6,6 +6,7 @@
 #include "core/paths.hpp"
 #include "engine/database.hpp"
 #include "transform/dbt_context.hpp"
+#include "transform/dbt_loader.hpp"
 #include "transform/template.hpp"
 
 namespace strata::transform {
@@ -106,6 +107,11 @@ ModelProject compile_models(const ProjectConfig& config,
     project.models.push_back(std::move(model));
   }
   return project;
+}
+
+ModelProject load_models(const ProjectConfig& config, const CompileOptions& options) {
+  if (fs::exists(config.root / "dbt_project.yml")) return load_dbt_models(config, options);
+  return load_models(config);
 }
 
 ModelProject load_models(const ProjectConfig& config) {

@@ -2,12 +2,21 @@
 
 #include <cctype>
 #include <chrono>
+#include <condition_variable>
+#include <exception>
 #include <map>
+#include <mutex>
 #include <optional>
+#include <thread>
 
 #include "core/interrupt.hpp"
 #include "core/paths.hpp"
+#include "transform/contract.hpp"
+#include "transform/dbt_loader.hpp"
+#include "transform/materialize.hpp"
 #include "transform/model_graph.hpp"
+#include "transform/selector.hpp"
+#include "transform/snapshot.hpp"
 
 namespace strata::transform {
 namespace {
@@ -47,6 +56,7 @@ ModelResult start_result(const Model& model) {
   result.table = model.relation();
   result.relation = result.table.str();
   result.materialized = model.materialized;
+  result.resource_type = model.resource_type;
   return result;
 }
 
@@ -56,9 +66,15 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
 
 class ModelBuilder {
  public:
+  // `catalog_mutex` serializes changes to the engine's catalog (schemas, views), which DuckDB
+  // rejects as write-write conflicts when connections make them at once.
   ModelBuilder(const ProjectConfig& config, lake::Lake& lake, engine::Connection& connection,
-               const RunOptions& options)
-      : config_(config), lake_(lake), connection_(connection), options_(options) {}
+               const RunOptions& options, std::mutex& catalog_mutex)
+      : config_(config),
+        lake_(lake),
+        connection_(connection),
+        options_(options),
+        catalog_mutex_(catalog_mutex) {}
 
   // Builds one model; failures are returned, not thrown.
   ModelResult build(const Model& model, const std::vector<std::string>& unbuilt_inputs) {
@@ -69,15 +85,52 @@ class ModelBuilder {
         paths::write_file_atomically(compiled_path(config_, model), model.compiled_sql);
       }
       check_inputs(model, unbuilt_inputs);
-      const std::string sql = select_sql(model);
-      if (sql.empty()) throw Error(ErrorKind::kInput, "the model's SQL is empty");
-      connection_.execute(lake::create_schema_sql(model.schema));
-      if (model.materialized == "table") {
-        lake_.overwrite(connection_, result.table, sql, &result.rows);
-      } else {
-        lake_.create_or_replace_view(connection_, result.table, sql);
+      if (model.materialized == "ephemeral") {  // inlined into the models that read it
+        result.status = RunStatus::kSuccess;
+        result.seconds = seconds_since(start);
+        return result;
       }
-      lake_.attach(connection_, result.table);
+      for (const std::string& hook : model.pre_hooks) connection_.execute(hook);
+      if (model.materialized == "test") {
+        const TestOutcome outcome = run_test(connection_, model);
+        result.rows = static_cast<uint64_t>(outcome.failures);
+        result.outcome = outcome.status;
+        result.status = outcome.status == "fail" ? RunStatus::kFailed : RunStatus::kSuccess;
+        if (outcome.status != "pass") {
+          result.where = Location(model.relative_path.string());
+          result.error = std::to_string(outcome.failures) + " failing row(s)";
+        }
+        if (model.config.store_failures) store_failures(model, result);
+        result.seconds = seconds_since(start);
+        return result;
+      }
+      {
+        std::lock_guard lock(catalog_mutex_);
+        connection_.execute(lake::create_schema_sql(model.schema));
+      }
+      if (model.materialized == "seed") {
+        result.rows = build_seed(lake_, connection_, model);
+      } else {
+        const std::string sql = select_sql(model);
+        if (sql.empty()) throw Error(ErrorKind::kInput, "the model's SQL is empty");
+        if (contract_enforced(model)) check_contract(connection_, model, sql);
+        if (model.materialized == "table") {
+          lake_.overwrite(connection_, result.table, sql, &result.rows);
+        } else if (model.materialized == "snapshot") {
+          result.rows = build_snapshot(lake_, connection_, model, sql);
+        } else if (model.materialized == "incremental") {
+          const bool full_refresh = model.config.full_refresh.value_or(options_.full_refresh);
+          result.rows = build_incremental(lake_, connection_, model, sql, full_refresh);
+        } else {
+          std::lock_guard lock(catalog_mutex_);
+          lake_.create_or_replace_view(connection_, result.table, sql);
+        }
+      }
+      {
+        std::lock_guard lock(catalog_mutex_);
+        lake_.attach(connection_, result.table);
+      }
+      for (const std::string& hook : model.post_hooks) connection_.execute(hook);
       result.status = RunStatus::kSuccess;
     } catch (const Error& error) {
       record_failure(model, error, result);
@@ -93,6 +146,21 @@ class ModelBuilder {
   lake::Lake& lake_;
   engine::Connection& connection_;
   const RunOptions& options_;
+  std::mutex& catalog_mutex_;
+
+  // store_failures: the failing rows become the table <target schema>_dbt_test__audit.<test>.
+  void store_failures(const Model& test, ModelResult& result) {
+    {
+      std::lock_guard lock(catalog_mutex_);
+      connection_.execute(lake::create_schema_sql(test.schema));
+    }
+    std::string sql = select_sql(test);
+    if (test.config.limit) sql += "\nlimit " + std::to_string(*test.config.limit);
+    lake_.overwrite(connection_, test.relation(), sql);
+    std::lock_guard lock(catalog_mutex_);
+    lake_.attach(connection_, test.relation());
+    result.relation = test.relation().str();
+  }
 
   // Sources and models not built in this run must already be in the lake; saying so beats the
   // engine's "table does not exist".
@@ -144,51 +212,190 @@ size_t RunSummary::count(RunStatus status) const {
 }
 
 std::filesystem::path compiled_path(const ProjectConfig& config, const Model& model) {
+  if (!model.test_name.empty()) {  // generic tests come from a properties file: one file each
+    return config.root / "target" / "compiled" / model.relative_path.parent_path() /
+           (model.name + ".sql");
+  }
   return config.root / "target" / "compiled" / model.relative_path;
 }
+
+namespace {
+
+// Runs the selected nodes on `workers` threads, each node once all its inputs are decided: a
+// node whose input failed or was skipped is skipped; others are built on the worker's own
+// connection. Results are in completion order.
+class Scheduler {
+ public:
+  Scheduler(const ProjectConfig& config, const ModelProject& project, const ModelGraph& graph,
+            lake::Lake& lake, int64_t run_id, const RunOptions& options,
+            const std::vector<std::string>& selected)
+      : config_(config),
+        project_(project),
+        graph_(graph),
+        lake_(lake),
+        run_id_(run_id),
+        options_(options) {
+    for (const std::string& name : selected) waiting_[name] = 0;
+    for (const std::string& name : selected) {
+      for (const std::string& input : graph.parents(name)) {
+        if (waiting_.contains(input)) ++waiting_[name];
+      }
+    }
+    for (const std::string& name : selected) {
+      if (waiting_[name] == 0) ready_.push_back(name);
+    }
+    remaining_ = selected.size();
+  }
+
+  // Runs every node; `connections` holds one connection per worker.
+  RunSummary run(std::vector<engine::Connection*> connections) {
+    if (connections.size() == 1) {
+      work(*connections.front());
+    } else {
+      std::vector<std::thread> threads;
+      for (engine::Connection* connection : connections) {
+        threads.emplace_back([this, connection] { work(*connection); });
+      }
+      for (std::thread& thread : threads) thread.join();
+    }
+    if (failure_) std::rethrow_exception(failure_);
+    return std::move(summary_);
+  }
+
+ private:
+  const ProjectConfig& config_;
+  const ModelProject& project_;
+  const ModelGraph& graph_;
+  lake::Lake& lake_;
+  int64_t run_id_;
+  const RunOptions& options_;
+  std::mutex mutex_;
+  std::mutex catalog_mutex_;
+  std::condition_variable changed_;
+  std::map<std::string, size_t> waiting_;  // selected node -> inputs not yet decided
+  std::vector<std::string> ready_;         // kept sorted so ties go alphabetically
+  std::map<std::string, RunStatus> outcomes_;
+  size_t remaining_ = 0;
+  bool stopped_ = false;  // --fail-fast after a failure, or an error of the whole run
+  std::exception_ptr failure_;
+  RunSummary summary_;
+
+  // The worker loop; no exception leaves it (the first is kept and rethrown by run()).
+  void work(engine::Connection& connection) {
+    ModelBuilder builder(config_, lake_, connection, options_, catalog_mutex_);
+    while (true) {
+      std::string name;
+      {
+        std::unique_lock lock(mutex_);
+        changed_.wait(lock, [&] { return !ready_.empty() || remaining_ == 0 || failure_; });
+        if (remaining_ == 0 || failure_) return;
+        std::sort(ready_.begin(), ready_.end(), std::greater<>());
+        name = std::move(ready_.back());
+        ready_.pop_back();
+      }
+      ModelResult result;
+      try {
+        check_interrupt();
+        result = run_one(name, builder);
+      } catch (...) {
+        std::lock_guard lock(mutex_);
+        if (!failure_) failure_ = std::current_exception();
+        changed_.notify_all();
+        return;
+      }
+      std::lock_guard lock(mutex_);
+      outcomes_[name] = result.status;
+      if (result.status == RunStatus::kFailed && options_.fail_fast) stopped_ = true;
+      if (options_.on_model_done) options_.on_model_done(result);
+      summary_.models.push_back(std::move(result));
+      --remaining_;
+      for (const std::string& child : graph_.children(name)) {
+        auto found = waiting_.find(child);
+        if (found != waiting_.end() && --found->second == 0) ready_.push_back(child);
+      }
+      if (interrupt_requested() && !failure_) {
+        failure_ = std::make_exception_ptr(
+            Error(ErrorKind::kInterrupted, "interrupted while building '" + name + "'"));
+      }
+      changed_.notify_all();
+    }
+  }
+
+  ModelResult run_one(const std::string& name, ModelBuilder& builder) {
+    Model model = *project_.find(name);
+    const std::vector<std::string>& inputs = graph_.parents(name);
+    const std::string* blocker = nullptr;
+    bool stopped = false;
+    std::vector<std::string> unbuilt;
+    {
+      std::lock_guard lock(mutex_);
+      if (options_.on_model_start) options_.on_model_start(model);
+      blocker = blocking_input(inputs, outcomes_);
+      stopped = stopped_;
+      for (const std::string& input : inputs) {
+        const Model* upstream = project_.find(input);
+        if (upstream->materialized == "test" || upstream->materialized == "ephemeral") continue;
+        if (!outcomes_.contains(input) && !lake_.store().find_table(upstream->relation())) {
+          unbuilt.push_back(input);
+        }
+      }
+      if (model.introspective && project_.dbt && !blocker && !stopped) {
+        try {  // under the lock: compiling asks the database through one shared connection
+          recompile_dbt_model(config_, project_, model);
+        } catch (const Error&) {
+          // The build reports the error with the compiled SQL it has.
+        }
+      }
+    }
+    if (blocker || stopped) {
+      ModelResult result = start_result(model);
+      result.status = RunStatus::kSkipped;
+      result.where = Location(model.relative_path.string());
+      result.error =
+          stopped ? "skipped: --fail-fast after a failure"
+                  : "skipped: upstream " + project_.find(*blocker)->resource_type + " '" +
+                        *blocker + "' " +
+                        (outcomes_.at(*blocker) == RunStatus::kFailed ? "failed" : "was skipped");
+      const int64_t step = lake_.store().begin_step(run_id_, name, model.resource_type);
+      lake_.store().finish_step(step, RunStatus::kSkipped, 0, result.error);
+      return result;
+    }
+    const int64_t step = lake_.store().begin_step(run_id_, name, model.resource_type);
+    ModelResult result = builder.build(model, unbuilt);
+    lake_.store().finish_step(step, result.status, result.rows, result.error);
+    return result;
+  }
+};
+
+}  // namespace
 
 RunSummary run_models(const ProjectConfig& config, const ModelProject& project, lake::Lake& lake,
                       engine::Connection& connection, int64_t run_id, const RunOptions& options) {
   const ModelGraph graph = ModelGraph::of(project);
-  const std::vector<std::string> selected = graph.select(options.select);
-  std::map<std::string, RunStatus> outcomes;  // of the models of this run so far
-  ModelBuilder builder(config, lake, connection, options);
+  std::set<std::string> types = options.resource_types;
+  if (types.empty()) types = {"model"};
+  std::vector<std::string> selected =
+      project.dbt ? select_nodes(project, graph, options.select, options.exclude, types)
+                  : graph.select(options.select);
+  std::erase_if(selected, [&](const std::string& name) {  // strata projects have models only
+    return !types.contains(project.find(name)->resource_type);
+  });
+  for (const std::string& hook : project.on_run_start) connection.execute(hook);
+  Scheduler scheduler(config, project, graph, lake, run_id, options, selected);
+  const size_t workers =
+      options.connect ? std::max<size_t>(1, std::min<size_t>(options.threads, selected.size())) : 1;
   RunSummary summary;
-  // Sequential for now: one connection runs one model at a time. A parallel scheduler would
-  // start every model whose inputs have all succeeded, each on its own connection.
-  for (const std::string& name : selected) {
-    check_interrupt();
-    const Model& model = *project.find(name);
-    if (options.on_model_start) options.on_model_start(model);
-    const std::vector<std::string>& inputs = graph.parents(name);
-    ModelResult result;
-    if (const std::string* blocker = blocking_input(inputs, outcomes)) {
-      result = start_result(model);
-      result.status = RunStatus::kSkipped;
-      result.where = Location(model.relative_path.string());
-      result.error = "skipped: upstream model '" + *blocker + "' " +
-                     (outcomes[*blocker] == RunStatus::kFailed ? "failed" : "was skipped");
-      const int64_t step = lake.store().begin_step(run_id, name, "model");
-      lake.store().finish_step(step, RunStatus::kSkipped, 0, result.error);
-    } else {
-      std::vector<std::string> unbuilt;
-      for (const std::string& input : inputs) {
-        if (!outcomes.contains(input) &&
-            !lake.store().find_table(project.find(input)->relation())) {
-          unbuilt.push_back(input);
-        }
-      }
-      const int64_t step = lake.store().begin_step(run_id, name, "model");
-      result = builder.build(model, unbuilt);
-      lake.store().finish_step(step, result.status, result.rows, result.error);
-    }
-    outcomes[name] = result.status;
-    if (options.on_model_done) options.on_model_done(result);
-    summary.models.push_back(std::move(result));
-    if (interrupt_requested()) {
-      throw Error(ErrorKind::kInterrupted, "interrupted while building model '" + name + "'");
-    }
+  if (workers <= 1) {
+    summary = scheduler.run({&connection});
+  } else {
+    // Extra workers get connections of their own; `connection` stays free for compiling.
+    std::vector<engine::Connection> connections;
+    for (size_t i = 0; i < workers; ++i) connections.push_back(options.connect());
+    std::vector<engine::Connection*> pointers;
+    for (engine::Connection& extra : connections) pointers.push_back(&extra);
+    summary = scheduler.run(pointers);
   }
+  for (const std::string& hook : project.on_run_end) connection.execute(hook);
   return summary;
 }
 

@@ -5,11 +5,13 @@
 // and the place in the model file (the compiled SQL is written to target/compiled/ so users can
 // see what ran); models downstream of it are skipped, independent ones still run. Each model is a
 // step of the run in the metadata store. Nothing is printed: the caller gets a summary, and may
-// observe progress through a callback.
+// observe progress through a callback. With several threads, every node whose inputs are decided
+// is built at once on a connection of its own.
 #pragma once
 
 #include <cstdint>
 #include <functional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -23,6 +25,8 @@
 namespace strata::transform {
 
 struct ModelResult {
+  std::string resource_type = "model";
+  std::string outcome;  // tests: "pass", "warn" or "fail" (failures in `rows`)
   std::string name;
   std::string relation;  // "schema.name"
   lake::TableName table;
@@ -45,9 +49,19 @@ struct RunOptions {
   // Models to build: names, "+name" (with everything upstream), "name+" (with everything
   // downstream). Empty: every model.
   std::vector<std::string> select;
+  // dbt projects: nodes to leave out (same syntax), and which kinds of node to run (empty:
+  // models only); a failure stops the run (`fail_fast`); incremental models are rebuilt.
+  std::vector<std::string> exclude;
+  std::set<std::string> resource_types;
+  bool full_refresh = false;
+  bool fail_fast = false;
+  // Nodes built at once (each on its own connection from `connect`); 1 without `connect`.
+  size_t threads = 1;
+  std::function<engine::Connection()> connect;
   // Writes each model's compiled SQL to <project root>/target/compiled/<relative model path>.
   bool write_compiled = true;
-  // Called before and after each model (on the thread that runs it), e.g. to draw progress.
+  // Called before and after each model (on the thread that runs it, one call at a time), e.g.
+  // to draw progress.
   std::function<void(const Model&)> on_model_start;
   std::function<void(const ModelResult&)> on_model_done;
 };

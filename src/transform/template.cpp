@@ -45,6 +45,10 @@ std::string Template::render(const Context& context, std::vector<int64_t>* sourc
   return render_body(parsed_->body, context, parsed_->file, source_lines);
 }
 
+std::vector<std::pair<std::string, Value>> Template::macros() const {
+  return top_level_macros(parsed_->body);
+}
+
 const std::string& Template::file() const {
   return parsed_->file;
 }

@@ -47,6 +47,10 @@ class Template {
 
   const std::string& file() const;
 
+  // The macros the template defines at its top level, as callables, in order of definition.
+  // They stay valid after the Template is gone.
+  std::vector<std::pair<std::string, Value>> macros() const;
+
  private:
   Template() = default;
   struct Parsed;

@@ -143,10 +143,40 @@ struct SetBlock {  // {% set name %}body{% endset %}
   std::string target;
   Body body;
 };
+struct SetAttribute {  // {% set ns.name = expression %}, on a namespace()
+  std::string object;
+  std::string attribute;
+  ExprPtr value;
+};
+
+// `{% macro name(a, b=1) %}body{% endmacro %}` (and dbt's `{% test name(...) %}`, a macro named
+// `test_<name>`). Shared so that the callables it defines can outlive the template's tree walk.
+struct MacroDefinition {
+  std::string name;
+  std::vector<std::string> parameters;
+  std::vector<ExprPtr> defaults;  // one per parameter; null when the argument is required
+  Body body;
+  std::string file;
+  Position where;
+};
+struct Macro {
+  std::shared_ptr<const MacroDefinition> definition;
+};
+struct CallBlock {  // {% call(args) macro(...) %}body{% endcall %}: body is the macro's caller()
+  ExprPtr call;     // a Call expression
+  std::shared_ptr<const MacroDefinition> caller;
+};
+struct Do {  // {% do expression %}
+  ExprPtr expression;
+};
+struct Docs {  // dbt's {% docs name %}text{% enddocs %}: renders nothing where it stands
+  std::string name;
+  Body body;
+};
 
 struct Node {
   Position where;
-  std::variant<Text, Output, If, For, Set, SetBlock> node;
+  std::variant<Text, Output, If, For, Set, SetBlock, SetAttribute, Macro, CallBlock, Do, Docs> node;
 };
 
 }  // namespace strata::transform::jinja::ast

@@ -7,6 +7,7 @@
 
 #include "core/text.hpp"
 #include "transform/template_builtins.hpp"
+#include "transform/template_json.hpp"
 
 namespace strata::transform::jinja {
 namespace {
@@ -246,6 +247,12 @@ Value filter_items(const Value& input, const CallArguments& arguments) {
   return out;
 }
 
+Value filter_tojson(const Value& input, const CallArguments& arguments) {
+  auto bound = bind_arguments(arguments, {"indent"}, "tojson");
+  const int indent = static_cast<int>(int_argument(bound[0], -1, "tojson's indent"));
+  return to_json(input).dump(indent);
+}
+
 const std::map<std::string, FilterFunction, std::less<>>& filters() {
   static const std::map<std::string, FilterFunction, std::less<>> table = {
       {"abs", filter_abs},         {"capitalize", filter_capitalize},
@@ -259,7 +266,7 @@ const std::map<std::string, FilterFunction, std::less<>>& filters() {
       {"round", filter_round},     {"sort", filter_sort},
       {"string", filter_string},   {"title", filter_title},
       {"trim", filter_trim},       {"unique", filter_unique},
-      {"upper", filter_upper}};
+      {"upper", filter_upper},     {"tojson", filter_tojson}};
   return table;
 }
 

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "transform/template_builtins.hpp"
+#include "transform/template_methods.hpp"
 
 namespace strata::transform::jinja {
 namespace {
@@ -205,9 +206,7 @@ bool contains(const Value& container, const Value& item) {
 }
 
 Value get_attribute(const Value& object, const std::string& name) {
-  if (!object.is_dict()) {
-    return Value::undefined("'" + name + "' is not an attribute of " + object.type_name());
-  }
+  if (!object.is_dict()) return method_of(object, name);
   if (const Value* entry = object.as_dict().find(name)) return *entry;
   if (name == "items" || name == "keys" || name == "values") {
     return Value::function(name, [object, name](const CallArguments& arguments) -> Value {
@@ -230,7 +229,7 @@ Value get_attribute(const Value& object, const std::string& name) {
       return bound[1] ? *bound[1] : Value::none();
     });
   }
-  return Value::undefined("the dict has no attribute '" + name + "'");
+  return method_of(object, name);
 }
 
 Value get_item(const Value& object, const Value& index) {

@@ -14,16 +14,18 @@ using namespace ast;
 // Statements of full Jinja (and dbt's extensions) that are recognized but not run yet.
 const std::vector<std::string>& unsupported_statements() {
   static const std::vector<std::string> names = split(
-      "macro endmacro call endcall do filter endfilter with endwith block endblock extends "
-      "include import from autoescape endautoescape break continue materialization "
-      "endmaterialization test endtest snapshot endsnapshot docs enddocs trans endtrans",
+      "filter endfilter with endwith block endblock extends include import from autoescape "
+      "endautoescape break continue materialization endmaterialization snapshot endsnapshot "
+      "trans endtrans",
       ' ');
   return names;
 }
 
 const std::vector<std::string>& supported_statements() {
-  static const std::vector<std::string> names =
-      split("if elif else endif for endfor set endset raw endraw", ' ');
+  static const std::vector<std::string> names = split(
+      "if elif else endif for endfor set endset raw endraw macro endmacro test endtest call "
+      "endcall do docs enddocs",
+      ' ');
   return names;
 }
 
@@ -36,7 +38,8 @@ struct OpenStatement {
 
 class Parser {
  public:
-  Parser(const std::vector<Token>& tokens, const std::string& file) : tokens_(tokens, file) {}
+  Parser(const std::vector<Token>& tokens, const std::string& file)
+      : tokens_(tokens, file), file_(file) {}
 
   Body parse_template() {
     std::string terminator;
@@ -45,6 +48,7 @@ class Parser {
 
  private:
   TokenStream tokens_;
+  const std::string& file_;
   std::vector<const OpenStatement*> open_;  // innermost last, for "close X first" messages
 
   void expect_block_end(std::string_view statement) {
@@ -116,6 +120,16 @@ class Parser {
     if (keyword == "if") return body.push_back(Node{tag, parse_if(tag)});
     if (keyword == "for") return body.push_back(Node{tag, parse_for(tag)});
     if (keyword == "set") return parse_set(tag, body);
+    if (keyword == "macro" || keyword == "test") {
+      return body.push_back(Node{tag, Macro{parse_macro(keyword, tag)}});
+    }
+    if (keyword == "call") return body.push_back(Node{tag, parse_call(tag)});
+    if (keyword == "do") {
+      ExprPtr expression = parse_expression(tokens_);
+      expect_block_end("do");
+      return body.push_back(Node{tag, Do{std::move(expression)}});
+    }
+    if (keyword == "docs") return body.push_back(Node{tag, parse_docs(tag)});
     if (std::find(supported_statements().begin(), supported_statements().end(), keyword) !=
         supported_statements().end()) {
       fail_misplaced(keyword, tag);
@@ -203,7 +217,75 @@ class Parser {
     return node;
   }
 
+  // `(a, b=default, ...)` after a macro's name or `call`; fills `definition`'s parameters.
+  void parse_parameters(MacroDefinition& definition, std::string_view statement) {
+    tokens_.expect_operator("(", "after the name of the " + std::string(statement));
+    while (!tokens_.accept_operator(")")) {
+      definition.parameters.push_back(tokens_.expect_name("a parameter name"));
+      definition.defaults.push_back(tokens_.accept_operator("=") ? parse_expression(tokens_)
+                                                                 : nullptr);
+      if (!tokens_.at_operator(")")) tokens_.expect_operator(",", "between parameters");
+    }
+  }
+
+  std::shared_ptr<const MacroDefinition> parse_macro(const std::string& keyword, Position tag) {
+    auto definition = std::make_shared<MacroDefinition>();
+    const std::string name = tokens_.expect_name("the " + keyword + "'s name");
+    definition->name = keyword == "test" ? "test_" + name : name;
+    definition->file = file_;
+    definition->where = tag;
+    parse_parameters(*definition, keyword);
+    expect_block_end(keyword);
+    const OpenStatement open{keyword, tag, {"end" + keyword}};
+    std::string terminator;
+    definition->body = parse_body(&open, terminator);
+    if (tokens_.peek().kind == TokenKind::kName) tokens_.next();  // `{% endmacro name %}`
+    expect_block_end("end" + keyword);
+    return definition;
+  }
+
+  CallBlock parse_call(Position tag) {
+    auto caller = std::make_shared<MacroDefinition>();
+    caller->name = "caller";
+    caller->file = file_;
+    caller->where = tag;
+    if (tokens_.at_operator("(")) parse_parameters(*caller, "call");
+    CallBlock node;
+    node.call = parse_expression(tokens_);
+    if (!std::holds_alternative<Call>(node.call->node)) {
+      tokens_.fail(node.call->where, "`{% call %}` needs a macro call, e.g. {% call m() %}");
+    }
+    expect_block_end("call");
+    const OpenStatement open{"call", tag, {"endcall"}};
+    std::string terminator;
+    caller->body = parse_body(&open, terminator);
+    expect_block_end("endcall");
+    node.caller = std::move(caller);
+    return node;
+  }
+
+  Docs parse_docs(Position tag) {
+    Docs node;
+    node.name = tokens_.expect_name("the docs block's name");
+    expect_block_end("docs");
+    const OpenStatement open{"docs", tag, {"enddocs"}};
+    std::string terminator;
+    node.body = parse_body(&open, terminator);
+    expect_block_end("enddocs");
+    return node;
+  }
+
   void parse_set(Position tag, Body& body) {
+    if (tokens_.peek().kind == TokenKind::kName && tokens_.at_operator(".", 1)) {
+      SetAttribute node;
+      node.object = tokens_.next().text;
+      tokens_.next();
+      node.attribute = tokens_.expect_name("an attribute name after `.`");
+      tokens_.expect_operator("=", "after `{% set " + node.object + "." + node.attribute);
+      node.value = parse_tuple(tokens_);
+      expect_block_end("set");
+      return body.push_back(Node{tag, std::move(node)});
+    }
     std::vector<std::string> targets = parse_targets("set");
     if (tokens_.accept_operator("=")) {
       ExprPtr value = parse_tuple(tokens_);

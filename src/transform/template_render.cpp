@@ -2,54 +2,74 @@
 
 #include "core/text.hpp"
 #include "transform/template_builtins.hpp"
+#include "transform/template_globals.hpp"
 #include "transform/template_operators.hpp"
+#include "transform/template_render_support.hpp"
 
 namespace strata::transform::jinja {
 namespace {
 
 using namespace ast;
 
-// Rendered text plus, for each of its lines, the template line that produced the line's start.
-class RenderedText {
- public:
-  // `advances` is true for template text, whose newlines are template newlines too; false for an
-  // expression's value, which comes entirely from the expression's line.
-  void append(std::string_view text, int64_t source_line, bool advances) {
-    for (char c : text) {
-      if (at_line_start_) {
-        lines_.push_back(source_line);
-        at_line_start_ = false;
-      }
-      text_ += c;
-      if (c == '\n') {
-        at_line_start_ = true;
-        if (advances) ++source_line;
-      }
-    }
-  }
-  std::string& text() { return text_; }
-  std::vector<int64_t>& lines() { return lines_; }
-
- private:
-  std::string text_;
-  std::vector<int64_t> lines_;
-  bool at_line_start_ = true;
-};
-
-// A short source-like description of an expression, for error messages ("adapter.get").
-std::string describe(const Expr& expr) {
-  if (const auto* name = std::get_if<Name>(&expr.node)) return name->name;
-  if (const auto* attribute = std::get_if<Attribute>(&expr.node)) {
-    return describe(*attribute->object) + "." + attribute->name;
-  }
-  if (const auto* call = std::get_if<Call>(&expr.node)) return describe(*call->callee) + "(...)";
-  return "the expression";
-}
+// How deep macros may call each other before the template is taken to recurse forever.
+constexpr int kMaxMacroDepth = 200;
+thread_local int macro_depth = 0;
 
 class Renderer {
  public:
+  static Value macro_value(std::shared_ptr<const MacroDefinition> definition,
+                           std::shared_ptr<Dict> macros) {
+    const std::string name = definition->name;
+    return Value::function(name, [definition, macros](const CallArguments& arguments) {
+      return call_macro(definition, {}, macros, arguments);
+    });
+  }
   Renderer(const Context& context, const std::string& file) : context_(context), file_(file) {
     scopes_.emplace_back();  // the template's top-level scope
+  }
+  // For a macro's or caller's body: the scopes it sees and the macros of its template.
+  Renderer(const Context& context, const std::string& file, std::vector<Dict> scopes,
+           std::shared_ptr<Dict> macros)
+      : context_(context), file_(file), scopes_(std::move(scopes)), macros_(std::move(macros)) {
+    scopes_.emplace_back();
+  }
+
+  // Calls a macro (or a call block's caller) defined by `definition`: binds the arguments,
+  // renders the body, and returns what it `return()`ed or else the text it rendered.
+  static Value call_macro(const std::shared_ptr<const MacroDefinition>& definition,
+                          const std::vector<Dict>& scopes, const std::shared_ptr<Dict>& macros,
+                          const CallArguments& arguments) {
+    if (!arguments.context) {
+      throw Error(ErrorKind::kInternal, "macro '" + definition->name + "' called without context",
+                  arguments.where);
+    }
+    if (macro_depth >= kMaxMacroDepth) {
+      throw Error(ErrorKind::kInput,
+                  "macro '" + definition->name + "' nested more than " +
+                      std::to_string(kMaxMacroDepth) + " calls deep (endless recursion?)",
+                  arguments.where);
+    }
+    struct DepthGuard {
+      DepthGuard() { ++macro_depth; }
+      ~DepthGuard() { --macro_depth; }
+    } depth;
+    Renderer renderer(*arguments.context, definition->file, scopes, macros);
+    try {
+      renderer.bind_parameters(*definition, arguments);
+      RenderedText out;
+      renderer.render(definition->body, out);
+      return std::move(out.text());
+    } catch (MacroReturn& returned) {
+      return std::move(returned.value);
+    } catch (const Error& error) {
+      if (definition->name == "caller") throw;
+      std::string message =
+          error.message() + "\n  in macro '" + definition->name + "' (" +
+          Location{definition->file, definition->where.line, definition->where.column, {}}.str() +
+          ")";
+      if (!arguments.where.empty()) message += " called at " + arguments.where.str();
+      throw Error(error.kind(), message, error.where().empty() ? arguments.where : error.where());
+    }
   }
 
   void render(const Body& body, RenderedText& out) {
@@ -63,6 +83,54 @@ class Renderer {
   const Context& context_;
   const std::string& file_;
   std::vector<Dict> scopes_;  // innermost last; `set` writes to the innermost
+  // The macros the template defined so far, shared with its macros so they can call each other.
+  std::shared_ptr<Dict> macros_ = std::make_shared<Dict>();
+
+  void bind_parameters(const MacroDefinition& definition, const CallArguments& arguments) {
+    Dict& scope = scopes_.back();
+    const size_t count = definition.parameters.size();
+    std::vector<bool> bound(count, false);
+    List varargs;
+    for (size_t i = 0; i < arguments.positional.size(); ++i) {
+      if (i < count) {
+        scope.set(definition.parameters[i], arguments.positional[i]);
+        bound[i] = true;
+      } else {
+        varargs.push_back(arguments.positional[i]);
+      }
+    }
+    Dict kwargs;
+    for (const auto& [name, value] : arguments.keyword) {
+      auto found = std::find(definition.parameters.begin(), definition.parameters.end(), name);
+      if (found == definition.parameters.end()) {
+        if (name == "caller") {
+          scope.set(name, value);
+        } else {
+          kwargs.set(name, value);
+        }
+        continue;
+      }
+      const auto index = static_cast<size_t>(found - definition.parameters.begin());
+      if (bound[index]) {
+        throw Error(ErrorKind::kInput, "macro '" + definition.name + "' got argument '" + name +
+                                           "' twice (by position and by name)");
+      }
+      scope.set(name, value);
+      bound[index] = true;
+    }
+    for (size_t i = 0; i < count; ++i) {
+      if (bound[i]) continue;
+      if (definition.defaults[i]) {
+        scopes_.back().set(definition.parameters[i], evaluate(*definition.defaults[i]));
+      } else {
+        scopes_.back().set(definition.parameters[i],
+                           Value::undefined("macro '" + definition.name + "' was called without '" +
+                                            definition.parameters[i] + "'"));
+      }
+    }
+    scopes_.back().set("varargs", std::move(varargs));
+    scopes_.back().set("kwargs", std::move(kwargs));
+  }
 
   Location at(Position where) const { return Location{file_, where.line, where.column, {}}; }
 
@@ -97,7 +165,9 @@ class Renderer {
     for (auto scope = scopes_.rbegin(); scope != scopes_.rend(); ++scope) {
       if (const Value* value = scope->find(name)) return *value;
     }
+    if (const Value* value = macros_->find(name)) return *value;
     if (const Value* value = context_.find(name)) return *value;
+    if (const Value* value = find_global(name)) return *value;
     return Value::undefined("'" + name + "' is undefined");
   }
 
@@ -153,34 +223,40 @@ class Renderer {
     }
   }
 
-  static Value loop_object(const List& items, int64_t index) {
-    const auto length = static_cast<int64_t>(items.size());
-    Dict loop;
-    loop.set("index", index + 1);
-    loop.set("index0", index);
-    loop.set("revindex", length - index);
-    loop.set("revindex0", length - index - 1);
-    loop.set("first", index == 0);
-    loop.set("last", index == length - 1);
-    loop.set("length", length);
-    loop.set("previtem", index > 0 ? items[static_cast<size_t>(index - 1)]
-                                   : Value::undefined("there is no previous item"));
-    loop.set("nextitem", index + 1 < length ? items[static_cast<size_t>(index + 1)]
-                                            : Value::undefined("there is no next item"));
-    loop.set(
-        "cycle", Value::function("cycle", [index](const CallArguments& arguments) {
-          if (arguments.positional.empty()) {
-            throw Error(ErrorKind::kInput, "loop.cycle() needs at least one value",
-                        arguments.where);
-          }
-          return arguments.positional[static_cast<size_t>(index) % arguments.positional.size()];
-        }));
-    return loop;
-  }
-
   void render_node(const Set& node, Position where, RenderedText&) {
     assign(node.targets, evaluate(*node.value), where);
   }
+
+  void render_node(const SetAttribute& node, Position where, RenderedText&) {
+    const Value object = lookup(node.object);
+    if (!object.is_dict() || !object.as_dict().is_namespace) {
+      fail(where, "cannot set an attribute of '" + node.object +
+                      "': only a namespace() has attributes that can be set");
+    }
+    object.mutable_dict().set(node.attribute, evaluate(*node.value));
+  }
+
+  void render_node(const Macro& node, Position, RenderedText&) {
+    Value macro = macro_value(node.definition, macros_);
+    macros_->set(node.definition->name, macro);
+    scopes_.back().set(node.definition->name, std::move(macro));
+  }
+
+  void render_node(const CallBlock& node, Position where, RenderedText& out) {
+    const auto& call = std::get<Call>(node.call->node);
+    std::shared_ptr<const MacroDefinition> definition = node.caller;
+    std::shared_ptr<Dict> macros = macros_;
+    Value caller = Value::function(
+        "caller", [definition, scopes = scopes_, macros](const CallArguments& arguments) {
+          return call_macro(definition, scopes, macros, arguments);
+        });
+    const Value result = call_value(call, node.call->where, {{"caller", std::move(caller)}});
+    out.append(result.str(), where.line, false);
+  }
+
+  void render_node(const Do& node, Position, RenderedText&) { evaluate(*node.expression); }
+
+  void render_node(const Docs&, Position, RenderedText&) {}
 
   void render_node(const SetBlock& node, Position, RenderedText&) {
     RenderedText captured;
@@ -197,6 +273,7 @@ class Renderer {
   CallArguments evaluate_arguments(const Arguments& arguments, Position where) {
     CallArguments out;
     out.where = at(where);
+    out.context = &context_;
     for (const auto& argument : arguments.positional) out.positional.push_back(evaluate(*argument));
     for (const auto& [name, argument] : arguments.keyword) {
       out.keyword.emplace_back(name, evaluate(*argument));
@@ -252,7 +329,9 @@ class Renderer {
     return located(where, [&] { return get_slice(object, start, stop, step); });
   }
 
-  Value evaluate_node(const Call& node, Position) {
+  Value evaluate_node(const Call& node, Position where) { return call_value(node, where, {}); }
+
+  Value call_value(const Call& node, Position, std::vector<std::pair<std::string, Value>> extra) {
     const Position where = node.callee->where;
     const Value callee = evaluate(*node.callee);
     if (callee.is_undefined()) {
@@ -267,6 +346,7 @@ class Renderer {
                       callee.repr() + ", not a function");
     }
     CallArguments arguments = evaluate_arguments(node.arguments, where);
+    for (auto& entry : extra) arguments.keyword.push_back(std::move(entry));
     return located(where, [&] { return callee.as_callable().function(arguments); });
   }
 
@@ -356,10 +436,27 @@ class Renderer {
 
 }  // namespace
 
+std::vector<std::pair<std::string, Value>> top_level_macros(const Body& body) {
+  auto macros = std::make_shared<Dict>();
+  std::vector<std::pair<std::string, Value>> out;
+  for (const Node& node : body) {
+    if (const auto* macro = std::get_if<Macro>(&node.node)) {
+      Value value = Renderer::macro_value(macro->definition, macros);
+      macros->set(macro->definition->name, value);
+      out.emplace_back(macro->definition->name, std::move(value));
+    }
+  }
+  return out;
+}
+
 std::string render_body(const Body& body, const Context& context, const std::string& file,
                         std::vector<int64_t>* source_lines) {
   RenderedText out;
-  Renderer(context, file).render(body, out);
+  try {
+    Renderer(context, file).render(body, out);
+  } catch (MacroReturn&) {
+    // return() outside of a macro ends the template, as in dbt
+  }
   if (source_lines) *source_lines = std::move(out.lines());
   return std::move(out.text());
 }

@@ -18,4 +18,7 @@ namespace strata::transform::jinja {
 std::string render_body(const ast::Body& body, const Context& context, const std::string& file,
                         std::vector<int64_t>* source_lines);
 
+// The macros defined at the top level of `body`, as callables (they see each other).
+std::vector<std::pair<std::string, Value>> top_level_macros(const ast::Body& body);
+
 }  // namespace strata::transform::jinja

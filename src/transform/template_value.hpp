@@ -33,6 +33,7 @@ struct Dict {
   std::vector<std::pair<std::string, Value>> entries;
   // When set, the dict renders as this text instead of its entries (an object with attributes).
   std::optional<std::string> display;
+  bool is_namespace = false;  // made by namespace(): `{% set ns.x = ... %}` may change it
 
   const Value* find(std::string_view key) const;
   // Sets `key`, replacing an existing entry in place.
@@ -62,8 +63,11 @@ class Value {
   Value(std::string value) : data_(std::move(value)) {}
   Value(std::string_view value) : data_(std::string(value)) {}
   Value(const char* value) : data_(std::string(value)) {}
-  Value(List items) : data_(std::make_shared<const List>(std::move(items))) {}
-  Value(Dict dict) : data_(std::make_shared<const Dict>(std::move(dict))) {}
+  // Lists and dicts are allocated mutable so that the few operations Jinja allows to change them in
+  // place (`list.append`, `dict.update`, `{% set ns.x = ... %}`) can, through mutable_*().
+  Value(List items)
+      : data_(std::shared_ptr<const List>(std::make_shared<List>(std::move(items)))) {}
+  Value(Dict dict) : data_(std::shared_ptr<const Dict>(std::make_shared<Dict>(std::move(dict)))) {}
 
   static Value undefined(std::string hint) { return Value(Undefined{std::move(hint)}); }
   static Value none() { return Value(nullptr); }
@@ -90,6 +94,9 @@ class Value {
   const std::string& as_string() const { return std::get<std::string>(data_); }
   const List& as_list() const { return *std::get<std::shared_ptr<const List>>(data_); }
   const Dict& as_dict() const { return *std::get<std::shared_ptr<const Dict>>(data_); }
+  // The shared list or dict itself, for in-place changes visible through every copy of the value.
+  List& mutable_list() const { return const_cast<List&>(as_list()); }
+  Dict& mutable_dict() const { return const_cast<Dict&>(as_dict()); }
   const Callable& as_callable() const { return *std::get<std::shared_ptr<const Callable>>(data_); }
   const std::string& undefined_hint() const { return std::get<Undefined>(data_).hint; }
 
@@ -118,10 +125,14 @@ class Value {
 int compare(const Value& a, const Value& b);
 
 // The arguments of one call of a function, filter or test.
+class Context;
+
 struct CallArguments {
   std::vector<Value> positional;
   std::vector<std::pair<std::string, Value>> keyword;
   Location where;  // the call's place in the template
+  // The context of the template making the call (macros render with their caller's context).
+  const Context* context = nullptr;
 };
 
 // Matches `arguments` to `parameters` by position, then by keyword, like a Python signature.

@@ -1,0 +1,33 @@
+// The options every command that works on a project's models shares (run, seed, test, build,
+// compile, ls), and loading the project's nodes with them: dbt projects get is_incremental() and
+// introspection (run_query, get_columns_in_relation) answered by the lake.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <string>
+#include <vector>
+
+#include "cli/context.hpp"
+#include "transform/project.hpp"
+
+namespace strata::cli {
+
+struct NodeOptions {
+  std::vector<std::string> select;
+  std::vector<std::string> exclude;
+  std::string vars;
+  std::string target;
+  bool full_refresh = false;
+  bool fail_fast = false;
+  size_t threads = 0;  // 0: the number of cores
+};
+
+// Adds --select, --exclude, --vars, --target (and for commands that build: --full-refresh,
+// --fail-fast).
+void add_node_options(CLI::App& command, NodeOptions& options, bool builds);
+
+// Loads the project's nodes; prints its warnings.
+transform::ModelProject load_project_nodes(ProjectContext& context, const NodeOptions& options);
+
+}  // namespace strata::cli

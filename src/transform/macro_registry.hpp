@@ -1,0 +1,48 @@
+// The macros a dbt project can call: strata's built-ins (dbt's generate_schema_name,
+// generate_alias_name, the generic tests, ...) and the project's own, from the files under its
+// macro paths (and `{% test %}` blocks under its test paths). A project macro overrides a built-in
+// of the same name, as in dbt. `dispatch` resolves adapter.dispatch('name'): duckdb__name, then
+// default__name, then name.
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "transform/template.hpp"
+
+namespace strata::transform {
+
+class MacroRegistry {
+ public:
+  // A registry holding the built-in macros only.
+  MacroRegistry();
+
+  // Adds the top-level macros of `source` (a file's text; `file` names it in errors). Throws
+  // Error(kInput) for template syntax errors.
+  void add_project_file(std::string_view source, const std::string& file);
+
+  // The macro called `name` (project first), or nullptr.
+  const jinja::Value* find(std::string_view name) const;
+  // adapter.dispatch(name): the most specific implementation, or nullptr.
+  const jinja::Value* dispatch(const std::string& name) const;
+  // The macro `name` of a built-in package ("dbt_utils"), or nullptr.
+  const jinja::Value* find_in_package(std::string_view package, std::string_view name) const;
+  // Every macro by name, project macros replacing built-ins; each package as a namespace
+  // (`dbt_utils.star`), and dbt's cross-database macros by bare name too.
+  void install(jinja::Context& context) const;
+  size_t project_macro_count() const { return project_.size(); }
+
+ private:
+  std::map<std::string, jinja::Value, std::less<>> builtin_;
+  std::map<std::string, jinja::Value, std::less<>> project_;
+  std::map<std::string, jinja::Dict, std::less<>> packages_;
+};
+
+// The Jinja source of the built-in macros (builtin_macros.cpp).
+const char* builtin_macro_source();
+// The Jinja source of a built-in package ("dbt", "dbt_utils"; builtin_packages.cpp).
+const char* builtin_package_source(const std::string& package);
+
+}  // namespace strata::transform
