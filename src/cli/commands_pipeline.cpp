@@ -16,6 +16,7 @@
 #include "orchestrate/backfill.hpp"
 #include "orchestrate/executor.hpp"
 #include "orchestrate/pipeline.hpp"
+#include "orchestrate/process_lock.hpp"
 
 namespace strata::cli {
 
@@ -110,6 +111,7 @@ struct Orchestration {
   std::vector<Pipeline> pipelines;
   orchestrate::SystemClock clock;
   orchestrate::ConcurrencyLimits limits{kGlobalStepLimit};
+  std::optional<orchestrate::OwnerLease> lease;  // marks this process's runs as alive
 
   explicit Orchestration(const GlobalOptions& globals)
       : context(globals), pipelines(orchestrate::load_pipelines(context.config())) {}
@@ -117,6 +119,8 @@ struct Orchestration {
     return orchestrate::find_pipeline(pipelines, name);
   }
   orchestrate::Executor executor(orchestrate::ExecutorOptions options) {
+    if (!lease) lease.emplace(context.config().root);
+    options.owner = lease->id();
     return orchestrate::Executor(context.config(), context.lake(), clock, limits,
                                  std::move(options));
   }

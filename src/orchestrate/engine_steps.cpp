@@ -139,6 +139,7 @@ StepResult run_ingest_step(const StepContext& context) {
 
 StepResult run_models_step(const StepContext& context) {
   ProjectConfig config = context.project;
+  for (const auto& [name, value] : context.params) config.vars[name] = value;
   config.vars["data_interval_start"] = context.interval.start_iso();
   config.vars["data_interval_end"] = context.interval.end_iso();
   const transform::ModelProject models = transform::load_models(config);
@@ -183,6 +184,10 @@ StepResult run_models_step(const StepContext& context) {
 StepResult run_sql_step(const StepContext& context) {
   StepEngine engine(context);
   engine::Connection& connection = engine.connection();
+  for (const auto& [name, value] : context.params) {
+    connection.execute("SET VARIABLE " + engine::quote_identifier(name) + " = " +
+                       engine::quote_literal(value));
+  }
   connection.execute(
       "SET VARIABLE data_interval_start = " + timestamp_literal(context.interval.start) +
       "; SET VARIABLE data_interval_end = " + timestamp_literal(context.interval.end) +
