@@ -13,6 +13,7 @@
 #include "core/interrupt.hpp"
 #include "core/text.hpp"
 #include "core/time_text.hpp"
+#include "orchestrate/alerts.hpp"
 #include "orchestrate/backfill.hpp"
 #include "orchestrate/executor.hpp"
 #include "orchestrate/pipeline.hpp"
@@ -29,6 +30,8 @@ using orchestrate::Pipeline;
 // Steps of one pipeline at a time, across all its runs, is the pipeline's own `concurrency`;
 // this bounds the whole process.
 constexpr size_t kGlobalStepLimit = 8;
+// How long a command waits at its end for its alerts to go out.
+constexpr int64_t kAlertFlushMs = 30'000;
 
 std::string utc_time(int64_t ms) {
   if (ms <= 0) return "";
@@ -112,15 +115,29 @@ struct Orchestration {
   orchestrate::SystemClock clock;
   orchestrate::ConcurrencyLimits limits{kGlobalStepLimit};
   std::optional<orchestrate::OwnerLease> lease;  // marks this process's runs as alive
+  std::optional<orchestrate::Alerter> alerter;
 
   explicit Orchestration(const GlobalOptions& globals)
       : context(globals), pipelines(orchestrate::load_pipelines(context.config())) {}
+  ~Orchestration() {
+    if (alerter && !alerter->flush(kAlertFlushMs)) {
+      std::cerr << "strata: gave up waiting for alerts to be delivered\n";
+    }
+  }
   const Pipeline& pipeline(const std::string& name) {
     return orchestrate::find_pipeline(pipelines, name);
   }
   orchestrate::Executor executor(orchestrate::ExecutorOptions options) {
     if (!lease) lease.emplace(context.config().root);
     options.owner = lease->id();
+    if (!alerter) alerter.emplace(context.config(), context.store());
+    options.on_event =
+        [this, forward = std::move(options.on_event)](const orchestrate::StepEvent& event) {
+          if (forward) forward(event);
+          if (event.type == orchestrate::StepEvent::Type::kRetrying) {
+            alerter->step_retrying(event, pipeline(event.pipeline));
+          }
+        };
     return orchestrate::Executor(context.config(), context.lake(), clock, limits,
                                  std::move(options));
   }
@@ -169,6 +186,7 @@ int run_pipeline(const GlobalOptions& globals, const std::string& name, const st
             << "\n";
   orchestrate::CancelToken cancel;
   const orchestrate::RunOutcome run = executor.run(pipeline, interval, "manual", cancel);
+  o.alerter->run_finished(run, "manual");
   print_failures(run, "  ");
   std::cout << "Run " << run.run_id << " " << (run.ok() ? "succeeded" : "failed") << " in "
             << format_seconds(run.seconds);
@@ -195,12 +213,6 @@ int backfill_pipeline(const GlobalOptions& globals, const BackfillArguments& arg
   }
   options.parallel = args.parallel;
   options.force = args.force;
-  options.on_run = [](const orchestrate::RunOutcome& run) {
-    std::cout << "run " << run.run_id << "  " << interval_text(run.interval) << "  "
-              << (run.ok() ? "success" : "failed ") << "  " << format_seconds(run.seconds) << "\n";
-    print_failures(run, "    ");
-    std::cout.flush();
-  };
   orchestrate::ExecutorOptions executor_options;
   executor_options.on_event = [](const orchestrate::StepEvent& event) {
     if (event.type == orchestrate::StepEvent::Type::kRetrying) {
@@ -209,6 +221,13 @@ int backfill_pipeline(const GlobalOptions& globals, const BackfillArguments& arg
     }
   };
   orchestrate::Executor executor = o.executor(std::move(executor_options));
+  options.on_run = [&o](const orchestrate::RunOutcome& run) {
+    if (run.run_id) o.alerter->run_finished(run, "backfill");
+    std::cout << "run " << run.run_id << "  " << interval_text(run.interval) << "  "
+              << (run.ok() ? "success" : "failed ") << "  " << format_seconds(run.seconds) << "\n";
+    print_failures(run, "    ");
+    std::cout.flush();
+  };
   orchestrate::CancelToken cancel;
   const orchestrate::BackfillResult result =
       orchestrate::backfill(executor, pipeline, options, cancel);

@@ -1,10 +1,10 @@
 // Pipelines as declared under `pipelines:` in strata.yml: a schedule (cron or @daily-style alias,
 // in a time zone, from a start date), run policy (catchup, max_active_runs, concurrency, retries,
-// retry delay, timeout) and steps of kind ingest, run, sql or command that form a DAG: each step
-// runs after the steps its `after:` names (by default the step declared before it). Everything
-// checkable without other layers is checked here and reported at file:line:col: unknown keys,
-// kinds not supported yet, unknown or duplicate step names, cycles (printed), bad durations, time
-// zones and dates. The cron expression itself is checked by the orchestrate layer.
+// retry delay, timeout), alerts and an SLA, and steps of kind ingest, run, sql or command that form
+// a DAG: each step runs after the steps its `after:` names (by default the step declared before
+// it). Everything checkable without other layers is checked here and reported at file:line:col:
+// unknown keys, kinds not supported yet, unknown or duplicate step names, cycles (printed), bad
+// durations, time zones and dates. The cron expression itself is checked by the orchestrate layer.
 #pragma once
 
 #include <cstdint>
@@ -23,6 +23,22 @@ class Reader;
 
 enum class StepKind { kIngest, kRun, kSql, kCommand };
 std::string step_kind_name(StepKind kind);
+
+// What an alert is sent for: a run failed, a step is retried, a run succeeded, a scheduled run
+// had not succeeded by its tick plus the pipeline's `sla`.
+enum class AlertEvent { kFailure, kRetry, kSuccess, kSlaMiss };
+std::string alert_event_name(AlertEvent event);  // failure, retry, success, sla_miss
+
+// One alert destination: a generic JSON webhook, a Slack-compatible incoming webhook or the
+// PagerDuty Events API v2. `url` and `routing_key` may name environment variables as ${NAME},
+// expanded when an alert is sent.
+struct AlertConfig {
+  std::string kind;  // "webhook", "slack" or "pagerduty"
+  std::string url;
+  std::vector<AlertEvent> on;  // default: failure
+  std::string routing_key;     // pagerduty
+  Location where;
+};
 
 struct PipelineStepConfig {
   std::string name;
@@ -49,6 +65,8 @@ struct PipelineConfig {
   int64_t max_active_runs = 1;
   int64_t concurrency = 8;                // steps of this pipeline running at once, across its runs
   std::vector<PipelineStepConfig> steps;  // in declared order
+  int64_t sla_ms = 0;                     // 0: none; from the scheduled time (the tick)
+  std::optional<std::vector<AlertConfig>> alerts;  // absent: the project's `alerts:`
   Location where;
 
   const PipelineStepConfig* find_step(const std::string& name) const;
@@ -56,5 +74,7 @@ struct PipelineConfig {
 
 // Parses the `pipelines:` mapping (absent or null: none).
 std::vector<PipelineConfig> parse_pipelines(const yaml::Reader& pipelines);
+// Parses a list of alert destinations (`alerts:` of the project or of a pipeline).
+std::vector<AlertConfig> parse_alerts(const yaml::Reader& alerts);
 
 }  // namespace strata

@@ -84,12 +84,16 @@ std::string cell_text(const engine::Result& result, const engine::Chunk& chunk, 
       std::snprintf(digits, sizeof digits, ".%06lld", static_cast<long long>(fraction));
       text += digits;
     }
-    return type == DUCKDB_TYPE_TIMESTAMP_TZ ? text + "+00" : text;
+    if (type == DUCKDB_TYPE_TIMESTAMP_TZ) text.append("+00");
+    return text;
   }
   try {
     return engine::value_to_text(chunk.get(column, row)).value_or("NULL");
   } catch (const Error&) {
-    return "(" + result.column_type_name(column) + ")";
+    std::string name(1, '(');
+    name += result.column_type_name(column);
+    name += ')';
+    return name;
   }
 }
 

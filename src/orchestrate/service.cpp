@@ -43,21 +43,63 @@ PipelineService::PipelineService(const ProjectConfig& project, lake::Lake& lake,
       lake_(lake),
       clock_(clock),
       options_(std::move(options)),
+      alerter_(project, lake.store(), options_.alerts),
       pipelines_(load_pipelines(project)),
       lease_(project.root),
       step_limits_(options_.step_limit),
       run_limits_(options_.run_limit),
-      executor_(project, lake, clock, step_limits_,
-                [this] {
-                  ExecutorOptions executor = options_.executor;
-                  executor.owner = lease_.id();
-                  executor.stopping = [this] { return stopping_flag_.load(); };
-                  return executor;
-                }()),
+      executor_(project, lake, clock, step_limits_, executor_options()),
       scheduler_(pipelines_, clock, lake.store()) {}
 
 PipelineService::~PipelineService() {
   stop();
+}
+
+ExecutorOptions PipelineService::executor_options() {
+  ExecutorOptions executor = options_.executor;
+  executor.owner = lease_.id();
+  executor.stopping = [this] { return stopping_flag_.load(); };
+  executor.on_event = [this, forward = options_.executor.on_event](const StepEvent& event) {
+    if (forward) forward(event);
+    if (event.type == StepEvent::Type::kRetrying) {
+      alerter_.step_retrying(event, find_pipeline(pipelines_, event.pipeline));
+    }
+  };
+  return executor;
+}
+
+void PipelineService::check_slas() {
+  const int64_t now_ms = clock_.now_ms();
+  if (now_ms - last_sla_check_ms_ < 1000) return;
+  last_sla_check_ms_ = now_ms;
+  lake::MetadataStore& store = lake_.store();
+  for (const Pipeline& pipeline : pipelines_) {
+    const int64_t sla_ms = pipeline.config().sla_ms;
+    if (!sla_ms || !alerter_.wants(pipeline.name(), AlertEvent::kSlaMiss)) continue;
+    lake::PipelineRunFilter filter;
+    filter.pipeline = pipeline.name();
+    filter.trigger = "schedule";
+    filter.interval_end_to = (now_ms - sla_ms) / 1000;
+    filter.limit = 20;  // the newest ones past their deadline; older ones were checked before
+    for (const lake::PipelineRunRecord& run : store.pipeline_runs(filter)) {
+      if (run.run.status == run_status_name(RunStatus::kSuccess)) continue;
+      const std::string key = std::to_string(run.run.id);
+      if (store.state("sla_alert", key)) continue;  // alerted once, also across restarts
+      lake::Commit commit;
+      commit.state.push_back({"sla_alert", key, std::to_string(now_ms)});
+      store.commit(commit);
+      AlertNotice notice;
+      notice.event = AlertEvent::kSlaMiss;
+      notice.pipeline = pipeline.name();
+      notice.run_id = run.run.id;
+      notice.trigger = run.trigger;
+      notice.status = run.run.status;
+      notice.interval = {run.interval_start, run.interval_end};
+      notice.error = run.run.error;
+      notice.sla_deadline = run.interval_end + sla_ms / 1000;
+      alerter_.notify(std::move(notice));
+    }
+  }
 }
 
 void PipelineService::start() {
@@ -121,6 +163,7 @@ void PipelineService::tick() {
   for (DueRun& due : scheduler_.claim_due_runs()) {
     launch(*due.pipeline, due.interval, due.run_id, {}, due);
   }
+  check_slas();
 }
 
 void PipelineService::reap() {
@@ -178,6 +221,9 @@ void PipelineService::execute(const Pipeline& pipeline, const DataInterval& inte
       store.finish_run(run_id, outcome.status, outcome.error);
     }
     if (due) scheduler_.run_finished(*due);
+    if (const auto record = store.pipeline_run(run_id)) {
+      alerter_.run_finished(outcome, record->trigger);
+    }
     if (options_.on_run_finished) options_.on_run_finished(outcome);
   } catch (const std::exception& e) {
     log::error("a pipeline run failed outside of its steps",
@@ -205,6 +251,12 @@ void PipelineService::resume_leftover_runs() {
     if (!run.resume) {
       log::warn("a run left over by a stopped server failed",
                 {{"run_id", id}, {"pipeline", run.pipeline->name()}, {"error", run.why}});
+      RunOutcome outcome;
+      outcome.run_id = id;
+      outcome.pipeline = run.pipeline->name();
+      outcome.interval = interval;
+      outcome.error = run.why;
+      alerter_.run_finished(outcome, run.record.trigger);
       continue;
     }
     log::info("resuming a run left over by a stopped server",

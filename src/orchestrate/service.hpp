@@ -5,7 +5,9 @@
 // failed step. Every run executes on a thread of its own within the global run limit and its
 // pipeline's max_active_runs (runs over a limit wait for a slot), and its steps within the step
 // limits of the executor. On start it recovers the runs a stopped server left unfinished
-// (recovery.hpp); on stop it interrupts the runs in flight, which the next start resumes.
+// (recovery.hpp); on stop it interrupts the runs in flight, which the next start resumes. Runs
+// that fail or succeed, retried steps and scheduled runs not successful by their tick plus the
+// pipeline's `sla` are alerted (alerts.hpp), each missed SLA once.
 #pragma once
 
 #include <atomic>
@@ -23,6 +25,7 @@
 
 #include "core/config.hpp"
 #include "lake/table_store.hpp"
+#include "orchestrate/alerts.hpp"
 #include "orchestrate/clock.hpp"
 #include "orchestrate/executor.hpp"
 #include "orchestrate/limits.hpp"
@@ -37,6 +40,7 @@ struct ServiceOptions {
   size_t run_limit = 16;     // runs at once, all pipelines together
   size_t step_limit = 8;     // step attempts at once, all runs together
   ExecutorOptions executor;  // its `stopping` and `owner` are set by the service
+  AlerterOptions alerts;
   std::function<void(const RunOutcome&)> on_run_finished;  // called from run threads
 };
 
@@ -98,6 +102,7 @@ class PipelineService {
   lake::Lake& lake_;
   Clock& clock_;
   ServiceOptions options_;
+  Alerter alerter_;  // before the executor, whose events it hears
   std::vector<Pipeline> pipelines_;
   OwnerLease lease_;
   ConcurrencyLimits step_limits_;
@@ -115,6 +120,7 @@ class PipelineService {
   std::map<int64_t, std::thread> threads_;  // of runs, until reaped
   std::vector<int64_t> finished_;           // runs whose thread is ending
   std::thread loop_;
+  int64_t last_sla_check_ms_ = 0;
 
   void loop() noexcept;
   void reap();  // joins the threads of finished runs
@@ -125,6 +131,8 @@ class PipelineService {
                const RunRequest& request, const std::optional<DueRun>& due,
                const std::shared_ptr<CancelToken>& cancel) noexcept;
   void resume_leftover_runs();
+  ExecutorOptions executor_options();
+  void check_slas();
 };
 
 }  // namespace strata::orchestrate
