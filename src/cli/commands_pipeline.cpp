@@ -9,6 +9,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/output.hpp"
+#include "cli/pipeline_status.hpp"
 #include "core/error.hpp"
 #include "core/interrupt.hpp"
 #include "core/text.hpp"
@@ -243,29 +244,6 @@ int backfill_pipeline(const GlobalOptions& globals, const BackfillArguments& arg
   return failed ? 1 : 0;
 }
 
-// "load ok, models failed (3 attempts)": the last attempt of each pipeline step.
-std::string step_summary(lake::MetadataStore& store, const Pipeline* pipeline, int64_t run_id) {
-  std::vector<std::pair<std::string, std::pair<std::string, int>>> steps;  // name -> status, tries
-  for (const lake::StepRecord& step : store.run_steps(run_id)) {
-    if (step.kind == "model") continue;
-    if (pipeline && !pipeline->config().find_step(step.name)) continue;
-    auto found = std::find_if(steps.begin(), steps.end(),
-                              [&](const auto& entry) { return entry.first == step.name; });
-    if (found == steps.end()) {
-      steps.push_back({step.name, {step.status, 1}});
-    } else {
-      found->second = {step.status, found->second.second + 1};
-    }
-  }
-  std::vector<std::string> parts;
-  for (const auto& [name, state] : steps) {
-    std::string part = name + " " + state.first;
-    if (state.second > 1) part += " (" + std::to_string(state.second) + " attempts)";
-    parts.push_back(part);
-  }
-  return join(parts, ", ");
-}
-
 int list_runs(const GlobalOptions& globals, const std::string& name, size_t limit) {
   ProjectContext context(globals);
   const std::vector<Pipeline> pipelines = orchestrate::load_pipelines(context.config());
@@ -346,7 +324,7 @@ int show_logs(const GlobalOptions& globals, int64_t run_id, const std::string& s
 
 void add_pipeline_command(CLI::App& app, const GlobalOptions& globals, Action& action) {
   auto* command = app.add_subcommand(
-      "pipeline", "Pipelines of steps with schedules: list, run, backfill, runs, logs");
+      "pipeline", "Pipelines of steps with schedules: list, status, run, backfill, runs, logs");
   command->require_subcommand(1);
 
   command->add_subcommand("list", "List pipelines with their schedule and last run")
@@ -382,6 +360,14 @@ void add_pipeline_command(CLI::App& app, const GlobalOptions& globals, Action& a
   backfill->add_flag("--force", backfill_args->force, "Also rerun intervals that succeeded");
   backfill->callback([&action, &globals, backfill_args] {
     action = [&globals, backfill_args] { return backfill_pipeline(globals, *backfill_args); };
+  });
+
+  auto status_name = std::make_shared<std::string>();
+  auto* status = command->add_subcommand(
+      "status", "Show pipelines with their schedule, next tick, last run and runs in flight");
+  status->add_option("NAME", *status_name, "Only this pipeline");
+  status->callback([&action, &globals, status_name] {
+    action = [&globals, status_name] { return show_pipeline_status(globals, *status_name); };
   });
 
   struct RunsArguments {

@@ -62,17 +62,38 @@ void FileLock::write_note(const std::string& note) {
   }
 }
 
+namespace {
+
+fs::path server_lock_file(const fs::path& project_root) {
+  return paths::state_dir(project_root) / "serve.lock";
+}
+
+std::string holder_note(const fs::path& file) {
+  std::string holder;
+  try {
+    holder = paths::read_file(file);
+  } catch (const Error&) {
+    // The holder is still writing it: no pid to tell.
+  }
+  while (!holder.empty() && (holder.back() == '\n' || holder.back() == ' ')) holder.pop_back();
+  return holder;
+}
+
+}  // namespace
+
+std::optional<std::string> running_server(const fs::path& project_root) {
+  const fs::path file = server_lock_file(project_root);
+  std::error_code error;
+  if (!fs::exists(file, error)) return std::nullopt;
+  if (FileLock::try_acquire(file)) return std::nullopt;
+  return holder_note(file);
+}
+
 FileLock lock_server(const fs::path& project_root) {
-  const fs::path file = paths::state_dir(project_root) / "serve.lock";
+  const fs::path file = server_lock_file(project_root);
   std::optional<FileLock> lock = FileLock::try_acquire(file);
   if (!lock) {
-    std::string holder;
-    try {
-      holder = paths::read_file(file);
-    } catch (const Error&) {
-      // The holder is still writing it: the message goes without the pid.
-    }
-    while (!holder.empty() && (holder.back() == '\n' || holder.back() == ' ')) holder.pop_back();
+    const std::string holder = holder_note(file);
     throw Error(ErrorKind::kConflict, "another strata serve is already running for this project" +
                                           (holder.empty() ? std::string() : " (" + holder + ")") +
                                           "; it holds the lock " + file.string() +

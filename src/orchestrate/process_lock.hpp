@@ -37,6 +37,9 @@ class FileLock {
 // kConflict naming the pid of the server that holds it and the lock file.
 FileLock lock_server(const fs::path& project_root);
 
+// Who holds the server lock of a project ("pid 1234"); nothing when no server runs.
+std::optional<std::string> running_server(const fs::path& project_root);
+
 // This process's lease: .strata/owners/<pid>-<start ms>-<serial>.lock, held until the process ends.
 class OwnerLease {
  public:

@@ -58,6 +58,10 @@ pipelines:
         logs = cli(strata_bin, root, "pipeline", "logs", oldest["run"]).stdout
         assert re.search(r"info\s+\d+ \| " + oldest["end"][:10], logs), logs
         assert re.search(r"pipeline run success.*pipeline=minutely", server.log())
+        status = cli(strata_bin, root, "pipeline", "status").stdout
+        assert f"Server: running (pid {server.proc.pid})" in status, status
+        assert re.search(r"next tick\s+\d{4}-\d\d-\d\dT\d\d:\d\d:00Z", status), status
+        assert re.search(r"last run\s+\d+\s+success\s+interval", status), status
 
         # One server per project.
         second = cli(strata_bin, root, "serve", "--pg-port", "0", check=False)
@@ -105,6 +109,12 @@ def test_a_killed_server_resumes_its_run_exactly_once(small_project, strata_bin)
     before = pipeline_runs(strata_bin, root, "slow")
     interrupted = [r for r in before if r["status"] == "running"]
     assert len(interrupted) == 1, before
+    status = cli(strata_bin, root, "pipeline", "status", "slow").stdout
+    assert "Server: not running" in status, status
+    assert re.search(r"slow: \* \* \* \* \* \(UTC\), catchup, at most 1 active run", status), status
+    assert re.search(rf"running\s+{interrupted[0]['run']}\s+interval .* \(schedule, started",
+                     status), status
+    assert "first success, slow running" in status, status
 
     restarted = Server(strata_bin, root)
     try:
