@@ -21,7 +21,7 @@ namespace yaml {
 class Reader;
 }
 
-enum class StepKind { kIngest, kRun, kSql, kCommand };
+enum class StepKind { kIngest, kRun, kSql, kCommand, kExport, kSensor };
 std::string step_kind_name(StepKind kind);
 
 // What an alert is sent for: a run failed, a step is retried, a run succeeded, a scheduled run
@@ -47,6 +47,17 @@ struct PipelineStepConfig {
   std::string sql;                   // sql: the statements
   std::vector<std::string> command;  // command: the program and its arguments
   std::vector<std::pair<std::string, std::string>> env;  // command: extra environment
+  // export: `sql` is the query, written to `path` (relative to the project; {ds},
+  // {data_interval_start}, {data_interval_end} and {run_id} are filled in) as `format`.
+  std::string path;
+  std::string format;  // parquet, csv or json (newline-delimited)
+  // sensor: wait until `wait_pipeline` has a successful run covering this run's interval, or
+  // until `wait_table` has a row whose `wait_column` reaches the interval's end; checked every
+  // `poke_ms`, for at most the step's timeout.
+  std::string wait_pipeline;
+  std::string wait_table;
+  std::string wait_column;
+  int64_t poke_ms = 0;
   std::vector<std::string> after;  // the steps this one runs after (defaults resolved)
   int64_t retries = 0;
   int64_t retry_delay_ms = 0;
