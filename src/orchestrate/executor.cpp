@@ -219,9 +219,7 @@ class RunExecution {
     return outcome;
   }
 
-  bool stopping() const {
-    return interrupt_requested() || (options_.stopping && options_.stopping());
-  }
+  bool stopping() const { return options_.stopping && options_.stopping(); }
 
   void record_skip(size_t step, const std::string& why) {
     try {
@@ -408,9 +406,11 @@ class RunExecution {
       }
     }
     if (cancel_.cancelled() && run.status != RunStatus::kSuccess) {
-      const bool interrupted = stopping();
-      if (interrupted) run.status = RunStatus::kInterrupted;
-      run.error = (interrupted ? "interrupted: the process stopped" : "cancelled") +
+      const bool to_resume = stopping();
+      if (to_resume) run.status = RunStatus::kInterrupted;
+      run.error = std::string(to_resume               ? "interrupted: the process stopped"
+                              : interrupt_requested() ? "interrupted"
+                                                      : "cancelled") +
                   (run.error.empty() ? "" : "; " + run.error);
     }
     if (run.status != RunStatus::kSuccess && run.error.empty()) run.error = "steps were skipped";

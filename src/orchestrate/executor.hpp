@@ -66,8 +66,8 @@ struct ExecutorOptions {
   StepRunner run_step;                             // default: the real step kinds
   std::function<void(const StepEvent&)> on_event;  // called from worker threads
   int64_t watch_interval_ms = 25;                  // how often timeouts and cancels are checked
-  // True while the process shuts down: a run cancelled then is recorded "interrupted" (to be
-  // resumed by the next server), not failed. A process interrupt (SIGINT, SIGTERM) counts too.
+  // True while the server shuts down: a run cancelled then is recorded "interrupted" (to be
+  // resumed by the next server), not failed. Unset (the CLI): an interrupted run fails.
   std::function<bool()> stopping;
   // Recorded with each run (see run_meta.hpp) so that a later process can tell whether the
   // process running it is still alive.

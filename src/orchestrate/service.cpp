@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <regex>
 
+#include "core/interrupt.hpp"
 #include "core/log.hpp"
 #include "core/text.hpp"
 #include "orchestrate/recovery.hpp"
@@ -58,7 +59,8 @@ PipelineService::~PipelineService() {
 ExecutorOptions PipelineService::executor_options() {
   ExecutorOptions executor = options_.executor;
   executor.owner = lease_.id();
-  executor.stopping = [this] { return stopping_flag_.load(); };
+  // SIGINT/SIGTERM reach the executor before stop() does: they stop the server too.
+  executor.stopping = [this] { return stopping_flag_.load() || interrupt_requested(); };
   executor.on_event = [this, forward = options_.executor.on_event](const StepEvent& event) {
     if (forward) forward(event);
     if (event.type == StepEvent::Type::kRetrying) {
