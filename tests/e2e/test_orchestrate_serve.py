@@ -2,7 +2,9 @@
 minute with catchup over the last minutes; a second server of the same project refused; and a
 server killed (SIGKILL) in the middle of a slow command step, restarted: the interrupted run is
 resumed in place and completes exactly once, the step that had succeeded is not run again, the
-command the dead server left running is stopped, and no interval is run twice or lost.
+command the dead server left running is stopped, and no interval is run twice or lost; a server
+stopped with SIGTERM mid-run marks the run interrupted and the next one resumes it; and a killed
+run whose interrupted step has no retry left is failed.
 
     STRATA_BIN=build/release/strata python3 -m pytest tests/e2e/test_orchestrate_serve.py
 """
@@ -165,3 +167,29 @@ def test_an_interrupted_step_without_retries_fails_its_run(small_project, strata
     finally:
         assert restarted.stop() == 0, restarted.log()
     assert not any(l.startswith("end") for l in lines(root / "slow.log"))
+
+
+def test_a_stopped_server_marks_its_run_interrupted_and_the_next_resumes_it(small_project,
+                                                                            strata_bin):
+    root = small_project
+    with open(root / "strata.yml", "a", encoding="utf-8") as config:
+        config.write(SLOW.format(start=minutes_ago(1), retries=1))
+    server = Server(strata_bin, root)
+    wait_until(lambda: lines(root / "slow.log"), 60, "the slow step to start")
+    assert server.stop() == 0, server.log()  # SIGTERM: the step is stopped, the run interrupted
+    # max_active_runs 1: one run was in flight (another minute may have ticked meanwhile).
+    [run] = [r for r in pipeline_runs(strata_bin, root, "slow") if r["status"] != "success"]
+    assert run["status"] == "interrupted", run
+    restarted = Server(strata_bin, root)
+    try:
+        wait_until(lambda: any(r["run"] == run["run"] and r["status"] == "success"
+                               for r in pipeline_runs(strata_bin, root, "slow")),
+                   60, "the resumed run to succeed")
+    finally:
+        assert restarted.stop() == 0, restarted.log()
+    runs = pipeline_runs(strata_bin, root, "slow")
+    resumed = next(r for r in runs if r["run"] == run["run"])
+    assert resumed["status"] == "success", runs
+    assert "first success, slow success (2 attempts)" in resumed["steps"], runs
+    assert Counter(lines(root / "first.log"))[run["end"]] == 1
+    assert Counter(lines(root / "slow.log"))[f"end {run['end']}"] == 1
