@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/alert_config.hpp"
 #include "core/error.hpp"
 
 namespace strata {
@@ -23,22 +24,6 @@ class Reader;
 
 enum class StepKind { kIngest, kRun, kSql, kCommand, kExport, kSensor };
 std::string step_kind_name(StepKind kind);
-
-// What an alert is sent for: a run failed, a step is retried, a run succeeded, a scheduled run
-// had not succeeded by its tick plus the pipeline's `sla`.
-enum class AlertEvent { kFailure, kRetry, kSuccess, kSlaMiss };
-std::string alert_event_name(AlertEvent event);  // failure, retry, success, sla_miss
-
-// One alert destination: a generic JSON webhook, a Slack-compatible incoming webhook or the
-// PagerDuty Events API v2. `url` and `routing_key` may name environment variables as ${NAME},
-// expanded when an alert is sent.
-struct AlertConfig {
-  std::string kind;  // "webhook", "slack" or "pagerduty"
-  std::string url;
-  std::vector<AlertEvent> on;  // default: failure
-  std::string routing_key;     // pagerduty
-  Location where;
-};
 
 struct PipelineStepConfig {
   std::string name;
@@ -85,7 +70,5 @@ struct PipelineConfig {
 
 // Parses the `pipelines:` mapping (absent or null: none).
 std::vector<PipelineConfig> parse_pipelines(const yaml::Reader& pipelines);
-// Parses a list of alert destinations (`alerts:` of the project or of a pipeline).
-std::vector<AlertConfig> parse_alerts(const yaml::Reader& alerts);
 
 }  // namespace strata
