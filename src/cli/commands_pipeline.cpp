@@ -19,6 +19,7 @@
 #include "orchestrate/executor.hpp"
 #include "orchestrate/pipeline.hpp"
 #include "orchestrate/process_lock.hpp"
+#include "orchestrate/run_meta.hpp"
 
 namespace strata::cli {
 
@@ -174,7 +175,17 @@ int list_pipelines(const GlobalOptions& globals) {
   return 0;
 }
 
-int run_pipeline(const GlobalOptions& globals, const std::string& name, const std::string& at) {
+int run_pipeline(const GlobalOptions& globals, const std::string& name, const std::string& at,
+                 const std::vector<std::string>& params) {
+  orchestrate::RunRequest request;
+  for (const std::string& param : params) {
+    const size_t eq = param.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      throw Error(ErrorKind::kUsage, "--param '" + param + "' must be NAME=VALUE");
+    }
+    request.params[param.substr(0, eq)] = param.substr(eq + 1);
+  }
+  orchestrate::check_run_params(request.params);
   Orchestration o(globals);
   const Pipeline& pipeline = o.pipeline(name);
   const int64_t when = at.empty() ? o.clock.now_seconds() : parse_time_option(at, pipeline, "--at");
@@ -186,7 +197,7 @@ int run_pipeline(const GlobalOptions& globals, const std::string& name, const st
   std::cout << "Pipeline " << pipeline.name() << ": data interval " << interval_text(interval)
             << "\n";
   orchestrate::CancelToken cancel;
-  const orchestrate::RunOutcome run = executor.run(pipeline, interval, "manual", cancel);
+  const orchestrate::RunOutcome run = executor.run(pipeline, interval, "manual", cancel, request);
   o.alerter->run_finished(run, "manual");
   print_failures(run, "  ");
   std::cout << "Run " << run.run_id << " " << (run.ok() ? "succeeded" : "failed") << " in "
@@ -332,6 +343,7 @@ void add_pipeline_command(CLI::App& app, const GlobalOptions& globals, Action& a
 
   struct RunArguments {
     std::string name, at;
+    std::vector<std::string> params;
   };
   auto run_args = std::make_shared<RunArguments>();
   auto* run = command->add_subcommand(
@@ -341,8 +353,13 @@ void add_pipeline_command(CLI::App& app, const GlobalOptions& globals, Action& a
   run->add_option("--at", run_args->at,
                   "Run the interval that ends at the last tick at or before this time (a date "
                   "or date-time in the pipeline's time zone, or with Z / +01:00)");
+  run->add_option("-p,--param", run_args->params,
+                  "NAME=VALUE, repeatable: a var of run steps, getvariable('NAME') in sql and "
+                  "export steps, STRATA_PARAM_NAME for commands");
   run->callback([&action, &globals, run_args] {
-    action = [&globals, run_args] { return run_pipeline(globals, run_args->name, run_args->at); };
+    action = [&globals, run_args] {
+      return run_pipeline(globals, run_args->name, run_args->at, run_args->params);
+    };
   });
 
   auto backfill_args = std::make_shared<BackfillArguments>();

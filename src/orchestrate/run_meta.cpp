@@ -2,12 +2,18 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <regex>
+
+#include "core/error.hpp"
 #include "core/log.hpp"
 
 namespace strata::orchestrate {
 
 namespace {
 constexpr const char* kScope = "pipeline_run";
+const std::vector<std::string> kReservedParams = {"data_interval_start", "data_interval_end",
+                                                  "run_id", "pipeline"};
 }
 
 RunMeta load_run_meta(lake::MetadataStore& store, int64_t run_id) {
@@ -36,6 +42,20 @@ void save_run_meta(lake::MetadataStore& store, int64_t run_id, const RunMeta& me
   lake::Commit commit;
   commit.state.push_back({kScope, std::to_string(run_id), json.dump()});
   store.commit(commit);
+}
+
+void check_run_params(const std::map<std::string, std::string>& params) {
+  static const std::regex kName("^[A-Za-z_][A-Za-z0-9_]*$");
+  for (const auto& [name, value] : params) {
+    if (!std::regex_match(name, kName)) {
+      throw Error(ErrorKind::kUsage, "parameter name '" + name +
+                                         "' must start with a letter or underscore and contain "
+                                         "only letters, digits and underscores");
+    }
+    if (std::find(kReservedParams.begin(), kReservedParams.end(), name) != kReservedParams.end()) {
+      throw Error(ErrorKind::kUsage, "parameter '" + name + "' is set by strata itself");
+    }
+  }
 }
 
 }  // namespace strata::orchestrate

@@ -23,4 +23,8 @@ struct RunMeta {
 RunMeta load_run_meta(lake::MetadataStore& store, int64_t run_id);
 void save_run_meta(lake::MetadataStore& store, int64_t run_id, const RunMeta& meta);
 
+// A manual trigger's parameter names must be identifiers and not the variables strata sets
+// itself (data_interval_start/end, run_id, pipeline); kUsage otherwise.
+void check_run_params(const std::map<std::string, std::string>& params);
+
 }  // namespace strata::orchestrate

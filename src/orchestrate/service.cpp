@@ -1,7 +1,6 @@
 #include "orchestrate/service.hpp"
 
 #include <algorithm>
-#include <regex>
 
 #include "core/interrupt.hpp"
 #include "core/log.hpp"
@@ -18,23 +17,6 @@ namespace {
 // The scheduler looks at the clock at least this often, so that a change of the system time (or
 // of a test's manual clock) is noticed soon.
 constexpr int64_t kLongestSleepMs = 1000;
-
-const std::vector<std::string> kReservedParams = {"data_interval_start", "data_interval_end",
-                                                  "run_id", "pipeline"};
-
-void check_params(const std::map<std::string, std::string>& params) {
-  static const std::regex kName("^[A-Za-z_][A-Za-z0-9_]*$");
-  for (const auto& [name, value] : params) {
-    if (!std::regex_match(name, kName)) {
-      throw Error(ErrorKind::kUsage, "parameter name '" + name +
-                                         "' must start with a letter or underscore and contain "
-                                         "only letters, digits and underscores");
-    }
-    if (std::find(kReservedParams.begin(), kReservedParams.end(), name) != kReservedParams.end()) {
-      throw Error(ErrorKind::kUsage, "parameter '" + name + "' is set by strata itself");
-    }
-  }
-}
 
 }  // namespace
 
@@ -299,7 +281,7 @@ std::vector<PipelineSummary> PipelineService::summaries() {
 
 int64_t PipelineService::trigger(const std::string& name, const TriggerRequest& request) {
   const Pipeline& pipeline = find_pipeline(pipelines_, name);
-  check_params(request.params);
+  check_run_params(request.params);
   const DataInterval interval = pipeline.latest_interval(request.at.value_or(clock_.now_seconds()));
   const int64_t run_id = *executor_.begin(pipeline, interval, "manual");
   RunRequest run;

@@ -51,6 +51,10 @@ pipelines:
     schedule: "@daily"
     steps:
       - {name: wait, kind: sensor, wait_for: {pipeline: upstream}, poke: 100ms, timeout: 1s}
+  params:
+    steps:
+      - {name: echo, kind: command, command: 'echo "country=$STRATA_PARAM_COUNTRY"'}
+      - {name: query, kind: sql, sql: "SELECT getvariable('country') || '/' || getvariable('n') AS p"}
   fresh:
     schedule: "@daily"
     steps:
@@ -122,6 +126,18 @@ def test_sensor_waits_for_a_table_to_be_loaded(project, strata_bin):
     cli(strata_bin, project, "ingest")
     out = cli(strata_bin, project, "pipeline", "run", "fresh", "--at", AT).stdout
     assert re.search(r"Run \d+ succeeded", out), out
+
+
+def test_manual_runs_take_parameters(project, strata_bin):
+    out = cli(strata_bin, project, "pipeline", "run", "params", "--param", "country=NL",
+              "-p", "n=3").stdout
+    run_id = re.search(r"Run (\d+) succeeded", out).group(1)
+    logs = cli(strata_bin, project, "pipeline", "logs", run_id).stdout
+    assert "stdout country=NL" in logs and re.search(r"info\s+NL/3", logs), logs
+    bad = cli(strata_bin, project, "pipeline", "run", "params", "-p", "run_id=1", check=False)
+    assert bad.returncode == 2 and "parameter 'run_id' is set by strata itself" in bad.stderr
+    bad = cli(strata_bin, project, "pipeline", "run", "params", "-p", "oops", check=False)
+    assert bad.returncode == 2 and "must be NAME=VALUE" in bad.stderr, bad.stderr
 
 
 @pytest.mark.parametrize("step, message", [
