@@ -14,7 +14,7 @@ namespace {
 constexpr const char* kScope = "pipeline_run";
 const std::vector<std::string> kReservedParams = {"data_interval_start", "data_interval_end",
                                                   "run_id", "pipeline"};
-}
+}  // namespace
 
 RunMeta load_run_meta(lake::MetadataStore& store, int64_t run_id) {
   RunMeta meta;
