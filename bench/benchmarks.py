@@ -2,6 +2,8 @@
 offers variants (strata and its baselines) as functions returning seconds for one measurement."""
 import pathlib
 import shutil
+import sqlite3
+import statistics
 import subprocess
 import time
 
@@ -193,6 +195,79 @@ class DbtParseCase:
         return out
 
 
+class DagCase:
+    """A pipeline of 1,000 no-op `sql` steps, as a chain (deep) or all independent (wide), run
+    with `strata pipeline run`. Besides the total, it reports from the run history the scheduling
+    overhead per step (the run's time not spent inside step attempts, per step; deep only, where
+    steps never overlap), the time per step (wide: total / steps with the pipeline's concurrency
+    8) and the mean time from a step's end to the start of the step after it (deep).
+    Airflow is not run side by side: installing apache-airflow 3 and its database and scheduler
+    in the benchmark setup was not practical here, so there is no baseline ratio."""
+
+    baseline = "none"
+    steps = 1000
+
+    def __init__(self, shape):
+        self.shape = shape
+        self.label = f"{shape}, {self.steps} steps"
+        self.notes = {
+            "total": "strata pipeline run (process start to exit)",
+            "overhead per step": "run time outside step attempts / steps (deep: no overlap)",
+            "time per step": "run time / steps",
+            "end to dependent start": "mean, step end to the next step's start (deep)",
+        }
+        self.stats = []
+
+    def prepare(self, strata, work):
+        self.strata = strata
+        self.dir = work / f"dag-{self.shape}"
+        shutil.rmtree(self.dir, ignore_errors=True)
+        run([strata, "init", str(self.dir)])
+        lines = ["pipelines:", "  dag:", "    concurrency: 8", "    steps:"]
+        for i in range(self.steps):
+            after = "" if self.shape == "deep" else ", after: []"
+            lines.append(f"      - {{name: s{i}, kind: sql, sql: 'SELECT 1'{after}}}")
+        with open(self.dir / "strata.yml", "a", encoding="utf-8") as config:
+            config.write("\n" + "\n".join(lines) + "\n")
+
+    def variants(self):
+        # The harness measures variant by variant: the derived ones read the totals' runs in turn.
+        def derived(key):
+            taken = []
+            return lambda: self._nth(taken, key)
+        variants = [("total", self._run_once), ("time per step", derived("per_step"))]
+        if self.shape == "deep":
+            variants += [("overhead per step", derived("overhead")),
+                         ("end to dependent start", derived("latency"))]
+        return variants
+
+    def _nth(self, taken, key):
+        """The value of `key` in the next run this variant has not read yet."""
+        taken.append(key)
+        return self.stats[len(taken) - 1][key]
+
+    def _run_once(self):
+        seconds = timed(lambda: run([self.strata, "--quiet", "pipeline", "run", "dag",
+                                     "--project", str(self.dir)]))
+        db = sqlite3.connect(self.dir / ".strata" / "catalog.db")
+        run_id, started, finished = db.execute(
+            "SELECT id, started_at_ms, finished_at_ms FROM runs ORDER BY id DESC LIMIT 1"
+        ).fetchone()
+        steps = db.execute("SELECT started_at_ms, finished_at_ms FROM steps WHERE run_id = ? "
+                           "ORDER BY started_at_ms, id", (run_id,)).fetchall()
+        db.close()
+        assert len(steps) == self.steps, len(steps)
+        wall_ms = finished - started
+        inside_ms = sum(end - start for start, end in steps)
+        gaps = [steps[i + 1][0] - steps[i][1] for i in range(len(steps) - 1)]
+        self.stats.append({
+            "per_step": wall_ms / 1000 / self.steps,
+            "overhead": max(wall_ms - inside_ms, 0) / 1000 / self.steps,
+            "latency": statistics.fmean(gaps) / 1000,  # ms-resolution records: a mean
+        })
+        return seconds
+
+
 class Benchmark:
     def __init__(self, name, description, cases):
         self.name = name
@@ -218,5 +293,11 @@ BENCHMARKS = [
         "parse and compile a generated dbt project of 5,000 models with sources, a macro and "
         "tests: strata parse vs dbt parse",
         lambda: [DbtParseCase(5000)],
+    ),
+    Benchmark(
+        "orchestration",
+        "1,000 no-op sql steps in a deep (chain) and a wide (independent) DAG: total, time and "
+        "scheduling overhead per step, step end to dependent start",
+        lambda: [DagCase("deep"), DagCase("wide")],
     ),
 ]

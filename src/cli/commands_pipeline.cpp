@@ -9,13 +9,17 @@
 
 #include "cli/commands.hpp"
 #include "cli/output.hpp"
+#include "cli/pipeline_status.hpp"
 #include "core/error.hpp"
 #include "core/interrupt.hpp"
 #include "core/text.hpp"
 #include "core/time_text.hpp"
+#include "orchestrate/alerts.hpp"
 #include "orchestrate/backfill.hpp"
 #include "orchestrate/executor.hpp"
 #include "orchestrate/pipeline.hpp"
+#include "orchestrate/process_lock.hpp"
+#include "orchestrate/run_meta.hpp"
 
 namespace strata::cli {
 
@@ -28,6 +32,8 @@ using orchestrate::Pipeline;
 // Steps of one pipeline at a time, across all its runs, is the pipeline's own `concurrency`;
 // this bounds the whole process.
 constexpr size_t kGlobalStepLimit = 8;
+// How long a command waits at its end for its alerts to go out.
+constexpr int64_t kAlertFlushMs = 30'000;
 
 std::string utc_time(int64_t ms) {
   if (ms <= 0) return "";
@@ -110,13 +116,30 @@ struct Orchestration {
   std::vector<Pipeline> pipelines;
   orchestrate::SystemClock clock;
   orchestrate::ConcurrencyLimits limits{kGlobalStepLimit};
+  std::optional<orchestrate::OwnerLease> lease;  // marks this process's runs as alive
+  std::optional<orchestrate::Alerter> alerter;
 
   explicit Orchestration(const GlobalOptions& globals)
       : context(globals), pipelines(orchestrate::load_pipelines(context.config())) {}
+  ~Orchestration() {
+    if (alerter && !alerter->flush(kAlertFlushMs)) {
+      std::cerr << "strata: gave up waiting for alerts to be delivered\n";
+    }
+  }
   const Pipeline& pipeline(const std::string& name) {
     return orchestrate::find_pipeline(pipelines, name);
   }
   orchestrate::Executor executor(orchestrate::ExecutorOptions options) {
+    if (!lease) lease.emplace(context.config().root);
+    options.owner = lease->id();
+    if (!alerter) alerter.emplace(context.config(), context.store());
+    options.on_event =
+        [this, forward = std::move(options.on_event)](const orchestrate::StepEvent& event) {
+          if (forward) forward(event);
+          if (event.type == orchestrate::StepEvent::Type::kRetrying) {
+            alerter->step_retrying(event, pipeline(event.pipeline));
+          }
+        };
     return orchestrate::Executor(context.config(), context.lake(), clock, limits,
                                  std::move(options));
   }
@@ -152,7 +175,17 @@ int list_pipelines(const GlobalOptions& globals) {
   return 0;
 }
 
-int run_pipeline(const GlobalOptions& globals, const std::string& name, const std::string& at) {
+int run_pipeline(const GlobalOptions& globals, const std::string& name, const std::string& at,
+                 const std::vector<std::string>& params) {
+  orchestrate::RunRequest request;
+  for (const std::string& param : params) {
+    const size_t eq = param.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      throw Error(ErrorKind::kUsage, "--param '" + param + "' must be NAME=VALUE");
+    }
+    request.params[param.substr(0, eq)] = param.substr(eq + 1);
+  }
+  orchestrate::check_run_params(request.params);
   Orchestration o(globals);
   const Pipeline& pipeline = o.pipeline(name);
   const int64_t when = at.empty() ? o.clock.now_seconds() : parse_time_option(at, pipeline, "--at");
@@ -164,7 +197,8 @@ int run_pipeline(const GlobalOptions& globals, const std::string& name, const st
   std::cout << "Pipeline " << pipeline.name() << ": data interval " << interval_text(interval)
             << "\n";
   orchestrate::CancelToken cancel;
-  const orchestrate::RunOutcome run = executor.run(pipeline, interval, "manual", cancel);
+  const orchestrate::RunOutcome run = executor.run(pipeline, interval, "manual", cancel, request);
+  o.alerter->run_finished(run, "manual");
   print_failures(run, "  ");
   std::cout << "Run " << run.run_id << " " << (run.ok() ? "succeeded" : "failed") << " in "
             << format_seconds(run.seconds);
@@ -191,12 +225,6 @@ int backfill_pipeline(const GlobalOptions& globals, const BackfillArguments& arg
   }
   options.parallel = args.parallel;
   options.force = args.force;
-  options.on_run = [](const orchestrate::RunOutcome& run) {
-    std::cout << "run " << run.run_id << "  " << interval_text(run.interval) << "  "
-              << (run.ok() ? "success" : "failed ") << "  " << format_seconds(run.seconds) << "\n";
-    print_failures(run, "    ");
-    std::cout.flush();
-  };
   orchestrate::ExecutorOptions executor_options;
   executor_options.on_event = [](const orchestrate::StepEvent& event) {
     if (event.type == orchestrate::StepEvent::Type::kRetrying) {
@@ -205,6 +233,13 @@ int backfill_pipeline(const GlobalOptions& globals, const BackfillArguments& arg
     }
   };
   orchestrate::Executor executor = o.executor(std::move(executor_options));
+  options.on_run = [&o](const orchestrate::RunOutcome& run) {
+    if (run.run_id) o.alerter->run_finished(run, "backfill");
+    std::cout << "run " << run.run_id << "  " << interval_text(run.interval) << "  "
+              << (run.ok() ? "success" : "failed ") << "  " << format_seconds(run.seconds) << "\n";
+    print_failures(run, "    ");
+    std::cout.flush();
+  };
   orchestrate::CancelToken cancel;
   const orchestrate::BackfillResult result =
       orchestrate::backfill(executor, pipeline, options, cancel);
@@ -218,29 +253,6 @@ int backfill_pipeline(const GlobalOptions& globals, const BackfillArguments& arg
             << result.skipped.size() << " interval(s) skipped as already done\n";
   check_interrupt();
   return failed ? 1 : 0;
-}
-
-// "load ok, models failed (3 attempts)": the last attempt of each pipeline step.
-std::string step_summary(lake::MetadataStore& store, const Pipeline* pipeline, int64_t run_id) {
-  std::vector<std::pair<std::string, std::pair<std::string, int>>> steps;  // name -> status, tries
-  for (const lake::StepRecord& step : store.run_steps(run_id)) {
-    if (step.kind == "model") continue;
-    if (pipeline && !pipeline->config().find_step(step.name)) continue;
-    auto found = std::find_if(steps.begin(), steps.end(),
-                              [&](const auto& entry) { return entry.first == step.name; });
-    if (found == steps.end()) {
-      steps.push_back({step.name, {step.status, 1}});
-    } else {
-      found->second = {step.status, found->second.second + 1};
-    }
-  }
-  std::vector<std::string> parts;
-  for (const auto& [name, state] : steps) {
-    std::string part = name + " " + state.first;
-    if (state.second > 1) part += " (" + std::to_string(state.second) + " attempts)";
-    parts.push_back(part);
-  }
-  return join(parts, ", ");
 }
 
 int list_runs(const GlobalOptions& globals, const std::string& name, size_t limit) {
@@ -323,7 +335,7 @@ int show_logs(const GlobalOptions& globals, int64_t run_id, const std::string& s
 
 void add_pipeline_command(CLI::App& app, const GlobalOptions& globals, Action& action) {
   auto* command = app.add_subcommand(
-      "pipeline", "Pipelines of steps with schedules: list, run, backfill, runs, logs");
+      "pipeline", "Pipelines of steps with schedules: list, status, run, backfill, runs, logs");
   command->require_subcommand(1);
 
   command->add_subcommand("list", "List pipelines with their schedule and last run")
@@ -331,6 +343,7 @@ void add_pipeline_command(CLI::App& app, const GlobalOptions& globals, Action& a
 
   struct RunArguments {
     std::string name, at;
+    std::vector<std::string> params;
   };
   auto run_args = std::make_shared<RunArguments>();
   auto* run = command->add_subcommand(
@@ -340,8 +353,13 @@ void add_pipeline_command(CLI::App& app, const GlobalOptions& globals, Action& a
   run->add_option("--at", run_args->at,
                   "Run the interval that ends at the last tick at or before this time (a date "
                   "or date-time in the pipeline's time zone, or with Z / +01:00)");
+  run->add_option("-p,--param", run_args->params,
+                  "NAME=VALUE, repeatable: a var of run steps, getvariable('NAME') in sql and "
+                  "export steps, STRATA_PARAM_NAME for commands");
   run->callback([&action, &globals, run_args] {
-    action = [&globals, run_args] { return run_pipeline(globals, run_args->name, run_args->at); };
+    action = [&globals, run_args] {
+      return run_pipeline(globals, run_args->name, run_args->at, run_args->params);
+    };
   });
 
   auto backfill_args = std::make_shared<BackfillArguments>();
@@ -359,6 +377,14 @@ void add_pipeline_command(CLI::App& app, const GlobalOptions& globals, Action& a
   backfill->add_flag("--force", backfill_args->force, "Also rerun intervals that succeeded");
   backfill->callback([&action, &globals, backfill_args] {
     action = [&globals, backfill_args] { return backfill_pipeline(globals, *backfill_args); };
+  });
+
+  auto status_name = std::make_shared<std::string>();
+  auto* status = command->add_subcommand(
+      "status", "Show pipelines with their schedule, next tick, last run and runs in flight");
+  status->add_option("NAME", *status_name, "Only this pipeline");
+  status->callback([&action, &globals, status_name] {
+    action = [&globals, status_name] { return show_pipeline_status(globals, *status_name); };
   });
 
   struct RunsArguments {

@@ -3,10 +3,12 @@
 #include <iostream>
 
 #include "cli/commands.hpp"
+#include "cli/serve_pipelines.hpp"
 #include "core/error.hpp"
 #include "core/interrupt.hpp"
 #include "core/log.hpp"
 #include "engine/session.hpp"
+#include "orchestrate/process_lock.hpp"
 #include "serve/pgwire/compatibility.hpp"
 #include "serve/pgwire/server.hpp"
 #include "serve/pgwire/socket.hpp"
@@ -19,6 +21,7 @@ struct ServeOptions {
   int pg_port = 5433;
   std::string host = "127.0.0.1";
   size_t max_connections = 64;
+  bool scheduler = true;  // --no-scheduler: pipelines run only when triggered
 };
 
 int serve(const GlobalOptions& globals, const ServeOptions& options) {
@@ -32,6 +35,8 @@ int serve(const GlobalOptions& globals, const ServeOptions& options) {
     throw Error(ErrorKind::kUsage, "--pg-port must be between 0 and 65535");
   }
   ProjectContext context(globals);
+  // One server per project: a second one stops here, naming the first one's pid.
+  const orchestrate::FileLock server_lock = orchestrate::lock_server(context.config().root);
   serve::pgwire::ServerOptions server_options;
   server_options.host = options.host;
   server_options.port = static_cast<uint16_t>(options.pg_port);
@@ -53,6 +58,7 @@ int serve(const GlobalOptions& globals, const ServeOptions& options) {
     serve::pgwire::install_compatibility(setup, identity, tables);
   }
   serve::pgwire::Server server(database, server_options);
+  ServedPipelines pipelines(context, options.scheduler);
   std::cerr << "strata: serving project '" << context.config().name
             << "' over the PostgreSQL protocol on " << server.address() << " (psql -h "
             << options.host << " -p " << server.port() << " -U strata -d " << context.config().name
@@ -77,6 +83,8 @@ void add_serve_command(CLI::App& app, const GlobalOptions& globals, Action& acti
                    "Clients served at once; more are refused")
       ->capture_default_str()
       ->check(CLI::Range(1, 10000));
+  command->add_flag("!--no-scheduler", options->scheduler,
+                    "Do not run pipelines on their schedules (they still run when triggered)");
   command->callback([&action, &globals, options] {
     action = [&globals, options] { return serve(globals, *options); };
   });

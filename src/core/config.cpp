@@ -337,7 +337,7 @@ ProjectConfig parse_project(const std::string& yaml_text, const fs::path& root,
   if (document.IsNull()) top.fail("the file is empty; it needs at least `name: <project>`");
   top.expect_map("strata.yml");
   top.expect_keys(
-      {"name", "lake", "sources", "models", "vars", "engine", "pipelines", "description"},
+      {"name", "lake", "sources", "models", "vars", "engine", "pipelines", "alerts", "description"},
       "strata.yml");
 
   ProjectConfig config;
@@ -374,6 +374,7 @@ ProjectConfig parse_project(const std::string& yaml_text, const fs::path& root,
     }
   }
   config.pipelines = parse_pipelines(top.child("pipelines"));
+  config.alerts = parse_alerts(top.child("alerts"));
   return config;
 }
 

@@ -109,6 +109,7 @@ struct ProjectConfig {
   std::vector<SourceConfig> sources;
   EngineConfig engine;
   std::vector<PipelineConfig> pipelines;  // core/pipeline_config.hpp
+  std::vector<AlertConfig> alerts;        // for pipelines without their own `alerts:`
 
   const SourceConfig* find_source(const std::string& name) const;
 };

@@ -13,8 +13,11 @@ namespace strata {
 
 namespace {
 
-const std::vector<std::string> kStepKinds = {"ingest", "run", "sql", "command"};
-const std::vector<std::string> kLaterStepKinds = {"build", "test", "seed", "snapshot", "export"};
+const std::vector<std::string> kStepKinds = {"ingest", "run", "sql", "command", "export", "sensor"};
+const std::vector<std::string> kLaterStepKinds = {"build", "test", "seed", "snapshot"};
+const std::vector<std::string> kExportFormats = {"parquet", "csv", "json"};
+// A sensor without a timeout of its own gives up after a day.
+constexpr int64_t kSensorTimeoutMs = 24 * 3'600'000;
 
 void check_pipeline_name(const yaml::Reader& reader, const YAML::Node& node,
                          const std::string& name, const std::string& what) {
@@ -67,7 +70,11 @@ StepKind step_kind(const yaml::Reader& step) {
 void check_kind_keys(const yaml::Reader& step, StepKind kind) {
   const std::vector<std::pair<std::string, std::vector<StepKind>>> specific = {
       {"select", {StepKind::kIngest, StepKind::kRun}},
-      {"sql", {StepKind::kSql}},
+      {"sql", {StepKind::kSql, StepKind::kExport}},
+      {"path", {StepKind::kExport}},
+      {"format", {StepKind::kExport}},
+      {"wait_for", {StepKind::kSensor}},
+      {"poke", {StepKind::kSensor}},
       {"command", {StepKind::kCommand}},
       {"env", {StepKind::kCommand}},
   };
@@ -79,10 +86,70 @@ void check_kind_keys(const yaml::Reader& step, StepKind kind) {
   }
 }
 
+void parse_export(const yaml::Reader& step, PipelineStepConfig& config) {
+  config.sql = step.required_string("sql");
+  config.path = step.required_string("path");
+  const YAML::Node path = step.node()["path"];
+  if (config.path.find("://") != std::string::npos) {
+    step.fail_at(path, "exports go to local files for now; '" + config.path +
+                           "' is a URL (object storage exports are not supported yet)");
+  }
+  static const std::regex kPlaceholder(R"(\{([^}]*)\})");
+  static const std::vector<std::string> kKnown = {"ds", "data_interval_start", "data_interval_end",
+                                                  "run_id"};
+  for (std::sregex_iterator it(config.path.begin(), config.path.end(), kPlaceholder), end;
+       it != end; ++it) {
+    const std::string name = (*it)[1].str();
+    if (std::find(kKnown.begin(), kKnown.end(), name) == kKnown.end()) {
+      step.fail_at(path, "unknown placeholder {" + name + "} in 'path'" +
+                             did_you_mean(name, kKnown) + "; placeholders: {" +
+                             join(kKnown, "}, {") + "}");
+    }
+  }
+  std::string format = step.string("format", "");
+  if (format.empty()) {
+    const size_t dot = config.path.rfind('.');
+    format = dot == std::string::npos ? "" : to_lower(config.path.substr(dot + 1));
+    if (format == "ndjson" || format == "jsonl") format = "json";
+    if (std::find(kExportFormats.begin(), kExportFormats.end(), format) == kExportFormats.end()) {
+      step.fail_at(path, "cannot tell the format from '" + config.path +
+                             "'; add format: parquet, csv or json");
+    }
+  } else if (std::find(kExportFormats.begin(), kExportFormats.end(), format) ==
+             kExportFormats.end()) {
+    step.fail_at(step.node()["format"], "unknown export format '" + format + "'" +
+                                            did_you_mean(format, kExportFormats) +
+                                            "; formats: parquet, csv, json");
+  }
+  config.format = format;
+}
+
+void parse_sensor(const yaml::Reader& step, PipelineStepConfig& config) {
+  if (!step.has("wait_for")) step.fail("a step of kind 'sensor' needs 'wait_for'");
+  const yaml::Reader wait = step.child("wait_for");
+  wait.expect_map("wait_for");
+  wait.expect_keys({"pipeline", "table", "column"}, "wait_for");
+  config.wait_pipeline = wait.string("pipeline", "");
+  config.wait_table = wait.string("table", "");
+  config.wait_column = wait.string("column", "_strata_loaded_at");
+  if (config.wait_pipeline.empty() == config.wait_table.empty()) {
+    wait.fail(
+        "'wait_for' takes either 'pipeline' (a successful run of it for the same interval) "
+        "or 'table' (a row whose 'column' reaches the interval's end)");
+  }
+  if (!config.wait_table.empty() &&
+      std::count(config.wait_table.begin(), config.wait_table.end(), '.') != 1) {
+    wait.fail_at(wait.node()["table"],
+                 "'table' must be NAMESPACE.TABLE (got '" + config.wait_table + "')");
+  }
+  config.poke_ms = duration(step, "poke", 30'000);
+  if (config.poke_ms <= 0) step.fail_at(step.node()["poke"], "'poke' must be positive");
+}
+
 PipelineStepConfig parse_step(const yaml::Reader& step, const PipelineStepConfig& defaults) {
   step.expect_map("a pipeline step");
   step.expect_keys({"name", "kind", "select", "sql", "command", "env", "after", "retries",
-                    "retry_delay", "timeout", "description"},
+                    "retry_delay", "timeout", "description", "path", "format", "wait_for", "poke"},
                    "pipeline step");
   PipelineStepConfig config;
   config.where = step.where();
@@ -106,9 +173,14 @@ PipelineStepConfig parse_step(const yaml::Reader& step, const PipelineStepConfig
     }
     config.env = step.string_map("env");
   }
+  if (config.kind == StepKind::kExport) parse_export(step, config);
+  if (config.kind == StepKind::kSensor) parse_sensor(step, config);
   config.retries = at_least(step, "retries", defaults.retries, 0);
   config.retry_delay_ms = duration(step, "retry_delay", defaults.retry_delay_ms);
   config.timeout_ms = duration(step, "timeout", defaults.timeout_ms);
+  if (config.kind == StepKind::kSensor && config.timeout_ms == 0) {
+    config.timeout_ms = kSensorTimeoutMs;
+  }
   return config;
 }
 
@@ -149,9 +221,10 @@ void check_acyclic(const PipelineConfig& pipeline) {
 PipelineConfig parse_pipeline(const std::string& name, const yaml::Reader& pipeline) {
   const std::string what = "pipeline '" + name + "'";
   pipeline.expect_map(what);
-  pipeline.expect_keys({"schedule", "timezone", "start_date", "catchup", "max_active_runs",
-                        "concurrency", "retries", "retry_delay", "timeout", "steps", "description"},
-                       what);
+  pipeline.expect_keys(
+      {"schedule", "timezone", "start_date", "catchup", "max_active_runs", "concurrency", "retries",
+       "retry_delay", "timeout", "steps", "description", "sla", "alerts"},
+      what);
   PipelineConfig config;
   config.name = name;
   config.where = pipeline.where();
@@ -181,6 +254,12 @@ PipelineConfig parse_pipeline(const std::string& name, const yaml::Reader& pipel
   defaults.retries = at_least(pipeline, "retries", 0, 0);
   defaults.retry_delay_ms = duration(pipeline, "retry_delay", 10'000);
   defaults.timeout_ms = duration(pipeline, "timeout", 0);
+  config.sla_ms = duration(pipeline, "sla", 0);
+  if (config.sla_ms && config.schedule.empty()) {
+    pipeline.fail_at(pipeline.node()["sla"],
+                     "'sla' counts from the scheduled time, but " + what + " has no schedule");
+  }
+  if (pipeline.has("alerts")) config.alerts = parse_alerts(pipeline.child("alerts"));
 
   if (!pipeline.has("steps")) pipeline.fail(what + " has no steps");
   const yaml::Reader steps = pipeline.child("steps");
@@ -220,6 +299,12 @@ PipelineConfig parse_pipeline(const std::string& name, const yaml::Reader& pipel
     }
   }
   check_acyclic(config);
+  for (size_t i = 0; i < config.steps.size(); ++i) {
+    if (config.steps[i].wait_pipeline == name) {
+      step_readers[i].fail_at(step_readers[i].node()["wait_for"],
+                              "a sensor of pipeline '" + name + "' cannot wait for itself");
+    }
+  }
   return config;
 }
 
@@ -243,6 +328,21 @@ std::vector<PipelineConfig> parse_pipelines(const yaml::Reader& pipelines) {
   for (auto& [name, pipeline] : pipelines.entries()) {
     check_pipeline_name(pipelines, pipeline.node(), name, "pipeline");
     out.push_back(parse_pipeline(name, pipeline));
+  }
+  std::vector<std::string> names;
+  for (const PipelineConfig& pipeline : out) names.push_back(pipeline.name);
+  for (const PipelineConfig& pipeline : out) {
+    for (const PipelineStepConfig& step : pipeline.steps) {
+      if (step.wait_pipeline.empty() ||
+          std::find(names.begin(), names.end(), step.wait_pipeline) != names.end()) {
+        continue;
+      }
+      throw Error(ErrorKind::kConfig,
+                  "sensor '" + step.name + "' of pipeline '" + pipeline.name +
+                      "' waits for pipeline '" + step.wait_pipeline + "', which is not declared" +
+                      did_you_mean(step.wait_pipeline, names),
+                  step.where);
+    }
   }
   return out;
 }

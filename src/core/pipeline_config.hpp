@@ -1,10 +1,10 @@
 // Pipelines as declared under `pipelines:` in strata.yml: a schedule (cron or @daily-style alias,
 // in a time zone, from a start date), run policy (catchup, max_active_runs, concurrency, retries,
-// retry delay, timeout) and steps of kind ingest, run, sql or command that form a DAG: each step
-// runs after the steps its `after:` names (by default the step declared before it). Everything
-// checkable without other layers is checked here and reported at file:line:col: unknown keys,
-// kinds not supported yet, unknown or duplicate step names, cycles (printed), bad durations, time
-// zones and dates. The cron expression itself is checked by the orchestrate layer.
+// retry delay, timeout), alerts and an SLA, and steps of kind ingest, run, sql or command that form
+// a DAG: each step runs after the steps its `after:` names (by default the step declared before
+// it). Everything checkable without other layers is checked here and reported at file:line:col:
+// unknown keys, kinds not supported yet, unknown or duplicate step names, cycles (printed), bad
+// durations, time zones and dates. The cron expression itself is checked by the orchestrate layer.
 #pragma once
 
 #include <cstdint>
@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/alert_config.hpp"
 #include "core/error.hpp"
 
 namespace strata {
@@ -21,7 +22,7 @@ namespace yaml {
 class Reader;
 }
 
-enum class StepKind { kIngest, kRun, kSql, kCommand };
+enum class StepKind { kIngest, kRun, kSql, kCommand, kExport, kSensor };
 std::string step_kind_name(StepKind kind);
 
 struct PipelineStepConfig {
@@ -31,6 +32,17 @@ struct PipelineStepConfig {
   std::string sql;                   // sql: the statements
   std::vector<std::string> command;  // command: the program and its arguments
   std::vector<std::pair<std::string, std::string>> env;  // command: extra environment
+  // export: `sql` is the query, written to `path` (relative to the project; {ds},
+  // {data_interval_start}, {data_interval_end} and {run_id} are filled in) as `format`.
+  std::string path;
+  std::string format;  // parquet, csv or json (newline-delimited)
+  // sensor: wait until `wait_pipeline` has a successful run covering this run's interval, or
+  // until `wait_table` has a row whose `wait_column` reaches the interval's end; checked every
+  // `poke_ms`, for at most the step's timeout.
+  std::string wait_pipeline;
+  std::string wait_table;
+  std::string wait_column;
+  int64_t poke_ms = 0;
   std::vector<std::string> after;  // the steps this one runs after (defaults resolved)
   int64_t retries = 0;
   int64_t retry_delay_ms = 0;
@@ -49,6 +61,8 @@ struct PipelineConfig {
   int64_t max_active_runs = 1;
   int64_t concurrency = 8;                // steps of this pipeline running at once, across its runs
   std::vector<PipelineStepConfig> steps;  // in declared order
+  int64_t sla_ms = 0;                     // 0: none; from the scheduled time (the tick)
+  std::optional<std::vector<AlertConfig>> alerts;  // absent: the project's `alerts:`
   Location where;
 
   const PipelineStepConfig* find_step(const std::string& name) const;

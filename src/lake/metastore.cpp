@@ -12,6 +12,8 @@ std::string run_status_name(RunStatus status) {
       return "failed";
     case RunStatus::kSkipped:
       return "skipped";
+    case RunStatus::kInterrupted:
+      return "interrupted";
   }
   return "running";
 }

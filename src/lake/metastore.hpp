@@ -116,7 +116,8 @@ struct Commit {
   std::vector<StateChange> state;
 };
 
-enum class RunStatus { kRunning, kSuccess, kFailed, kSkipped };
+// kInterrupted: the process running it stopped (killed or shut down) before it finished.
+enum class RunStatus { kRunning, kSuccess, kFailed, kSkipped, kInterrupted };
 std::string run_status_name(RunStatus status);
 
 struct RunRecord {

@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
@@ -92,6 +93,7 @@ class Child {
   }
   void signal_group(int signal) { ::kill(-pid_, signal); }
   int status() const { return status_; }
+  pid_t pid() const { return pid_; }
 
  private:
   pid_t pid_;
@@ -138,6 +140,11 @@ class LineReader {
   }
 };
 
+std::string upper(std::string text) {
+  for (char& c : text) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return text;
+}
+
 std::vector<std::string> child_environment(const StepContext& context) {
   std::map<std::string, std::string> variables;
   for (char** entry = environ; entry && *entry; ++entry) {
@@ -146,6 +153,7 @@ std::vector<std::string> child_environment(const StepContext& context) {
     if (eq != std::string::npos) variables[text.substr(0, eq)] = text.substr(eq + 1);
   }
   for (const auto& [name, value] : context.step.env) variables[name] = value;
+  for (const auto& [name, value] : context.params) variables["STRATA_PARAM_" + upper(name)] = value;
   variables["STRATA_DATA_INTERVAL_START"] = context.interval.start_iso();
   variables["STRATA_DATA_INTERVAL_END"] = context.interval.end_iso();
   variables["STRATA_RUN_ID"] = std::to_string(context.run_id);
@@ -203,6 +211,9 @@ StepResult run_command_step(const StepContext& context) {
   context.control.throw_if_stopped();
   Pipe out, err;
   Child child(spawn(context, out, err));
+  // Recorded at once: after a crash, recovery stops this group before the step runs again.
+  context.log.write("info", std::string(kProcessGroupLine) + std::to_string(child.pid()));
+  context.log.flush();
   out.close_write();
   err.close_write();
   LineReader out_lines(context.log, "stdout");

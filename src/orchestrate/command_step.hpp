@@ -12,4 +12,7 @@ namespace strata::orchestrate {
 
 StepResult run_command_step(const StepContext& context);
 
+// The log line that records a command's process group, followed by its id.
+inline constexpr const char* kProcessGroupLine = "process group ";
+
 }  // namespace strata::orchestrate

@@ -1,41 +1,23 @@
 #include "orchestrate/engine_steps.hpp"
 
+#include <filesystem>
+
 #include <cstdio>
 
+#include "core/paths.hpp"
 #include "core/text.hpp"
 #include "core/time_zone.hpp"
 #include "engine/session.hpp"
 #include "ingest/database_source.hpp"
 #include "ingest/file_source.hpp"
 #include "ingest/table_selection.hpp"
+#include "orchestrate/step_engine.hpp"
 #include "transform/project.hpp"
 #include "transform/runner.hpp"
 
 namespace strata::orchestrate {
 
 namespace {
-
-// An engine of the attempt's own, registered with its StepControl while it lives.
-class StepEngine {
- public:
-  explicit StepEngine(const StepContext& context)
-      : database_(engine::open_engine(context.project.engine)),
-        connection_(database_.connect()),
-        control_(context.control) {
-    control_.attach(&connection_);
-    context.lake.attach_all(connection_);
-  }
-  ~StepEngine() { control_.attach(nullptr); }
-  StepEngine(const StepEngine&) = delete;
-  StepEngine& operator=(const StepEngine&) = delete;
-
-  engine::Connection& connection() { return connection_; }
-
- private:
-  engine::Database database_;
-  engine::Connection connection_;
-  StepControl& control_;
-};
 
 uint64_t ingest_table(const StepContext& context, engine::Connection& connection,
                       const ingest::TableSelection& selected) {
@@ -84,12 +66,16 @@ std::string cell_text(const engine::Result& result, const engine::Chunk& chunk, 
       std::snprintf(digits, sizeof digits, ".%06lld", static_cast<long long>(fraction));
       text += digits;
     }
-    return type == DUCKDB_TYPE_TIMESTAMP_TZ ? text + "+00" : text;
+    if (type == DUCKDB_TYPE_TIMESTAMP_TZ) text.append("+00");
+    return text;
   }
   try {
     return engine::value_to_text(chunk.get(column, row)).value_or("NULL");
   } catch (const Error&) {
-    return "(" + result.column_type_name(column) + ")";
+    std::string name(1, '(');
+    name += result.column_type_name(column);
+    name += ')';
+    return name;
   }
 }
 
@@ -124,6 +110,36 @@ uint64_t log_result(const StepContext& context, engine::Result& result) {
   return rows;
 }
 
+// The run's parameters and data interval as DuckDB variables (getvariable('name')).
+void set_run_variables(const StepContext& context, engine::Connection& connection) {
+  for (const auto& [name, value] : context.params) {
+    connection.execute("SET VARIABLE " + engine::quote_identifier(name) + " = " +
+                       engine::quote_literal(value));
+  }
+  connection.execute(
+      "SET VARIABLE data_interval_start = " + timestamp_literal(context.interval.start) +
+      "; SET VARIABLE data_interval_end = " + timestamp_literal(context.interval.end) +
+      "; SET VARIABLE run_id = " + std::to_string(context.run_id) +
+      "; SET VARIABLE pipeline = " + engine::quote_literal(context.pipeline.name()));
+}
+
+// The export's path with its placeholders filled in, absolute.
+std::filesystem::path export_path(const StepContext& context) {
+  const std::vector<std::pair<std::string, std::string>> values = {
+      {"{ds}", context.interval.start_iso().substr(0, 10)},
+      {"{data_interval_start}", context.interval.start_iso()},
+      {"{data_interval_end}", context.interval.end_iso()},
+      {"{run_id}", std::to_string(context.run_id)},
+  };
+  std::string path = context.step.path;
+  for (const auto& [placeholder, value] : values) {
+    for (size_t at; (at = path.find(placeholder)) != std::string::npos;) {
+      path.replace(at, placeholder.size(), value);
+    }
+  }
+  return paths::resolve(context.project.root, path);
+}
+
 }  // namespace
 
 StepResult run_ingest_step(const StepContext& context) {
@@ -139,6 +155,7 @@ StepResult run_ingest_step(const StepContext& context) {
 
 StepResult run_models_step(const StepContext& context) {
   ProjectConfig config = context.project;
+  for (const auto& [name, value] : context.params) config.vars[name] = value;
   config.vars["data_interval_start"] = context.interval.start_iso();
   config.vars["data_interval_end"] = context.interval.end_iso();
   const transform::ModelProject models = transform::load_models(config);
@@ -183,13 +200,38 @@ StepResult run_models_step(const StepContext& context) {
 StepResult run_sql_step(const StepContext& context) {
   StepEngine engine(context);
   engine::Connection& connection = engine.connection();
-  connection.execute(
-      "SET VARIABLE data_interval_start = " + timestamp_literal(context.interval.start) +
-      "; SET VARIABLE data_interval_end = " + timestamp_literal(context.interval.end) +
-      "; SET VARIABLE run_id = " + std::to_string(context.run_id) +
-      "; SET VARIABLE pipeline = " + engine::quote_literal(context.pipeline.name()));
+  set_run_variables(context, connection);
   engine::Result result = connection.query(context.step.sql);
   return {log_result(context, result)};
+}
+
+StepResult run_export_step(const StepContext& context) {
+  const std::filesystem::path target = export_path(context);
+  paths::ensure_directory(target.parent_path());
+  // Written beside the target and renamed: a reader never sees half a file.
+  std::filesystem::path partial = target;
+  partial += ".partial-" + std::to_string(context.step_id);
+  StepEngine engine(context);
+  engine::Connection& connection = engine.connection();
+  set_run_variables(context, connection);
+  const std::string options = context.step.format == "csv"    ? "FORMAT csv, HEADER true"
+                              : context.step.format == "json" ? "FORMAT json"
+                                                              : "FORMAT parquet";
+  uint64_t rows = 0;
+  try {
+    engine::Result result =
+        connection.query("COPY (" + context.step.sql + ") TO " +
+                         engine::quote_literal(partial.string()) + " (" + options + ")");
+    rows = result.rows_changed();
+    std::filesystem::rename(partial, target);
+  } catch (...) {
+    std::error_code ignored;
+    std::filesystem::remove(partial, ignored);
+    throw;
+  }
+  context.log.write("info", "exported " + format_rows(rows) + " to " + target.string() + " (" +
+                                context.step.format + ")");
+  return {rows};
 }
 
 }  // namespace strata::orchestrate

@@ -12,5 +12,7 @@ namespace strata::orchestrate {
 StepResult run_ingest_step(const StepContext& context);
 StepResult run_models_step(const StepContext& context);
 StepResult run_sql_step(const StepContext& context);
+// `export`: the query's result written with DuckDB's COPY to a local Parquet, CSV or JSON file.
+StepResult run_export_step(const StepContext& context);
 
 }  // namespace strata::orchestrate

@@ -13,6 +13,7 @@
 #include "core/log.hpp"
 #include "core/text.hpp"
 #include "core/time_text.hpp"
+#include "orchestrate/run_meta.hpp"
 
 namespace strata::orchestrate {
 
@@ -34,7 +35,8 @@ class RunExecution {
  public:
   RunExecution(const ProjectConfig& project, lake::Lake& lake, Clock& clock,
                ConcurrencyLimits& limits, const ExecutorOptions& options, const Pipeline& pipeline,
-               const DataInterval& interval, int64_t run_id, const CancelToken& cancel)
+               const DataInterval& interval, int64_t run_id, const CancelToken& cancel,
+               const RunRequest& request)
       : project_(project),
         lake_(lake),
         store_(lake.store()),
@@ -45,7 +47,8 @@ class RunExecution {
         steps_(pipeline.config().steps),
         interval_(interval),
         run_id_(run_id),
-        external_cancel_(cancel) {
+        external_cancel_(cancel),
+        request_(request) {
     for (size_t i = 0; i < steps_.size(); ++i) {
       StepOutcome outcome;
       outcome.name = steps_[i].name;
@@ -70,10 +73,25 @@ class RunExecution {
       std::lock_guard lock(mutex_);
       unfinished_ = steps_.size();
       for (size_t i = 0; i < steps_.size(); ++i) {
-        if (steps_[i].after.empty()) {
+        if (!request_.done_steps.contains(steps_[i].name)) continue;
+        state_[i] = State::kDone;
+        outcomes_[i].status = RunStatus::kSuccess;
+        outcomes_[i].error = request_.done_steps.at(steps_[i].name);
+        --unfinished_;
+      }
+      for (size_t i = 0; i < steps_.size(); ++i) {
+        const bool upstream_done =
+            std::all_of(upstream_[i].begin(), upstream_[i].end(),
+                        [&](size_t up) { return state_[up] == State::kDone; });
+        if (state_[i] == State::kPending && upstream_done) {
           state_[i] = State::kReady;
           ready_.push_back(i);
         }
+      }
+    }
+    for (size_t i = 0; i < steps_.size(); ++i) {
+      if (state_[i] == State::kDone && !outcomes_[i].error.empty()) {
+        record_skip(i, outcomes_[i].error);
       }
     }
     std::thread watchdog([this] { watch(); });
@@ -105,6 +123,7 @@ class RunExecution {
   const DataInterval interval_;
   const int64_t run_id_;
   const CancelToken& external_cancel_;
+  const RunRequest& request_;
   CancelToken cancel_;  // external cancel or interrupt, as seen by the watchdog
 
   std::mutex mutex_;  // guards the step states below
@@ -200,6 +219,8 @@ class RunExecution {
     return outcome;
   }
 
+  bool stopping() const { return options_.stopping && options_.stopping(); }
+
   void record_skip(size_t step, const std::string& why) {
     try {
       const int64_t id =
@@ -237,11 +258,16 @@ class RunExecution {
                 "upstream step '" + steps_[done].name + "' " +
                 (outcomes_[done].status == RunStatus::kFailed ? "failed" : "did not run");
             state_[next] = State::kDone;
+            --unfinished_;
+            queue.push_back(next);
+            if (outcomes_[done].status == RunStatus::kInterrupted) {
+              // Not recorded: the run resumes with it after the restart.
+              outcomes_[next].status = RunStatus::kInterrupted;
+              continue;
+            }
             outcomes_[next].status = RunStatus::kSkipped;
             outcomes_[next].error = why;
-            --unfinished_;
             skipped.emplace_back(next, why);
-            queue.push_back(next);
             continue;
           }
           const bool all_done =
@@ -264,14 +290,22 @@ class RunExecution {
     StepOutcome outcome = outcomes_[index];
     const int max_attempts = static_cast<int>(step.retries) + 1;
     const bool exclusive = step.kind == StepKind::kIngest || step.kind == StepKind::kRun;
-    for (int attempt = 1;; ++attempt) {
+    const auto used = request_.used_attempts.find(step.name);
+    const int first_attempt = used == request_.used_attempts.end() ? 1 : used->second + 1;
+    if (first_attempt > max_attempts) {
+      outcome.status = RunStatus::kFailed;
+      outcome.attempts = first_attempt - 1;
+      outcome.error = "no attempts left (" + std::to_string(max_attempts) + " used)";
+      return outcome;
+    }
+    for (int attempt = first_attempt;; ++attempt) {
       int64_t step_id = 0;
       {
         SlotGuard slot(limits_,
                        {pipeline_.name(), static_cast<size_t>(pipeline_.config().concurrency),
                         exclusive ? pipeline_.name() + "/" + step.name : ""});
         if (!slot.acquire(cancel_)) {
-          if (attempt == 1) return cancelled_outcome(index);
+          if (attempt == first_attempt) return cancelled_outcome(index);
           outcome.error += " (cancelled before the next attempt)";
           return outcome;
         }
@@ -321,8 +355,8 @@ class RunExecution {
         log.write("info",
                   "attempt " + std::to_string(attempt) + " of " + std::to_string(max_attempts));
       }
-      const StepContext context{project_, pipeline_, step,    lake_,    interval_,
-                                run_id_,  step_id,   attempt, *control, log};
+      const StepContext context{project_, pipeline_, step,     lake_, interval_,      run_id_,
+                                step_id,  attempt,   *control, log,   request_.params};
       try {
         result = options_.run_step ? options_.run_step(context) : run_step(context);
         ok = true;
@@ -338,7 +372,10 @@ class RunExecution {
     }
     watch_control(control, false);
     outcome.seconds = seconds_since(start);
-    outcome.status = ok ? RunStatus::kSuccess : RunStatus::kFailed;
+    outcome.status = ok ? RunStatus::kSuccess
+                     : cancel_.cancelled() && stopping() && control->stop_requested()
+                         ? RunStatus::kInterrupted
+                         : RunStatus::kFailed;
     outcome.rows = result.rows;
     outcome.error = error;
     store_.finish_step(step_id, outcome.status, result.rows, error);
@@ -369,13 +406,18 @@ class RunExecution {
       }
     }
     if (cancel_.cancelled() && run.status != RunStatus::kSuccess) {
-      run.error = (interrupt_requested() ? "interrupted" : "cancelled") +
+      const bool to_resume = stopping();
+      if (to_resume) run.status = RunStatus::kInterrupted;
+      run.error = std::string(to_resume               ? "interrupted: the process stopped"
+                              : interrupt_requested() ? "interrupted"
+                                                      : "cancelled") +
                   (run.error.empty() ? "" : "; " + run.error);
     }
     if (run.status != RunStatus::kSuccess && run.error.empty()) run.error = "steps were skipped";
-    store_.append_log(run_id_, 0, run.ok() ? "info" : "error",
-                      (run.ok() ? std::string("success") : "failed: " + run.error) + " in " +
-                          format_seconds(seconds));
+    store_.append_log(
+        run_id_, 0, run.ok() ? "info" : "error",
+        (run.ok() ? std::string("success") : lake::run_status_name(run.status) + ": " + run.error) +
+            " in " + format_seconds(seconds));
     store_.finish_run(run_id_, run.status, run.error);
     return run;
   }
@@ -401,22 +443,35 @@ Executor::Executor(const ProjectConfig& project, lake::Lake& lake, Clock& clock,
       options_(std::move(options)) {}
 
 RunOutcome Executor::execute(const Pipeline& pipeline, const DataInterval& interval, int64_t run_id,
-                             const CancelToken& cancel) {
+                             const CancelToken& cancel, const RunRequest& request) {
+  RunMeta meta = load_run_meta(store(), run_id);
+  if (meta.owner != options_.owner || meta.params != request.params ||
+      (request.rerun_of && meta.rerun_of != request.rerun_of)) {
+    meta.owner = options_.owner;
+    meta.params = request.params;
+    if (request.rerun_of) meta.rerun_of = request.rerun_of;
+    save_run_meta(store(), run_id, meta);
+  }
   RunExecution execution(project_, lake_, clock_, limits_, options_, pipeline, interval, run_id,
-                         cancel);
+                         cancel, request);
   return execution.run();
 }
 
+std::optional<int64_t> Executor::begin(const Pipeline& pipeline, const DataInterval& interval,
+                                       const std::string& trigger) {
+  return store().begin_pipeline_run(pipeline.name(), interval.start, interval.end, trigger);
+}
+
 RunOutcome Executor::run(const Pipeline& pipeline, const DataInterval& interval,
-                         const std::string& trigger, const CancelToken& cancel) {
-  const std::optional<int64_t> run_id =
-      store().begin_pipeline_run(pipeline.name(), interval.start, interval.end, trigger);
+                         const std::string& trigger, const CancelToken& cancel,
+                         const RunRequest& request) {
+  const std::optional<int64_t> run_id = begin(pipeline, interval, trigger);
   if (!run_id) {
     throw Error(ErrorKind::kConflict, "pipeline '" + pipeline.name() +
                                           "' already has a scheduled run of the interval ending " +
                                           interval.end_iso());
   }
-  return execute(pipeline, interval, *run_id, cancel);
+  return execute(pipeline, interval, *run_id, cancel, request);
 }
 
 }  // namespace strata::orchestrate

@@ -10,6 +10,8 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -64,6 +66,23 @@ struct ExecutorOptions {
   StepRunner run_step;                             // default: the real step kinds
   std::function<void(const StepEvent&)> on_event;  // called from worker threads
   int64_t watch_interval_ms = 25;                  // how often timeouts and cancels are checked
+  // True while the server shuts down: a run cancelled then is recorded "interrupted" (to be
+  // resumed by the next server), not failed. Unset (the CLI): an interrupted run fails.
+  std::function<bool()> stopping;
+  // Recorded with each run (see run_meta.hpp) so that a later process can tell whether the
+  // process running it is still alive.
+  std::string owner;
+};
+
+// What one run does beyond its pipeline and interval.
+struct RunRequest {
+  std::map<std::string, std::string> params;  // a manual trigger's parameters
+  // Steps not to run again, with the reason recorded for them ("" records nothing: they already
+  // have a successful attempt in this run). Their dependents run as if they had just succeeded.
+  std::map<std::string, std::string> done_steps;
+  // Attempts each step already used in this run (a run resumed after an interruption).
+  std::map<std::string, int> used_attempts;
+  int64_t rerun_of = 0;  // the run this one reruns from its failed step
 };
 
 // The wait before retry number `failed_attempts` (1 for the first retry): the step's retry delay
@@ -79,10 +98,14 @@ class Executor {
   // Runs the run `run_id`, already recorded (Scheduler claims or start_run), and finishes its
   // record. Throws only when the metadata store fails outside of any step.
   RunOutcome execute(const Pipeline& pipeline, const DataInterval& interval, int64_t run_id,
-                     const CancelToken& cancel);
-  // Records a run ("manual" or "backfill") and executes it.
+                     const CancelToken& cancel, const RunRequest& request = {});
+  // Records a run ("manual", "backfill", "rerun") and executes it.
   RunOutcome run(const Pipeline& pipeline, const DataInterval& interval, const std::string& trigger,
-                 const CancelToken& cancel);
+                 const CancelToken& cancel, const RunRequest& request = {});
+  // Records a run and returns its id, to execute later (nothing when a scheduled run of the
+  // interval exists already).
+  std::optional<int64_t> begin(const Pipeline& pipeline, const DataInterval& interval,
+                               const std::string& trigger);
 
   Clock& clock() { return clock_; }
   lake::MetadataStore& store() { return lake_.store(); }

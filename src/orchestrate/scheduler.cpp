@@ -8,30 +8,6 @@ Scheduler::Scheduler(const std::vector<Pipeline>& pipelines, Clock& clock,
                      lake::MetadataStore& store)
     : pipelines_(pipelines), clock_(clock), store_(store) {}
 
-std::vector<lake::PipelineRunRecord> Scheduler::recover_interrupted_runs() {
-  std::vector<lake::PipelineRunRecord> recovered;
-  const std::string why = "interrupted: the strata process running it stopped";
-  for (const Pipeline& pipeline : pipelines_) {
-    lake::PipelineRunFilter filter;
-    filter.pipeline = pipeline.name();
-    filter.limit = 1'000'000;
-    for (lake::PipelineRunRecord& run : store_.pipeline_runs(filter)) {
-      if (run.run.status != lake::run_status_name(RunStatus::kRunning)) continue;
-      for (const lake::StepRecord& step : store_.run_steps(run.run.id)) {
-        if (step.status == lake::run_status_name(RunStatus::kRunning)) {
-          store_.finish_step(step.id, RunStatus::kFailed, step.rows, why);
-        }
-      }
-      store_.finish_run(run.run.id, RunStatus::kFailed, why);
-      store_.append_log(run.run.id, 0, "error", why);
-      run.run.status = lake::run_status_name(RunStatus::kFailed);
-      run.run.error = why;
-      recovered.push_back(std::move(run));
-    }
-  }
-  return recovered;
-}
-
 std::vector<int64_t> Scheduler::due_ticks(const Pipeline& pipeline, int64_t now, size_t limit) {
   std::vector<int64_t> ticks;
   if (!pipeline.scheduled() || limit == 0) return ticks;
@@ -88,6 +64,11 @@ void Scheduler::run_finished(const DueRun& run) {
   std::lock_guard lock(mutex_);
   size_t& active = active_[run.pipeline->name()];
   if (active > 0) --active;
+}
+
+void Scheduler::adopt(const DueRun& run) {
+  std::lock_guard lock(mutex_);
+  ++active_[run.pipeline->name()];
 }
 
 size_t Scheduler::active_runs(const std::string& pipeline) const {

@@ -31,14 +31,13 @@ class Scheduler {
   // `pipelines` must outlive the scheduler.
   Scheduler(const std::vector<Pipeline>& pipelines, Clock& clock, lake::MetadataStore& store);
 
-  // Runs of these pipelines that an earlier process left "running" (it was killed): marks them and
-  // their running steps failed and returns them. Call once at start, before claiming.
-  std::vector<lake::PipelineRunRecord> recover_interrupted_runs();
-
   // Claims the runs due at the clock's time, oldest interval first.
   std::vector<DueRun> claim_due_runs();
   // A run from claim_due_runs() has finished (frees its max_active_runs slot).
   void run_finished(const DueRun& run);
+  // A scheduled run this scheduler did not claim (resumed after a restart) counts towards
+  // max_active_runs until run_finished().
+  void adopt(const DueRun& run);
   size_t active_runs(const std::string& pipeline) const;
 
   // The next time (UTC ms) a tick closes an interval; nothing when no pipeline is scheduled.

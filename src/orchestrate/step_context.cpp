@@ -4,6 +4,7 @@
 #include "core/time_text.hpp"
 #include "orchestrate/command_step.hpp"
 #include "orchestrate/engine_steps.hpp"
+#include "orchestrate/sensor_step.hpp"
 
 namespace strata::orchestrate {
 
@@ -119,6 +120,10 @@ StepResult run_step(const StepContext& context) {
       return run_sql_step(context);
     case StepKind::kCommand:
       return run_command_step(context);
+    case StepKind::kExport:
+      return run_export_step(context);
+    case StepKind::kSensor:
+      return run_sensor_step(context);
   }
   throw Error(ErrorKind::kInternal, "unknown step kind");
 }

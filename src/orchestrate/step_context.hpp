@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -84,6 +85,9 @@ struct StepContext {
   int attempt = 1;
   StepControl& control;
   StepLog& log;
+  // A manual trigger's parameters: vars of `run` steps, DuckDB variables of `sql` steps and
+  // STRATA_PARAM_<NAME> environment variables of commands.
+  const std::map<std::string, std::string>& params;
 };
 
 struct StepResult {

@@ -360,9 +360,17 @@ def test_malformed_messages_close_only_that_connection(server):
 
 # ---- the command ------------------------------------------------------------------------------
 
-def test_second_server_on_the_same_port_fails_clearly(strata_bin, server):
+@pytest.fixture
+def other_project(strata_bin, tmp_path):
+    """A project of its own: `strata serve` runs one server per project."""
+    root = tmp_path / "other"
+    subprocess.run([strata_bin, "init", str(root)], check=True, capture_output=True, timeout=120)
+    return root
+
+
+def test_second_server_on_the_same_port_fails_clearly(strata_bin, server, other_project):
     result = subprocess.run([strata_bin, "serve", "--pg-port", str(server["port"])],
-                            cwd=server["project"], capture_output=True, text=True, timeout=60)
+                            cwd=other_project, capture_output=True, text=True, timeout=60)
     assert result.returncode == 2
     assert "already in use" in result.stderr
 
@@ -374,11 +382,11 @@ def test_non_loopback_host_is_refused(strata_bin, project):
     assert "loopback" in result.stderr
 
 
-def test_sigterm_stops_the_server_gracefully(strata_bin, project, tmp_path):
+def test_sigterm_stops_the_server_gracefully(strata_bin, other_project, tmp_path):
     port = free_port()
     log_path = tmp_path / "serve.log"
     with open(log_path, "w") as log:
-        process = subprocess.Popen([strata_bin, "serve", "--pg-port", str(port)], cwd=project,
+        process = subprocess.Popen([strata_bin, "serve", "--pg-port", str(port)], cwd=other_project,
                                    stdout=log, stderr=subprocess.STDOUT)
     try:
         wait_for_port(port, process, log_path)

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "orchestrate/backfill.hpp"
+#include "orchestrate/recovery.hpp"
 #include "orchestrate/scheduler.hpp"
 #include "orchestrate_fixture.hpp"
 
@@ -103,11 +104,15 @@ TEST_F(SchedulerTest, ARestartNeitherLosesNorRepeatsATick) {
   store.reset();
   store = lake::open_sqlite_metastore(project.catalog_file);
   Scheduler restarted(pipelines, clock, *store);
-  const auto recovered = restarted.recover_interrupted_runs();
+  // Nobody holds their owner lease: both are left over, and resumable (no step ran yet).
+  const auto recovered = recover_leftover_runs(pipelines, *store, dir.path());
   ASSERT_EQ(recovered.size(), 2u);
-  EXPECT_EQ(store->pipeline_run(before[0].run_id)->run.status, "failed");
-  EXPECT_NE(store->pipeline_run(before[0].run_id)->run.error.find("interrupted"),
-            std::string::npos);
+  EXPECT_EQ(recovered[0].record.run.id, before[0].run_id);
+  EXPECT_TRUE(recovered[0].resume);
+  EXPECT_EQ(store->pipeline_run(before[0].run_id)->run.status, "running");
+  for (const auto& run : recovered) restarted.adopt({run.pipeline, {}, run.record.run.id});
+  EXPECT_EQ(restarted.active_runs("p"), 2u);
+  for (const auto& run : recovered) restarted.run_finished({run.pipeline, {}, run.record.run.id});
   EXPECT_EQ(ends(restarted.claim_due_runs()), (std::vector<std::string>{"2021-12-04T06:00:00Z"}));
   // A second scheduler on the same store finds nothing left to claim.
   Scheduler other(pipelines, clock, *store);
