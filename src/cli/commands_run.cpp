@@ -12,6 +12,7 @@
 #include "core/progress.hpp"
 #include "core/text.hpp"
 #include "transform/artifacts.hpp"
+#include "transform/node_commands.hpp"
 #include "transform/project.hpp"
 #include "transform/runner.hpp"
 
@@ -109,18 +110,9 @@ void add_node_command(CLI::App& app, const GlobalOptions& globals, Action& actio
 }  // namespace
 
 void add_run_command(CLI::App& app, const GlobalOptions& globals, Action& action) {
-  add_node_command(app, globals, action, "run",
-                   "Build the SQL models in dependency order (tables, views, incremental)",
-                   {"model"});
-  add_node_command(app, globals, action, "seed", "Load the CSV seeds of a dbt project", {"seed"});
-  add_node_command(app, globals, action, "test", "Run the data and unit tests of a dbt project",
-                   {"test", "unit_test"});
-  add_node_command(app, globals, action, "snapshot",
-                   "Take the snapshots of a dbt project (type-2 history tables)", {"snapshot"});
-  add_node_command(app, globals, action, "build",
-                   "Seeds, models and tests in DAG order; a failing test skips what is "
-                   "downstream",
-                   {"seed", "model", "snapshot", "test", "unit_test"});
+  for (const transform::NodeCommand& command : transform::node_commands()) {
+    add_node_command(app, globals, action, command.name, command.summary, command.resource_types);
+  }
 }
 
 }  // namespace strata::cli

@@ -2,7 +2,7 @@
 
 #include "core/log.hpp"
 #include "lake/metastore.hpp"
-#include "transform/staged_table.hpp"
+#include "transform/lake_introspection.hpp"
 
 namespace strata::cli {
 
@@ -27,43 +27,9 @@ transform::ModelProject load_project_nodes(ProjectContext& context, const NodeOp
   compile.vars_yaml = options.vars;
   compile.full_refresh = options.full_refresh;
   ProjectContext* project = &context;
-  compile.relation_exists = [project](const lake::TableName& table) {
-    return project->store().find_table(table).has_value();
-  };
-  compile.columns_of = [project](const lake::TableName& table) {
-    std::vector<std::pair<std::string, std::string>> columns;
-    for (const auto& row :
-         project->connection().query("DESCRIBE " + transform::quoted_relation(table)).fetch_all()) {
-      columns.emplace_back(std::get<std::string>(row[0]), std::get<std::string>(row[1]));
-    }
-    return columns;
-  };
-  compile.run_query = [project](const std::string& sql) {
-    engine::Result result = project->connection().query(sql);
-    std::vector<std::vector<std::optional<std::string>>> rows;
-    const std::vector<std::string> names = result.column_names();
-    for (const auto& row : result.fetch_all()) {
-      std::vector<std::optional<std::string>> texts;
-      for (const auto& value : row) {
-        std::visit(
-            [&](const auto& v) {
-              using T = std::decay_t<decltype(v)>;
-              if constexpr (std::is_same_v<T, std::monostate>) {
-                texts.emplace_back(std::nullopt);
-              } else if constexpr (std::is_same_v<T, std::string>) {
-                texts.emplace_back(v);
-              } else if constexpr (std::is_same_v<T, bool>) {
-                texts.emplace_back(v ? "true" : "false");
-              } else {
-                texts.emplace_back(std::to_string(v));
-              }
-            },
-            value);
-      }
-      rows.push_back(std::move(texts));
-    }
-    return std::make_pair(names, rows);
-  };
+  transform::add_lake_introspection(compile, context.store(), [project]() -> engine::Connection& {
+    return project->connection();
+  });
   transform::ModelProject nodes = transform::load_models(context.config(), compile);
   for (const std::string& warning : nodes.warnings) log::warn(warning);
   return nodes;

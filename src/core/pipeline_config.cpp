@@ -13,8 +13,8 @@ namespace strata {
 
 namespace {
 
-const std::vector<std::string> kStepKinds = {"ingest", "run", "sql", "command", "export", "sensor"};
-const std::vector<std::string> kLaterStepKinds = {"build", "test", "seed", "snapshot"};
+const std::vector<std::string> kStepKinds = {"ingest", "run",   "sql",  "command", "export",
+                                             "sensor", "build", "test", "seed",    "snapshot"};
 const std::vector<std::string> kExportFormats = {"parquet", "csv", "json"};
 // A sensor without a timeout of its own gives up after a day.
 constexpr int64_t kSensorTimeoutMs = 24 * 3'600'000;
@@ -58,10 +58,6 @@ StepKind step_kind(const yaml::Reader& step) {
     if (kind == kStepKinds[i]) return static_cast<StepKind>(i);
   }
   const YAML::Node node = step.node()["kind"];
-  if (std::find(kLaterStepKinds.begin(), kLaterStepKinds.end(), kind) != kLaterStepKinds.end()) {
-    step.fail_at(node, "step kind '" + kind +
-                           "' is not supported yet; supported: " + join(kStepKinds, ", "));
-  }
   step.fail_at(node, "unknown step kind '" + kind + "'" + did_you_mean(kind, kStepKinds) +
                          "; supported: " + join(kStepKinds, ", "));
 }
@@ -69,7 +65,9 @@ StepKind step_kind(const yaml::Reader& step) {
 // The keys only some kinds take.
 void check_kind_keys(const yaml::Reader& step, StepKind kind) {
   const std::vector<std::pair<std::string, std::vector<StepKind>>> specific = {
-      {"select", {StepKind::kIngest, StepKind::kRun}},
+      {"select",
+       {StepKind::kIngest, StepKind::kRun, StepKind::kBuild, StepKind::kTest, StepKind::kSeed,
+        StepKind::kSnapshot}},
       {"sql", {StepKind::kSql, StepKind::kExport}},
       {"path", {StepKind::kExport}},
       {"format", {StepKind::kExport}},

@@ -22,7 +22,20 @@ namespace yaml {
 class Reader;
 }
 
-enum class StepKind { kIngest, kRun, kSql, kCommand, kExport, kSensor };
+// run/build/test/seed/snapshot run the project's models and dbt nodes, as the commands of those
+// names.
+enum class StepKind {
+  kIngest,
+  kRun,
+  kSql,
+  kCommand,
+  kExport,
+  kSensor,
+  kBuild,
+  kTest,
+  kSeed,
+  kSnapshot
+};
 std::string step_kind_name(StepKind kind);
 
 struct PipelineStepConfig {

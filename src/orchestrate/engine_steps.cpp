@@ -4,6 +4,8 @@
 
 #include <cstdio>
 
+#include <nlohmann/json.hpp>
+
 #include "core/paths.hpp"
 #include "core/text.hpp"
 #include "core/time_zone.hpp"
@@ -12,6 +14,8 @@
 #include "ingest/file_source.hpp"
 #include "ingest/table_selection.hpp"
 #include "orchestrate/step_engine.hpp"
+#include "transform/lake_introspection.hpp"
+#include "transform/node_commands.hpp"
 #include "transform/project.hpp"
 #include "transform/runner.hpp"
 
@@ -158,10 +162,25 @@ StepResult run_models_step(const StepContext& context) {
   for (const auto& [name, value] : context.params) config.vars[name] = value;
   config.vars["data_interval_start"] = context.interval.start_iso();
   config.vars["data_interval_end"] = context.interval.end_iso();
-  const transform::ModelProject models = transform::load_models(config);
   StepEngine engine(context);
+  // dbt projects take the same vars as `--vars` (a YAML mapping; JSON is YAML) and compile with
+  // the lake answering is_incremental() and introspection, as `strata run` does.
+  transform::CompileOptions compile;
+  nlohmann::json vars = nlohmann::json::object();
+  for (const auto& [name, value] : context.params) vars[name] = value;
+  vars["data_interval_start"] = context.interval.start_iso();
+  vars["data_interval_end"] = context.interval.end_iso();
+  compile.vars_yaml = vars.dump();
+  transform::add_lake_introspection(
+      compile, context.lake.store(),
+      [&engine]() -> engine::Connection& { return engine.connection(); });
+  const transform::ModelProject models = transform::load_models(config, compile);
+  for (const std::string& warning : models.warnings)
+    context.log.write("info", "warning: " + warning);
   transform::RunOptions options;
   options.select = context.step.select;
+  options.resource_types =
+      transform::node_command(step_kind_name(context.step.kind)).resource_types;
   options.on_model_start = [&](const transform::Model&) { context.control.throw_if_stopped(); };
   options.on_model_done = [&](const transform::ModelResult& model) {
     const char* status = model.status == lake::RunStatus::kSuccess  ? "OK     "
@@ -188,9 +207,9 @@ StepResult run_models_step(const StepContext& context) {
   if (failed) {
     for (const auto& model : summary.models) {
       if (model.status == lake::RunStatus::kFailed) {
-        throw Error(ErrorKind::kInput, std::to_string(failed) + " of " +
-                                           std::to_string(summary.models.size()) +
-                                           " models failed; first: " + model.error);
+        throw Error(ErrorKind::kInput,
+                    std::to_string(failed) + " of " + std::to_string(summary.models.size()) +
+                        " nodes failed; first: " + model.name + ": " + model.error);
       }
     }
   }

@@ -1,5 +1,6 @@
 // The step kinds that run on the embedded engine: `ingest` (load the selected source tables),
-// `run` (build the selected models, with data_interval_start/end as vars) and `sql` (statements
+// `run`, `build`, `test`, `seed` and `snapshot` (the selected nodes, as the commands of those
+// names, with data_interval_start/end and the run's parameters as vars) and `sql` (statements
 // with the data interval as the DuckDB variables data_interval_start/end, TIMESTAMPTZ, plus run_id
 // and pipeline). Each attempt opens its own in-memory DuckDB with the lake attached, so parallel
 // steps never contend for one catalog and every step sees what the steps before it committed.

@@ -289,7 +289,8 @@ class RunExecution {
     const PipelineStepConfig& step = steps_[index];
     StepOutcome outcome = outcomes_[index];
     const int max_attempts = static_cast<int>(step.retries) + 1;
-    const bool exclusive = step.kind == StepKind::kIngest || step.kind == StepKind::kRun;
+    const bool exclusive = step.kind != StepKind::kSql && step.kind != StepKind::kCommand &&
+                           step.kind != StepKind::kExport && step.kind != StepKind::kSensor;
     const auto used = request_.used_attempts.find(step.name);
     const int first_attempt = used == request_.used_attempts.end() ? 1 : used->second + 1;
     if (first_attempt > max_attempts) {

@@ -115,6 +115,10 @@ StepResult run_step(const StepContext& context) {
     case StepKind::kIngest:
       return run_ingest_step(context);
     case StepKind::kRun:
+    case StepKind::kBuild:
+    case StepKind::kTest:
+    case StepKind::kSeed:
+    case StepKind::kSnapshot:
       return run_models_step(context);
     case StepKind::kSql:
       return run_sql_step(context);
