@@ -171,7 +171,7 @@ void add_table_change_commands(CLI::App& command, const GlobalOptions& globals, 
       run_partition)
       ->add_option("--by", o->partition_by,
                    "Partition fields: identity(col) or col, year(col), month(col), day(col), "
-                   "hour(col), comma-separated; '' for unpartitioned")
+                   "hour(col), truncate[W](col), comma-separated; '' for unpartitioned")
       ->required();
   add("rollback", "Make an earlier snapshot current again", run_rollback)
       ->add_option("--to-snapshot", o->snapshot, "The snapshot id (see `table snapshots`)")

@@ -15,6 +15,23 @@ bool is_temporal_transform(const std::string& transform) {
   return transform == "year" || transform == "month" || transform == "day" || transform == "hour";
 }
 
+// W of "truncate[W]"; none for other transforms or a width that is not a positive integer.
+std::optional<int64_t> truncate_width(const std::string& transform) {
+  if (!transform.starts_with("truncate[") || !transform.ends_with("]")) return std::nullopt;
+  const std::string digits = transform.substr(9, transform.size() - 10);
+  if (digits.empty() || digits.size() > 9 ||
+      digits.find_first_not_of("0123456789") != std::string::npos)
+    return std::nullopt;
+  const int64_t width = std::stoll(digits);
+  if (width <= 0) return std::nullopt;
+  return width;
+}
+
+bool is_supported_transform(const std::string& transform) {
+  return transform == "identity" || is_temporal_transform(transform) ||
+         truncate_width(transform).has_value();
+}
+
 bool is_time_type(TypeId id) {
   return id == TypeId::kDate || id == TypeId::kTimestamp || id == TypeId::kTimestampTz;
 }
@@ -34,9 +51,14 @@ std::string unsupported_reason(const std::string& transform, const Type& type) {
                                              " columns is not supported yet (int, long, string, "
                                              "date and boolean are)";
   }
+  if (truncate_width(transform)) {
+    return type.id == TypeId::kInt || type.id == TypeId::kLong || type.id == TypeId::kString
+               ? ""
+               : "truncate needs an int, long or string column";
+  }
   if (!is_temporal_transform(transform)) {
     return "unknown or unsupported transform '" + transform +
-           "' (supported: identity, year, month, day, hour)";
+           "' (supported: identity, year, month, day, hour, truncate[W])";
   }
   if (transform == "hour" && type.id == TypeId::kDate) return "hour() needs a timestamp column";
   if (!is_time_type(type.id)) return transform + "() needs a date or timestamp column";
@@ -55,7 +77,7 @@ const Field& source_field(const PartitionField& field, const Schema& schema) {
 std::string field_name(const std::string& column, const std::string& transform) {
   if (transform == "identity") return column;
   std::string name = column;
-  name.append("_").append(transform);
+  name.append("_").append(truncate_width(transform) ? "trunc" : transform);
   return name;
 }
 
@@ -85,7 +107,7 @@ PartitionSpec partition_spec_from_json(const json& j, const std::string& where) 
     for (const json& f : j.at("fields")) {
       PartitionField field{f.at("source-id").get<int>(), f.at("field-id").get<int>(),
                            f.at("name").get<std::string>(), f.at("transform").get<std::string>()};
-      if (field.transform != "identity" && !is_temporal_transform(field.transform)) {
+      if (!is_supported_transform(field.transform)) {
         throw Error(ErrorKind::kStorage,
                     "partition transform '" + field.transform + "' is not supported yet",
                     Location(where));
@@ -153,7 +175,8 @@ std::string partition_spec_text(const PartitionSpec& spec, const Schema& schema)
 }
 
 Type partition_result_type(const PartitionField& field, const Schema& schema) {
-  if (field.transform == "identity") return source_field(field, schema).type;
+  if (field.transform == "identity" || truncate_width(field.transform))
+    return source_field(field, schema).type;
   if (field.transform == "day") return primitive(TypeId::kDate);
   return primitive(TypeId::kInt);
 }
@@ -164,6 +187,12 @@ std::string partition_value_sql(const PartitionField& field, const Schema& schem
   if (field.transform == "identity") {
     if (type.id == TypeId::kDate) return "(" + column_sql + " - DATE '1970-01-01')";
     return column_sql;
+  }
+  if (const auto width = truncate_width(field.transform)) {
+    const std::string w = std::to_string(*width);
+    // Strings keep their first W code points; integers floor to a multiple of W (spec).
+    if (type.id == TypeId::kString) return "substring(" + column_sql + ", 1, " + w + ")";
+    return "(" + column_sql + " - (((" + column_sql + " % " + w + ") + " + w + ") % " + w + "))";
   }
   // Transforms work on UTC wall-clock time: epoch microseconds back to a naive timestamp, so that
   // the session time zone never shifts a timestamptz. date_diff counts the boundaries crossed

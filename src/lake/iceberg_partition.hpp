@@ -1,7 +1,7 @@
 // Iceberg partition specs with hidden partitioning (spec: "Partitioning", "Partition Transforms"):
 // a spec derives each partition field's value from a source column by a transform (identity,
-// year, month, day, hour), so readers prune data files by those values without the table having
-// partition columns. Here: the spec's model and JSON form, its text form for the CLI
+// year, month, day, hour, truncate[W]), so readers prune data files by those values without the
+// table having partition columns. Here: the spec's model and JSON form, its text form for the CLI
 // ("day(ts), identity(region)"), the DuckDB SQL computing each partition value while writing, the
 // Avro type of the manifest's partition record, and values in Iceberg's binary single-value
 // serialization for the manifest list's partition field summaries. A partition value is JSON:
@@ -26,7 +26,7 @@ struct PartitionField {
   int source_id = 0;
   int field_id = 0;
   std::string name;
-  std::string transform;  // "identity", "year", "month", "day", "hour"
+  std::string transform;  // "identity", "year", "month", "day", "hour", "truncate[W]"
   bool operator==(const PartitionField&) const = default;
 };
 
@@ -49,7 +49,8 @@ std::vector<PartitionField> parse_partition_fields(std::string_view text, const 
 // "day(ts), identity(region)"
 std::string partition_spec_text(const PartitionSpec& spec, const Schema& schema);
 
-// The type of a partition field's values: the source type (identity), date (day), int (others).
+// The type of a partition field's values: the source type (identity, truncate), date (day),
+// int (year, month, hour).
 Type partition_result_type(const PartitionField& field, const Schema& schema);
 
 // DuckDB SQL computing the field's value from the source column (quoted as in `column_sql`).

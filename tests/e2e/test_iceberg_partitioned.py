@@ -180,3 +180,16 @@ def test_bad_partition_fields_are_named(strata_bin, strata, project):
                             "--by", by], capture_output=True, text=True)
         assert r.returncode != 0
         assert message in r.stderr and "silver.events" in r.stderr, r.stderr
+
+
+def test_truncate_partitions_are_read_by_pyiceberg(strata, project):
+    p = project
+    strata("-p", p, "table", "append", "silver.events", "--from", rows_sql(0, 1))
+    strata("-p", p, "table", "overwrite", "silver.events", "--from", rows_sql(0, 0))
+    strata("-p", p, "table", "partition", "silver.events", "--by", "truncate[10](id)")
+    strata("-p", p, "table", "append", "silver.events", "--from", rows_sql(-5, 40))
+    files = list(table(p).scan().plan_files())
+    assert sorted(f.file.partition[0] for f in files) == [-10, 0, 10, 20, 30]
+    assert pyiceberg_rows(p) == strata_rows(strata, p)
+    assert len(planned(p, EqualTo("id", 15))) == 1
+    assert pyiceberg_rows(p, EqualTo("id", -3)) == strata_rows(strata, p, "id = -3")

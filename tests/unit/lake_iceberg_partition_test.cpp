@@ -63,6 +63,30 @@ TEST(IcebergPartition, TemporalTransformsMatchTheSpecsExamples) {
   EXPECT_EQ(transformed(field_of("day(day)"), before, west, "1969-12-31"), -1);
 }
 
+// The value DuckDB computes for `field` (a truncate) of `value` (SQL).
+std::string truncated(const std::string& text, const std::string& value) {
+  static engine::Database db;
+  engine::Connection c = db.connect();
+  const PartitionField field = field_of(text);
+  const std::string column = field.source_id == 1 ? "id" : "region";
+  engine::Result r = c.query("SELECT CAST(" + partition_value_sql(field, events_schema(), column) +
+                             " AS VARCHAR) FROM (SELECT " + value + " AS " + column + ")");
+  auto chunk = r.next_chunk();
+  return std::string(chunk->get_string(0, 0));
+}
+
+TEST(IcebergPartition, TruncateMatchesTheSpecsExamples) {
+  // Spec, "Truncate Transform Details": W=10: 1 -> 0, -1 -> -10; strings keep W code points.
+  EXPECT_EQ(truncated("truncate[10](id)", "1::BIGINT"), "0");
+  EXPECT_EQ(truncated("truncate[10](id)", "-1::BIGINT"), "-10");
+  EXPECT_EQ(truncated("truncate[10](id)", "25::BIGINT"), "20");
+  EXPECT_EQ(truncated("truncate[3](region)", "'iceberg'"), "ice");
+  EXPECT_EQ(truncated("truncate[2](region)", "'\u00e9t\u00e9'"), "\u00e9t");
+  EXPECT_EQ(field_of("truncate[3](region)").name, "region_trunc");
+  EXPECT_EQ(partition_result_type(field_of("truncate[3](region)"), events_schema()).id,
+            TypeId::kString);
+}
+
 TEST(IcebergPartition, ParsesFieldsWithNamesIdsAndResultTypes) {
   const Schema schema = events_schema();
   const auto fields = parse_partition_fields(" day(ts), region ,HOUR(tstz)", schema, 1001, "s.t");
@@ -102,6 +126,8 @@ TEST(IcebergPartition, RefusesFieldsThatDoNotApplyNamingTheTable) {
   expect_input_error("bucket[16](id)", "unsupported transform 'bucket[16]'");
   expect_input_error("day(ts), day(ts)", "given twice");
   expect_input_error("day(ts", "closing ')'");
+  expect_input_error("truncate[0](id)", "unsupported transform 'truncate[0]'");
+  expect_input_error("truncate[4](ts)", "truncate needs an int, long or string column");
   EXPECT_THROW(partition_spec_from_json(json::parse(R"({"spec-id":1,"fields":[{"name":"b",
       "transform":"bucket[4]","source-id":1,"field-id":1000}]})"),
                                         "m.json"),
