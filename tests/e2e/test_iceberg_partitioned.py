@@ -13,22 +13,15 @@ Delete, merge and compact keep partition values on the files they write.
 
 import datetime
 import json
-import sqlite3
+import subprocess
 from pathlib import Path
 
 import pytest
 from pyiceberg.expressions import And, EqualTo, GreaterThanOrEqual, LessThan
 from pyiceberg.table import StaticTable
+from lake_catalog import metadata_location
 
 COLS = ["id", "ts", "region", "amount"]
-
-
-def metadata_location(project, table):
-    space, name = table.split(".")
-    with sqlite3.connect(f"file:{project}/.strata/catalog.db?mode=ro", uri=True) as db:
-        row = db.execute("SELECT metadata_location FROM tables WHERE namespace = ? AND name = ?",
-                         (space, name)).fetchone()
-    return row[0]
 
 
 def table(project):
@@ -170,7 +163,6 @@ def test_delete_merge_compact_keep_partitions(strata, project):
 
 
 def test_bad_partition_fields_are_named(strata_bin, strata, project):
-    import subprocess
     p = project
     strata("-p", p, "table", "append", "silver.events", "--from", rows_sql(0, 12))
     for by, message in [("day(regon)", "no column 'regon'"),
