@@ -1,5 +1,6 @@
 // `strata table` commands that change a table: append, overwrite, delete, merge (copy-on-write),
-// rollback, expire, compact and remove-orphans. Each prints one line saying what it committed.
+// partition, rollback, expire, compact and remove-orphans. Each prints one line saying what it
+// committed.
 #include <iostream>
 
 #include "cli/commands.hpp"
@@ -22,6 +23,7 @@ struct ChangeOptions {
   size_t retain_last = 0;
   uint64_t target_mb = 128;
   std::string orphans_older_than = "1h";
+  std::string partition_by;
 };
 
 // A time given as an ISO-8601 instant (UTC unless it has an offset) or as an age ("7d", "12h").
@@ -99,6 +101,15 @@ int run_compact(ProjectContext& context, const lake::TableName& table, const Cha
   return 0;
 }
 
+int run_partition(ProjectContext& context, const lake::TableName& table, const ChangeOptions& o) {
+  const int spec = context.lake().set_partition_spec(table, o.partition_by);
+  std::cout << table.str() << ": new data is "
+            << (o.partition_by.empty() ? std::string("unpartitioned")
+                                       : "partitioned by " + o.partition_by)
+            << " (partition spec " << spec << "; existing files keep theirs)\n";
+  return 0;
+}
+
 int run_rollback(ProjectContext& context, const lake::TableName& table, const ChangeOptions& o) {
   const auto before = context.lake().table_metadata(table);
   context.lake().rollback(table, o.snapshot);
@@ -154,6 +165,14 @@ void add_table_change_commands(CLI::App& command, const GlobalOptions& globals, 
       ->delimiter(',');
   merge->add_option("--delete-when", o->delete_when,
                     "SQL condition on source rows that delete their key instead (CDC)");
+  add("partition",
+      "Set how data written from now on is partitioned (hidden partitioning; partition "
+      "evolution)",
+      run_partition)
+      ->add_option("--by", o->partition_by,
+                   "Partition fields: identity(col) or col, year(col), month(col), day(col), "
+                   "hour(col), truncate[W](col), comma-separated; '' for unpartitioned")
+      ->required();
   add("rollback", "Make an earlier snapshot current again", run_rollback)
       ->add_option("--to-snapshot", o->snapshot, "The snapshot id (see `table snapshots`)")
       ->required();

@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
 
 #include "core/error.hpp"
@@ -22,6 +23,20 @@ std::string manifest_location(const std::string& table_location) {
 std::string manifest_list_location(const std::string& table_location, int64_t snapshot_id) {
   return table_location + "/metadata/snap-" + std::to_string(snapshot_id) + "-1-" + ids::uuid4() +
          ".avro";
+}
+
+// Writes `entries` as manifests, one per partition spec their files were written with, and adds
+// their manifest list entries to `out`.
+void write_manifests(const std::string& table_location, const Schema& table_schema,
+                     const TableMetadata& metadata, const std::vector<ManifestEntry>& entries,
+                     int64_t snapshot_id, int64_t sequence_number, std::vector<ManifestFile>& out) {
+  std::map<int, std::vector<ManifestEntry>> by_spec;
+  for (const ManifestEntry& entry : entries) by_spec[entry.file.partition_spec_id].push_back(entry);
+  for (const auto& [spec_id, group] : by_spec) {
+    out.push_back(write_manifest(manifest_location(table_location), table_schema,
+                                 metadata.partition_spec(spec_id), group, snapshot_id,
+                                 sequence_number));
+  }
 }
 
 // The schema of the written files; files of one write share it.
@@ -66,7 +81,8 @@ constexpr size_t kMergeManifestsAt = 32;
 // The new snapshot's manifests with all but the first (this snapshot's own) merged into one
 // manifest of existing entries, keeping their snapshot ids and sequence numbers.
 std::vector<ManifestFile> merge_manifests(const std::vector<ManifestFile>& manifests,
-                                          const Schema& table_schema, const VersionRequest& request,
+                                          const Schema& table_schema, const TableMetadata& metadata,
+                                          const VersionRequest& request,
                                           const NewVersion& version) {
   std::vector<ManifestFile> merged;
   std::vector<ManifestEntry> entries;
@@ -81,10 +97,8 @@ std::vector<ManifestFile> merge_manifests(const std::vector<ManifestFile>& manif
       entries.push_back(std::move(entry));
     }
   }
-  if (!entries.empty()) {
-    merged.push_back(write_manifest(manifest_location(request.location), table_schema, entries,
-                                    version.snapshot_id, version.sequence_number));
-  }
+  write_manifests(request.location, table_schema, metadata, entries, version.snapshot_id,
+                  version.sequence_number, merged);
   return merged;
 }
 
@@ -148,8 +162,8 @@ NewVersion write_new_version(const TableMetadata* base, const std::string& base_
   if (!added.empty()) {
     std::vector<ManifestEntry> entries;
     for (const DataFile& file : added) entries.push_back({EntryStatus::kAdded, {}, {}, {}, file});
-    manifests.push_back(write_manifest(manifest_location(request.location), table_schema, entries,
-                                       version.snapshot_id, version.sequence_number));
+    write_manifests(request.location, table_schema, metadata, entries, version.snapshot_id,
+                    version.sequence_number, manifests);
   }
   std::vector<DataFile> removed;
   const bool rewriting = request.removed && !request.removed->empty();
@@ -182,9 +196,8 @@ NewVersion write_new_version(const TableMetadata* base, const std::string& base_
         if (!touched) {
           manifests.push_back(manifest);
         } else {
-          manifests.push_back(write_manifest(manifest_location(request.location), table_schema,
-                                             rewritten, version.snapshot_id,
-                                             version.sequence_number));
+          write_manifests(request.location, table_schema, metadata, rewritten, version.snapshot_id,
+                          version.sequence_number, manifests);
         }
         continue;
       }
@@ -198,13 +211,11 @@ NewVersion write_new_version(const TableMetadata* base, const std::string& base_
         deleted.push_back(std::move(entry));
       }
     }
-    if (!deleted.empty()) {
-      manifests.push_back(write_manifest(manifest_location(request.location), table_schema, deleted,
-                                         version.snapshot_id, version.sequence_number));
-    }
+    write_manifests(request.location, table_schema, metadata, deleted, version.snapshot_id,
+                    version.sequence_number, manifests);
   }
   if (manifests.size() > kMergeManifestsAt)
-    manifests = merge_manifests(manifests, table_schema, request, version);
+    manifests = merge_manifests(manifests, table_schema, metadata, request, version);
   if (rewriting && removed.size() != request.removed->size()) {
     std::set<std::string> missing = *request.removed;
     for (const DataFile& file : removed) missing.erase(file.path);

@@ -41,39 +41,35 @@ json required_field(const char* name, json type, int field_id) {
   return {{"name", name}, {"type", std::move(type)}, {"field-id", field_id}};
 }
 
-const json& manifest_entry_schema() {
-  static const json schema = [] {
-    json data_file = {
-        {"type", "record"},
-        {"name", "r2"},
-        {"fields",
-         {required_field("content", "int", 134), required_field("file_path", "string", 100),
-          required_field("file_format", "string", 101),
-          required_field("partition",
-                         {{"type", "record"}, {"name", "r102"}, {"fields", json::array()}}, 102),
-          required_field("record_count", "long", 103),
-          required_field("file_size_in_bytes", "long", 104),
-          int_map_schema("column_sizes", 108, 117, 118, "long"),
-          int_map_schema("value_counts", 109, 119, 120, "long"),
-          int_map_schema("null_value_counts", 110, 121, 122, "long"),
-          int_map_schema("nan_value_counts", 137, 138, 139, "long"),
-          int_map_schema("lower_bounds", 125, 126, 127, "bytes"),
-          int_map_schema("upper_bounds", 128, 129, 130, "bytes"),
-          optional_field("key_metadata", "bytes", 131),
-          optional_field("split_offsets",
-                         {{"type", "array"}, {"items", "long"}, {"element-id", 133}}, 132),
-          optional_field("equality_ids", {{"type", "array"}, {"items", "int"}, {"element-id", 136}},
-                         135),
-          optional_field("sort_order_id", "int", 140)}}};
-    return json{{"type", "record"},
-                {"name", "manifest_entry"},
-                {"fields",
-                 {required_field("status", "int", 0), optional_field("snapshot_id", "long", 1),
-                  optional_field("sequence_number", "long", 3),
-                  optional_field("file_sequence_number", "long", 4),
-                  required_field("data_file", data_file, 2)}}};
-  }();
-  return schema;
+json manifest_entry_schema(json partition_record) {
+  json data_file = {
+      {"type", "record"},
+      {"name", "r2"},
+      {"fields",
+       {required_field("content", "int", 134), required_field("file_path", "string", 100),
+        required_field("file_format", "string", 101),
+        required_field("partition", std::move(partition_record), 102),
+        required_field("record_count", "long", 103),
+        required_field("file_size_in_bytes", "long", 104),
+        int_map_schema("column_sizes", 108, 117, 118, "long"),
+        int_map_schema("value_counts", 109, 119, 120, "long"),
+        int_map_schema("null_value_counts", 110, 121, 122, "long"),
+        int_map_schema("nan_value_counts", 137, 138, 139, "long"),
+        int_map_schema("lower_bounds", 125, 126, 127, "bytes"),
+        int_map_schema("upper_bounds", 128, 129, 130, "bytes"),
+        optional_field("key_metadata", "bytes", 131),
+        optional_field("split_offsets", {{"type", "array"}, {"items", "long"}, {"element-id", 133}},
+                       132),
+        optional_field("equality_ids", {{"type", "array"}, {"items", "int"}, {"element-id", 136}},
+                       135),
+        optional_field("sort_order_id", "int", 140)}}};
+  return json{{"type", "record"},
+              {"name", "manifest_entry"},
+              {"fields",
+               {required_field("status", "int", 0), optional_field("snapshot_id", "long", 1),
+                optional_field("sequence_number", "long", 3),
+                optional_field("file_sequence_number", "long", 4),
+                required_field("data_file", data_file, 2)}}};
 }
 
 const json& manifest_file_schema() {
@@ -141,7 +137,31 @@ void write_metric_map(avro::Encoder& out, const std::vector<ColumnMetrics>& metr
   out.end_items();
 }
 
-void write_entry(avro::Encoder& out, const ManifestEntry& entry) {
+// One partition value, as the optional field of the partition record that `type` gives.
+void write_partition_value(avro::Encoder& out, const Type& type, const json& value) {
+  if (value.is_null()) {
+    out.branch(0);
+    return;
+  }
+  out.branch(1);
+  switch (type.id) {
+    case TypeId::kString:
+      out.string(value.get<std::string>());
+      break;
+    case TypeId::kBoolean:
+      out.boolean(value.get<bool>());
+      break;
+    case TypeId::kLong:
+      out.int64(value.get<int64_t>());
+      break;
+    default:
+      out.int32(value.get<int32_t>());
+      break;
+  }
+}
+
+void write_entry(avro::Encoder& out, const ManifestEntry& entry,
+                 const std::vector<Type>& partition_types) {
   out.int32(static_cast<int>(entry.status));
   write_optional_long(out, entry.snapshot_id);
   write_optional_long(out, entry.sequence_number);
@@ -150,7 +170,14 @@ void write_entry(avro::Encoder& out, const ManifestEntry& entry) {
   out.int32(0);  // content: data
   out.string(file.path);
   out.string("PARQUET");
-  // partition: the unpartitioned spec's record has no fields, so nothing is written
+  if (file.partition.size() != partition_types.size()) {
+    throw Error(ErrorKind::kInternal,
+                "data file has " + std::to_string(file.partition.size()) +
+                    " partition values, its spec " + std::to_string(partition_types.size()),
+                Location(file.path));
+  }
+  for (size_t i = 0; i < partition_types.size(); ++i)
+    write_partition_value(out, partition_types[i], file.partition[i]);
   out.int64(static_cast<int64_t>(file.rows));
   out.int64(static_cast<int64_t>(file.bytes));
   const auto& m = file.metrics;
@@ -213,23 +240,39 @@ DataFile data_file_from_json(const json& j) {
 }  // namespace
 
 ManifestFile write_manifest(const std::string& location, const Schema& table_schema,
-                            const std::vector<ManifestEntry>& entries, int64_t snapshot_id,
-                            int64_t sequence_number) {
-  avro::FileWriter writer(manifest_entry_schema(),
+                            const PartitionSpec& spec, const std::vector<ManifestEntry>& entries,
+                            int64_t snapshot_id, int64_t sequence_number) {
+  avro::FileWriter writer(manifest_entry_schema(partition_record_schema(spec, table_schema)),
                           {{"schema", schema_to_json(table_schema).dump()},
                            {"schema-id", std::to_string(table_schema.schema_id)},
-                           {"partition-spec", "[]"},
-                           {"partition-spec-id", "0"},
+                           {"partition-spec", partition_spec_to_json(spec)["fields"].dump()},
+                           {"partition-spec-id", std::to_string(spec.spec_id)},
                            {"format-version", "2"},
                            {"content", "data"}});
+  std::vector<Type> partition_types;
+  for (const PartitionField& field : spec.fields)
+    partition_types.push_back(partition_result_type(field, table_schema));
+  // Per field: whether a file has a null, and the least and greatest non-null values.
+  std::vector<FieldSummary> summaries(spec.fields.size());
+  std::vector<json> lowest(spec.fields.size()), highest(spec.fields.size());
   ManifestFile manifest;
   manifest.path = location;
+  manifest.partition_spec_id = spec.spec_id;
   manifest.added_snapshot_id = snapshot_id;
   manifest.sequence_number = sequence_number;
   std::optional<int64_t> min_sequence;
   for (const ManifestEntry& entry : entries) {
-    write_entry(writer.encoder(), entry);
+    write_entry(writer.encoder(), entry, partition_types);
     writer.end_record();
+    for (size_t i = 0; i < partition_types.size(); ++i) {
+      const json& value = entry.file.partition[i];
+      if (value.is_null()) {
+        summaries[i].contains_null = true;
+        continue;
+      }
+      if (lowest[i].is_null() || partition_value_less(value, lowest[i])) lowest[i] = value;
+      if (highest[i].is_null() || partition_value_less(highest[i], value)) highest[i] = value;
+    }
     const auto rows = static_cast<int64_t>(entry.file.rows);
     switch (entry.status) {
       case EntryStatus::kAdded:
@@ -251,6 +294,12 @@ ManifestFile write_manifest(const std::string& location, const Schema& table_sch
     }
   }
   manifest.min_sequence_number = min_sequence.value_or(sequence_number);
+  for (size_t i = 0; i < partition_types.size(); ++i) {
+    if (lowest[i].is_null()) continue;
+    summaries[i].lower = partition_value_bytes(partition_types[i], lowest[i]);
+    summaries[i].upper = partition_value_bytes(partition_types[i], highest[i]);
+  }
+  manifest.partitions = std::move(summaries);
   const std::string bytes = writer.finish();
   write_file(location, bytes);
   manifest.length = static_cast<int64_t>(bytes.size());
@@ -260,13 +309,23 @@ ManifestFile write_manifest(const std::string& location, const Schema& table_sch
 std::vector<ManifestEntry> read_manifest(const ManifestFile& manifest) {
   avro::ContainerFile file = avro::read_container(read_file(manifest.path), manifest.path);
   if (file.metadata["content"] == "deletes") unsupported("a delete manifest", manifest.path);
+  // The partition fields' names, in the spec's order (the record's fields are read by name).
+  std::vector<std::string> partition_names;
+  if (auto spec = file.metadata.find("partition-spec"); spec != file.metadata.end()) {
+    try {
+      for (const json& field : json::parse(spec->second))
+        partition_names.push_back(field.at("name").get<std::string>());
+    } catch (const json::exception& e) {
+      throw Error(ErrorKind::kStorage, std::string("malformed partition-spec: ") + e.what(),
+                  Location(manifest.path));
+    }
+  }
   std::vector<ManifestEntry> entries;
   for (const json& record : file.records) {
     ManifestEntry entry;
     entry.status = static_cast<EntryStatus>(record["status"].get<int>());
     const json& data_file = record["data_file"];
     if (data_file.value("content", 0) != 0) unsupported("a delete file", manifest.path);
-    if (!data_file["partition"].empty()) unsupported("a partitioned manifest", manifest.path);
     // Null snapshot ids and sequence numbers are inherited from the manifest list.
     entry.snapshot_id = optional_long(record["snapshot_id"]).value_or(manifest.added_snapshot_id);
     entry.sequence_number =
@@ -274,6 +333,10 @@ std::vector<ManifestEntry> read_manifest(const ManifestFile& manifest) {
     entry.file_sequence_number =
         optional_long(record["file_sequence_number"]).value_or(manifest.sequence_number);
     entry.file = data_file_from_json(data_file);
+    entry.file.partition_spec_id = manifest.partition_spec_id;
+    const json& partition = data_file["partition"];
+    for (const std::string& name : partition_names)
+      entry.file.partition.push_back(partition.value(name, json()));
     entries.push_back(std::move(entry));
   }
   return entries;
@@ -305,6 +368,19 @@ void write_manifest_list(const std::string& location, const std::vector<Manifest
     out.int64(m.existing_rows);
     out.int64(m.deleted_rows);
     out.branch(1);  // partitions: one summary per partition field, none when unpartitioned
+    out.begin_items(m.partitions.size());
+    for (const FieldSummary& summary : m.partitions) {
+      out.boolean(summary.contains_null);
+      out.branch(0);  // contains_nan: no float partition values
+      for (const auto* bound : {&summary.lower, &summary.upper}) {
+        if (*bound) {
+          out.branch(1);
+          out.bytes(**bound);
+        } else {
+          out.branch(0);
+        }
+      }
+    }
     out.end_items();
     out.branch(0);  // key_metadata
     writer.end_record();
@@ -320,7 +396,6 @@ std::vector<ManifestFile> read_manifest_list(const std::string& location) {
     m.path = r["manifest_path"].get<std::string>();
     m.length = r["manifest_length"].get<int64_t>();
     m.partition_spec_id = r["partition_spec_id"].get<int>();
-    if (m.partition_spec_id != 0) unsupported("a partitioned manifest", location);
     m.content = r.value("content", 0);
     m.sequence_number = r.value("sequence_number", int64_t{0});
     m.min_sequence_number = r.value("min_sequence_number", int64_t{0});
@@ -331,6 +406,17 @@ std::vector<ManifestFile> read_manifest_list(const std::string& location) {
     m.added_rows = r.value("added_rows_count", int64_t{0});
     m.existing_rows = r.value("existing_rows_count", int64_t{0});
     m.deleted_rows = r.value("deleted_rows_count", int64_t{0});
+    if (r.contains("partitions") && r["partitions"].is_array()) {
+      for (const json& p : r["partitions"]) {
+        FieldSummary summary;
+        summary.contains_null = p.value("contains_null", false);
+        if (p.contains("lower_bound") && !p["lower_bound"].is_null())
+          summary.lower = avro::binary_text(p["lower_bound"]);
+        if (p.contains("upper_bound") && !p["upper_bound"].is_null())
+          summary.upper = avro::binary_text(p["upper_bound"]);
+        m.partitions.push_back(std::move(summary));
+      }
+    }
     manifests.push_back(std::move(m));
   }
   return manifests;

@@ -4,8 +4,9 @@
 // (Iceberg schema JSON), the partition spec's fields, its id, the format version and the content
 // type in its file metadata. A manifest list names a snapshot's manifests with their counts and
 // sequence numbers. Entries written for new files leave their snapshot id and sequence numbers
-// null, to be inherited from the manifest list; reading resolves that inheritance. Only the
-// unpartitioned spec (id 0) is written and read today.
+// null, to be inherited from the manifest list; reading resolves that inheritance. Each manifest
+// holds files of one partition spec; its entries carry their partition tuples, and its manifest
+// list entry summarizes each partition field (nulls, lower and upper bound) for pruning.
 #pragma once
 
 #include <cstdint>
@@ -13,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "lake/iceberg_partition.hpp"
 #include "lake/iceberg_schema.hpp"
 #include "lake/metastore.hpp"
 
@@ -26,6 +28,13 @@ struct ManifestEntry {
   std::optional<int64_t> sequence_number;       // data sequence number; null: inherited
   std::optional<int64_t> file_sequence_number;  // null: inherited
   DataFile file;                                // metrics included; `schema` is not stored
+};
+
+// The manifest list's summary of one partition field over a manifest's files.
+struct FieldSummary {
+  bool contains_null = false;
+  std::optional<std::string> lower;  // binary single-value serialization; none if all null
+  std::optional<std::string> upper;
 };
 
 // A manifest list entry.
@@ -43,15 +52,16 @@ struct ManifestFile {
   int64_t added_rows = 0;
   int64_t existing_rows = 0;
   int64_t deleted_rows = 0;
+  std::vector<FieldSummary> partitions;  // one per field of the manifest's spec
 
   bool has_live_files() const { return added_files > 0 || existing_files > 0; }
 };
 
-// Writes a data manifest of `entries` for the snapshot `snapshot_id` with sequence number
-// `sequence_number`, and returns its manifest list entry.
+// Writes a data manifest of `entries` (all written with `spec`) for the snapshot `snapshot_id`
+// with sequence number `sequence_number`, and returns its manifest list entry.
 ManifestFile write_manifest(const std::string& location, const Schema& table_schema,
-                            const std::vector<ManifestEntry>& entries, int64_t snapshot_id,
-                            int64_t sequence_number);
+                            const PartitionSpec& spec, const std::vector<ManifestEntry>& entries,
+                            int64_t snapshot_id, int64_t sequence_number);
 
 // The entries of a manifest, with inherited snapshot ids and sequence numbers filled in.
 std::vector<ManifestEntry> read_manifest(const ManifestFile& manifest);

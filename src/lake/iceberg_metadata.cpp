@@ -1,5 +1,6 @@
 #include "lake/iceberg_metadata.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -13,9 +14,8 @@ namespace {
 
 using nlohmann::json;
 
-// Partition field ids start at 1000 (spec: "In v1, ... starting at 1,000"), so an unpartitioned
-// table's last partition id is 999.
-constexpr int kUnpartitionedLastPartitionId = 999;
+// An unpartitioned table's last partition id: the one before the first (spec: "Partition Specs").
+constexpr int kUnpartitionedLastPartitionId = kFirstPartitionFieldId - 1;
 
 Snapshot snapshot_from_json(const json& j) {
   Snapshot s;
@@ -127,6 +127,56 @@ std::optional<Snapshot> TableMetadata::snapshot(int64_t id) const {
     if (s.value("snapshot-id", int64_t{0}) == id) return snapshot_from_json(s);
   }
   return std::nullopt;
+}
+
+std::vector<PartitionSpec> TableMetadata::partition_specs() const {
+  std::vector<PartitionSpec> out;
+  for (const json& spec : json_.value("partition-specs", json::array())) {
+    out.push_back(partition_spec_from_json(spec, "partition-specs of table " + location()));
+  }
+  return out;
+}
+
+PartitionSpec TableMetadata::partition_spec(int spec_id) const {
+  for (PartitionSpec& spec : partition_specs()) {
+    if (spec.spec_id == spec_id) return spec;
+  }
+  throw Error(ErrorKind::kStorage,
+              "no partition spec " + std::to_string(spec_id) + " in the table metadata",
+              Location::of(location()));
+}
+
+PartitionSpec TableMetadata::default_partition_spec() const {
+  return partition_spec(json_.value("default-spec-id", 0));
+}
+
+int TableMetadata::last_partition_id() const {
+  return json_.value("last-partition-id", kUnpartitionedLastPartitionId);
+}
+
+int TableMetadata::set_default_partition_spec(const std::vector<PartitionField>& fields) {
+  int next_id = 0;
+  for (const PartitionSpec& spec : partition_specs()) {
+    // Identical fields apart from their ids: reuse that spec.
+    bool same = spec.fields.size() == fields.size();
+    for (size_t i = 0; same && i < fields.size(); ++i) {
+      same = spec.fields[i].source_id == fields[i].source_id &&
+             spec.fields[i].transform == fields[i].transform &&
+             spec.fields[i].name == fields[i].name;
+    }
+    if (same) {
+      json_["default-spec-id"] = spec.spec_id;
+      return spec.spec_id;
+    }
+    next_id = std::max(next_id, spec.spec_id + 1);
+  }
+  PartitionSpec spec{next_id, fields};
+  json_["partition-specs"].push_back(partition_spec_to_json(spec));
+  json_["default-spec-id"] = next_id;
+  int last = last_partition_id();
+  for (const PartitionField& f : fields) last = std::max(last, f.field_id);
+  json_["last-partition-id"] = last;
+  return next_id;
 }
 
 std::vector<Snapshot> TableMetadata::snapshots() const {

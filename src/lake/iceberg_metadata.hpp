@@ -16,6 +16,7 @@
 #include <utility>
 #include <vector>
 
+#include "lake/iceberg_partition.hpp"
 #include "lake/iceberg_schema.hpp"
 
 namespace strata::lake::iceberg {
@@ -49,6 +50,12 @@ class TableMetadata {
   Schema current_schema() const;  // an empty schema for a table without one
   bool has_schema() const;
   std::optional<Snapshot> snapshot(int64_t id) const;
+  // The spec new data files are written with, and every spec (files keep the one they were
+  // written with); kStorage for a spec strata cannot interpret.
+  PartitionSpec default_partition_spec() const;
+  std::vector<PartitionSpec> partition_specs() const;
+  PartitionSpec partition_spec(int spec_id) const;
+  int last_partition_id() const;
   std::vector<Snapshot> snapshots() const;  // in the order they were added
   // When each snapshot became current (the snapshot log), oldest first.
   std::vector<std::pair<int64_t, int64_t>> snapshot_log() const;  // (timestamp ms, snapshot id)
@@ -59,6 +66,9 @@ class TableMetadata {
 
   // Makes `fields` the current schema, reusing an identical existing schema's id; returns it.
   int set_current_schema(const std::vector<Field>& fields, int last_column_id);
+  // Makes a spec of `fields` the default (partition evolution), reusing an identical existing
+  // spec's id; returns it. Fields carry their ids (see parse_partition_fields).
+  int set_default_partition_spec(const std::vector<PartitionField>& fields);
   // Adds `snapshot`, makes it current and records it in the snapshot log.
   void add_snapshot(const Snapshot& snapshot);
   // Makes an existing snapshot current (rollback), recording it in the snapshot log.

@@ -8,6 +8,8 @@
 // need not open manifests.
 #pragma once
 
+#include <nlohmann/json.hpp>
+
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -59,6 +61,10 @@ struct DataFile {
   // columns' field ids and types) and its column statistics.
   std::shared_ptr<const iceberg::Schema> schema{};
   std::vector<ColumnMetrics> metrics{};
+  // The partition spec the file was written with and its partition tuple, one value per field of
+  // that spec (lake/iceberg_partition.hpp); empty for the unpartitioned spec 0.
+  int partition_spec_id = 0;
+  std::vector<nlohmann::json> partition{};
 };
 
 struct SnapshotInfo {

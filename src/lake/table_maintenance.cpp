@@ -66,6 +66,21 @@ void Lake::commit_metadata(const TableState& state, iceberg::TableMetadata next,
   remember_metadata(location, std::make_shared<const iceberg::TableMetadata>(std::move(next)));
 }
 
+int Lake::set_partition_spec(const TableName& table, const std::string& fields) {
+  const TableState state = load_table(table);
+  if (!state.metadata->has_schema()) {
+    throw Error(ErrorKind::kInput, "the table has no columns yet: write rows first",
+                Location::of(table.str()));
+  }
+  iceberg::TableMetadata next = *state.metadata;
+  const int spec_id = next.set_default_partition_spec(iceberg::parse_partition_fields(
+      fields, next.current_schema(), next.last_partition_id(), table.str()));
+  if (spec_id == state.metadata->default_partition_spec().spec_id) return spec_id;
+  commit_metadata(state, std::move(next), state.metadata->current_snapshot_id().value_or(0), {},
+                  {});
+  return spec_id;
+}
+
 void Lake::rollback(const TableName& table, int64_t snapshot_id) {
   const TableState state = load_table(table);
   if (!state.metadata->snapshot(snapshot_id)) {

@@ -27,7 +27,8 @@ std::string scan_sql(const std::vector<std::string>& paths) {
     if (!list.empty()) list += ", ";
     list += quote_literal(path);
   }
-  return "read_parquet([" + list + "], union_by_name = true, filename = '" + kFileColumn + "')";
+  return "read_parquet([" + list +
+         "], union_by_name = true, hive_partitioning = false, filename = '" + kFileColumn + "')";
 }
 
 // The rows of the files `only` among `all`: scanning every live file gives the table's whole

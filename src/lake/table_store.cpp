@@ -38,7 +38,8 @@ std::string files_sql(const std::vector<DataFile>& files, const iceberg::Schema&
     if (!list.empty()) list += ", ";
     list += quote_literal(file.path);
   }
-  return "SELECT * FROM read_parquet([" + list + "], union_by_name = true)";
+  return "SELECT * FROM read_parquet([" + list +
+         "], union_by_name = true, hive_partitioning = false)";
 }
 
 }  // namespace

@@ -118,6 +118,12 @@ class Lake {
   RewriteResult compact(engine::Connection& connection, const TableName& table,
                         const CompactOptions& options = {});
 
+  // Partition evolution: data written from now on is split by `fields` ("day(ts), region",
+  // lake/iceberg_partition.hpp; "" for unpartitioned), as a new default partition spec in a
+  // metadata-only version. Files already written keep their spec. Returns the spec id; kInput
+  // naming the table for a table without data yet or a field that does not apply.
+  int set_partition_spec(const TableName& table, const std::string& fields);
+
   // Makes an earlier snapshot current again (a new metadata version; the snapshot log records
   // it). kInput naming the table and snapshot when the table has no such snapshot.
   void rollback(const TableName& table, int64_t snapshot_id);

@@ -47,6 +47,40 @@ std::string unique_batch_name() {
   return buffer;
 }
 
+// The hidden columns a partitioned write adds: one per partition field, computing its value.
+struct PartitionColumns {
+  std::string select_sql;  // ", <expr> AS strata_p1000, ..."
+  std::vector<std::string> names;
+  std::vector<iceberg::Type> types;
+};
+
+PartitionColumns partition_columns(const iceberg::PartitionSpec& spec,
+                                   const iceberg::Schema& file_schema, const TableName& table) {
+  PartitionColumns out;
+  for (const iceberg::PartitionField& field : spec.fields) {
+    const iceberg::Field* source = nullptr;
+    for (const iceberg::Field& f : file_schema.fields) {
+      if (f.id == field.source_id) source = &f;
+    }
+    if (!source) {
+      throw Error(ErrorKind::kInput,
+                  "the rows lack the column partition field '" + field.name +
+                      "' is computed from; change the partition spec first "
+                      "(`strata table partition`)",
+                  Location::of(table.str()));
+    }
+    std::string name = "strata_p";
+    name += std::to_string(field.field_id);
+    out.select_sql +=
+        ", " +
+        iceberg::partition_value_sql(field, file_schema, engine::quote_identifier(source->name)) +
+        " AS " + name;
+    out.names.push_back(std::move(name));
+    out.types.push_back(iceberg::partition_result_type(field, file_schema));
+  }
+  return out;
+}
+
 }  // namespace
 
 std::shared_ptr<const iceberg::TableMetadata> Lake::load_metadata(const std::string& location) {
@@ -95,13 +129,23 @@ WriteResult Lake::write_files_sized(engine::Connection& connection, const TableN
 
   const std::filesystem::path directory = table_location(table) / "data" / unique_batch_name();
   paths::ensure_directory(directory.parent_path());
-  // One COPY writes the files in parallel, zstd-compressed, split at `file_bytes`, with the field
-  // ids, and reports each file with its statistics.
+  const iceberg::PartitionSpec spec =
+      metadata ? metadata->default_partition_spec() : iceberg::PartitionSpec{};
+  const PartitionColumns partitioning = partition_columns(spec, plan.file_schema, table);
+  // One COPY writes the files in parallel, zstd-compressed, with the field ids, and reports each
+  // file with its statistics. Unpartitioned, files are split at `file_bytes`; partitioned, one
+  // file per partition tuple (DuckDB cannot combine both), from hidden columns it leaves out.
+  std::string options = "FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880, ";
+  if (spec.fields.empty()) {
+    options += "FILE_SIZE_BYTES " + std::to_string(file_bytes);
+  } else {
+    options += "PARTITION_BY (" + join(partitioning.names, ", ") + ")";
+  }
   engine::Result result = connection.query(
-      "COPY (SELECT " + join(plan.select_list, ", ") + " FROM (" + select_sql +
-      "\n) AS strata_rows_) TO " + quote_literal(directory.string()) +
-      " (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880, FILE_SIZE_BYTES " +
-      std::to_string(file_bytes) + ", FILENAME_PATTERN 'part_{i}', RETURN_STATS true, FIELD_IDS " +
+      "COPY (SELECT *" + partitioning.select_sql + " FROM (SELECT " + join(plan.select_list, ", ") +
+      " FROM (" + select_sql + "\n) AS strata_rows_) AS strata_typed_) TO " +
+      quote_literal(directory.string()) + " (" + options +
+      ", FILENAME_PATTERN 'part_{i}', RETURN_STATS true, FIELD_IDS " +
       iceberg::field_ids_sql(plan.file_schema.fields) + ")");
   WriteResult written;
   while (auto chunk = result.next_chunk()) {
@@ -112,6 +156,17 @@ WriteResult Lake::write_files_sized(engine::Connection& connection, const TableN
                     schema,
                     {}};
       file.metrics = parquet_metrics(engine::cell_json(*chunk, 4, row), *schema, file.rows);
+      file.partition_spec_id = spec.spec_id;
+      if (!spec.fields.empty()) {
+        const nlohmann::json keys = engine::cell_json(*chunk, 5, row);
+        for (size_t i = 0; i < spec.fields.size(); ++i) {
+          const nlohmann::json& text = keys.value(partitioning.names[i], nlohmann::json());
+          file.partition.push_back(iceberg::partition_value_from_text(
+              partitioning.types[i], text.is_string()
+                                         ? std::optional<std::string>(text.get<std::string>())
+                                         : std::nullopt));
+        }
+      }
       written.rows += file.rows;
       written.bytes += file.bytes;
       written.files.push_back(std::move(file));

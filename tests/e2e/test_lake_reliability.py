@@ -15,13 +15,13 @@ import json
 import os
 import random
 import signal
-import sqlite3
 import subprocess
 import time
 from pathlib import Path
 
 import pytest
 from pyiceberg.table import StaticTable
+from lake_catalog import metadata_location
 
 CONFLICT_EXIT = 7
 
@@ -30,13 +30,6 @@ CONFLICT_EXIT = 7
 def project(tmp_path, strata):
     strata("init", tmp_path / "p")
     return tmp_path / "p"
-
-
-def metadata_location(project, table):
-    space, name = table.split(".")
-    with sqlite3.connect(f"file:{project}/.strata/catalog.db?mode=ro", uri=True) as db:
-        return db.execute("SELECT metadata_location FROM tables WHERE namespace = ? AND name = ?",
-                          (space, name)).fetchone()[0]
 
 
 def query_json(strata, project, sql):

@@ -10,21 +10,13 @@ are expired, and then their files are gone. Errors name the table and the snapsh
 """
 
 import json
-import sqlite3
 import subprocess
 import time
 from pathlib import Path
 
 import pytest
 from pyiceberg.table import StaticTable
-
-
-def metadata_location(project, table):
-    space, name = table.split(".")
-    with sqlite3.connect(f"file:{project}/.strata/catalog.db?mode=ro", uri=True) as db:
-        row = db.execute("SELECT metadata_location FROM tables WHERE namespace = ? AND name = ?",
-                         (space, name)).fetchone()
-    return row[0]
+from lake_catalog import metadata_location
 
 
 def strata_rows(strata, project, sql):
