@@ -82,9 +82,16 @@ uint64_t prepare_replication(engine::Connection& connection, const Replication& 
     }
   }
   auto slot = on_server(connection, r, setup.alias(),
-                        "SELECT confirmed_flush_lsn::text, plugin::text FROM pg_replication_slots "
-                        "WHERE slot_name = " +
+                        "SELECT confirmed_flush_lsn::text, plugin::text, database::text, "
+                        "current_database()::text FROM pg_replication_slots WHERE slot_name = " +
                             d.quote_literal(r.slot));
+  if (!slot.empty() && text(slot.at(0).at(2)) != text(slot.at(0).at(3))) {
+    throw Error(ErrorKind::kConfig,
+                "replication slot '" + r.slot + "' belongs to database '" + text(slot.at(0).at(2)) +
+                    "' of the server, not '" + text(slot.at(0).at(3)) +
+                    "'; name another one with 'slot:'",
+                r.where);
+  }
   if (slot.empty()) {
     try {
       slot = on_server(connection, r, setup.alias(),

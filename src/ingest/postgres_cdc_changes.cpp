@@ -17,10 +17,35 @@ ChangeCollector::ChangeCollector(std::string schema, std::string table,
       from_(position),
       position_(position) {}
 
-void ChangeCollector::set_relation(const pgoutput::Relation& relation) {
-  std::vector<size_t> keys;
+bool ChangeCollector::set_relation(const pgoutput::Relation& relation) {
+  const bool holding = !(rows_.empty() && pending_.empty());
+  if (!relation_ || !holding) {
+    relation_ = relation;
+  } else {
+    auto& columns = relation_->columns;
+    for (const auto& column : relation.columns) {
+      auto found = std::find_if(columns.begin(), columns.end(),
+                                [&](const auto& c) { return c.name == column.name; });
+      if (found == columns.end()) {
+        columns.push_back(column);
+      } else if (found->type_oid != column.type_oid) {
+        return false;
+      }
+    }
+    relation_->oid = relation.oid;
+    for (auto* held : {&rows_, &pending_}) {
+      for (ChangeRow& row : *held) row.values.resize(columns.size());
+    }
+  }
   std::vector<std::string> names;
-  for (const auto& column : relation.columns) names.push_back(column.name);
+  current_.clear();
+  for (const auto& column : relation.columns) {
+    names.push_back(column.name);
+    for (size_t i = 0; i < relation_->columns.size(); ++i) {
+      if (relation_->columns[i].name == column.name) current_.push_back(i);
+    }
+  }
+  key_indexes_.clear();
   for (const std::string& key : primary_key_) {
     auto found = std::find(names.begin(), names.end(), key);
     if (found == names.end()) {
@@ -28,10 +53,9 @@ void ChangeCollector::set_relation(const pgoutput::Relation& relation) {
                                           schema_ + "." + table_ + did_you_mean(key, names) +
                                           "; its columns: " + join(names, ", "));
     }
-    keys.push_back(static_cast<size_t>(found - names.begin()));
+    key_indexes_.push_back(current_[static_cast<size_t>(found - names.begin())]);
   }
-  relation_ = relation;
-  key_indexes_ = std::move(keys);
+  return true;
 }
 
 bool ChangeCollector::add(std::string_view bytes) {
@@ -56,17 +80,18 @@ bool ChangeCollector::add(std::string_view bytes) {
     case Message::Type::kRelation: {
       const pgoutput::Relation& relation = message.relation;
       if (relation.schema != schema_ || relation.name != table_) break;
-      const bool same = relation_ && relation_->columns.size() == relation.columns.size() &&
-                        std::equal(relation.columns.begin(), relation.columns.end(),
-                                   relation_->columns.begin(), [](const auto& a, const auto& b) {
-                                     return a.name == b.name && a.type_oid == b.type_oid;
-                                   });
-      if (relation_ && !same && !(rows_.empty() && pending_.empty())) {
-        stopped_ = true;  // this transaction is read again, with its new columns, next batch
+      if (!set_relation(relation)) {
+        if (rows_.empty()) {
+          throw Error(ErrorKind::kInput,
+                      "a column of " + schema_ + "." + table_ +
+                          " changed its type within the transaction committed at " +
+                          pgoutput::format_lsn(commit_lsn_) +
+                          ", after changes with the old type; mode: cdc cannot apply it");
+        }
+        stopped_ = true;  // this transaction is read again, with the new types, next batch
         pending_.clear();
         return false;
       }
-      set_relation(relation);
       break;
     }
     case Message::Type::kTruncate:
@@ -94,12 +119,12 @@ bool ChangeCollector::add(std::string_view bytes) {
 std::vector<std::optional<std::string>> ChangeCollector::values_of(
     const pgoutput::Tuple& tuple, const pgoutput::Tuple* old) const {
   const auto& columns = relation_->columns;
-  if (tuple.size() != columns.size()) {
+  if (tuple.size() != current_.size()) {
     throw Error(ErrorKind::kInput, "a change of " + schema_ + "." + table_ + " has " +
                                        std::to_string(tuple.size()) + " values for its " +
-                                       std::to_string(columns.size()) + " columns");
+                                       std::to_string(current_.size()) + " columns");
   }
-  std::vector<std::optional<std::string>> values(tuple.size());
+  std::vector<std::optional<std::string>> values(columns.size());
   for (size_t i = 0; i < tuple.size(); ++i) {
     const pgoutput::Value* value = &tuple[i];
     if (value->kind == pgoutput::Value::Kind::kUnchangedToast && old && i < old->size() &&
@@ -110,12 +135,11 @@ std::vector<std::optional<std::string>> ChangeCollector::values_of(
       throw Error(ErrorKind::kInput,
                   "an update of " + schema_ + "." + table_ + " (committed at " +
                       pgoutput::format_lsn(commit_lsn_) +
-                      ") did not send the unchanged large "
-                      "value of column '" +
-                      columns[i].name +
+                      ") did not send the unchanged large value of column '" +
+                      columns[current_[i]].name +
                       "'; set REPLICA IDENTITY FULL on the table so that updates carry it");
     }
-    if (value->kind == pgoutput::Value::Kind::kText) values[i] = value->text;
+    if (value->kind == pgoutput::Value::Kind::kText) values[current_[i]] = value->text;
   }
   return values;
 }
@@ -139,12 +163,16 @@ void ChangeCollector::record(const Message& message) {
   }
   const pgoutput::Tuple* old = message.old_kind ? &message.old_tuple : nullptr;
   auto values = values_of(message.new_tuple, message.old_kind == 'O' ? old : nullptr);
-  if (old && old->size() == values.size()) {
+  if (old && old->size() == current_.size()) {
+    pgoutput::Tuple old_key_tuple = *old;
+    for (auto& value : old_key_tuple) {
+      if (value.kind == pgoutput::Value::Kind::kUnchangedToast) value = {};
+    }
+    const auto old_values = values_of(old_key_tuple, nullptr);
     bool key_changed = false;
     std::vector<std::optional<std::string>> old_key(values.size());
     for (size_t index : key_indexes_) {
-      const pgoutput::Value& value = (*old)[index];
-      if (value.kind == pgoutput::Value::Kind::kText) old_key[index] = value.text;
+      old_key[index] = old_values[index];
       key_changed = key_changed || old_key[index] != values[index];
     }
     if (key_changed) add_row("delete", std::move(old_key));

@@ -2,7 +2,8 @@
 // appends to bronze: every insert, update and delete of a committed transaction, in commit order,
 // with the transaction's commit LSN and the change's order in it. Transactions whose commit LSN is
 // below the position already applied are skipped (exactly once after a crash). An update that
-// changes the primary key becomes a delete of the old key followed by the update. Unchanged
+// changes the primary key becomes a delete of the old key followed by the update. Columns
+// added to the table are added to the batch (NULL in the changes before). Unchanged
 // TOASTed values are taken from the old row (REPLICA IDENTITY FULL), else the change is a kInput
 // error: strata never writes a value it did not receive. A TRUNCATE of the table is a kInput error.
 #pragma once
@@ -30,8 +31,8 @@ class ChangeCollector {
   ChangeCollector(std::string schema, std::string table, std::vector<std::string> primary_key,
                   uint64_t position);
 
-  // Feeds the next message. Returns false when the batch ends before this message: the table's
-  // columns changed after rows with the old ones were collected (the rest is read again later).
+  // Feeds the next message. Returns false when the batch ends before this message's transaction:
+  // a column changed its type after rows with the old one were collected (read again later).
   bool add(std::string_view bytes);
 
   // The table's columns (empty until its Relation message was seen).
@@ -50,8 +51,11 @@ class ChangeCollector {
   std::vector<std::string> primary_key_;
   uint64_t from_;
   uint64_t position_;
+  // The table's columns: those of every Relation message of the batch, by name (a column added
+  // mid-batch is NULL in the rows before it).
   std::optional<pgoutput::Relation> relation_;
-  std::vector<size_t> key_indexes_;
+  std::vector<size_t> current_;      // the latest Relation message's columns in relation_
+  std::vector<size_t> key_indexes_;  // the primary key's columns in relation_
   std::vector<ChangeRow> rows_;
   std::vector<ChangeRow> pending_;  // the open transaction's changes
   bool in_transaction_ = false;
@@ -60,7 +64,9 @@ class ChangeCollector {
   uint64_t transactions_ = 0;
   bool stopped_ = false;
 
-  void set_relation(const pgoutput::Relation& relation);
+  // Merges a Relation message into relation_; false when a column changed its type while rows
+  // with the old one are held.
+  bool set_relation(const pgoutput::Relation& relation);
   std::vector<std::optional<std::string>> values_of(const pgoutput::Tuple& tuple,
                                                     const pgoutput::Tuple* old) const;
   void record(const pgoutput::Message& message);

@@ -189,3 +189,40 @@ accounts: {table: public.accounts, mode: cdc, primary_key: [id], current_state: 
     source = postgres_server.rows(db, "SELECT id, balance, owner FROM accounts")
     assert_same_rows(source, query(strata_bin, root,
                                    "SELECT id, balance, owner FROM shop_current.accounts"))
+
+
+def test_cdc_new_column_and_truncate(postgres_server, strata_bin, tmp_path):  # noqa: F811
+    db = postgres_server.create_database("cdc_schema")
+    change(postgres_server, db, """CREATE TABLE public.items (id integer PRIMARY KEY, note text);
+        INSERT INTO items VALUES (1, 'a'), (2, 'b');""")
+    root = make_project(tmp_path / "p", postgres_server, db, """
+items: {table: public.items, mode: cdc, primary_key: [id], current_state: true}
+""")
+    if postgres_server.rows(db, "SELECT count(*) AS n FROM pg_replication_slots WHERE "
+                                "slot_name = 'strata_shop_items'")[0]["n"]:
+        # Slots belong to the whole server: one of another database is refused by name.
+        proc = run(strata_bin, root, "ingest")
+        assert proc.returncode != 0, proc.stderr
+        assert "replication slot 'strata_shop_items' belongs to database 'cdc_basic'" in \
+            proc.stderr, proc.stderr
+    root = make_project(tmp_path / "p", postgres_server, db, """
+items: {table: public.items, mode: cdc, primary_key: [id], current_state: true,
+        slot: strata_schema_items, publication: strata_schema_items}
+""")
+    ingest(strata_bin, root)
+    change(postgres_server, db, """INSERT INTO items VALUES (3, 'c');
+        ALTER TABLE items ADD COLUMN extra text;
+        INSERT INTO items VALUES (4, 'd', 'x');
+        UPDATE items SET extra = 'y' WHERE id = 1;""")
+    out = ingest(strata_bin, root)
+    # One transaction: the changes before the new column have it NULL.
+    assert "shop.items: 3 rows (cdc changes" in out, out
+    source = postgres_server.rows(db, "SELECT id, note, extra FROM items")
+    assert_same_rows(source, query(strata_bin, root,
+                                   "SELECT id, note, extra FROM shop_current.items"))
+
+    change(postgres_server, db, "TRUNCATE items")
+    proc = run(strata_bin, root, "ingest")
+    assert proc.returncode != 0, proc.stderr
+    assert "table public.items was truncated" in proc.stderr, proc.stderr
+    assert query(strata_bin, root, "SELECT count(*) AS n FROM shop_current.items") == [{"n": 4}]

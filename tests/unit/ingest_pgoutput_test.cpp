@@ -183,13 +183,29 @@ TEST(ChangeCollector, AnOpenTransactionKeepsThePositionBeforeIt) {
   EXPECT_EQ(changes.position(0x1000), 0x180u);
 }
 
-TEST(ChangeCollector, NewColumnsEndTheBatchBeforeTheirTransaction) {
+TEST(ChangeCollector, NewColumnsJoinTheBatch) {
+  ChangeCollector changes("public", "items", {"id"}, 0);
+  for (const std::string& m :
+       {begin(0x100, 1), relation(), insert({"1", "a"}), relation("items", 16384, true),
+        insert({"2", "b", "new"}), commit(0x100, 0x180)}) {
+    ASSERT_TRUE(changes.add(m));
+  }
+  ASSERT_EQ(changes.relation()->columns.size(), 3u);
+  ASSERT_EQ(changes.rows().size(), 2u);
+  EXPECT_EQ(changes.rows()[0].values,
+            (std::vector<std::optional<std::string>>{"1", "a", std::nullopt}));
+  EXPECT_EQ(changes.rows()[1].values[2], "new");
+}
+
+TEST(ChangeCollector, ATypeChangeEndsTheBatchBeforeItsTransaction) {
   ChangeCollector changes("public", "items", {"id"}, 0);
   for (const std::string& m :
        {begin(0x100, 1), relation(), insert({"1", "a"}), commit(0x100, 0x180), begin(0x200, 2)}) {
     ASSERT_TRUE(changes.add(m));
   }
-  EXPECT_FALSE(changes.add(relation("items", 16384, true)));
+  std::string retyped = relation();
+  retyped[retyped.find("note") + 5 + 3] = 20;  // text (25) becomes bigint (20)
+  EXPECT_FALSE(changes.add(retyped));
   EXPECT_TRUE(changes.stopped());
   EXPECT_EQ(changes.rows().size(), 1u);
   EXPECT_EQ(changes.position(0x1000), 0x180u);
