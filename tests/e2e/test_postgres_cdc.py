@@ -9,23 +9,9 @@ import signal
 import subprocess
 import time
 
-import pytest
-
 from pg_server import postgres_server  # noqa: F401  (the fixture)
-from source_checks import assert_same_rows, ingest, query, run, write_database_project
-
-PASSWORD_VARIABLE = "STRATA_TEST_PG_PASSWORD"
-
-
-@pytest.fixture(autouse=True)
-def password_in_environment(postgres_server, monkeypatch):  # noqa: F811
-    monkeypatch.setenv(PASSWORD_VARIABLE, postgres_server.password)
-    monkeypatch.delenv("STRATA_LOG_FORMAT", raising=False)
-
-
-def make_project(root, server, database, tables):
-    return write_database_project(root, "postgres", server.port, database, "postgres",
-                                  PASSWORD_VARIABLE, tables)
+from source_checks import assert_same_rows, ingest, query, run
+from test_postgres_source import make_project, password_in_environment  # noqa: F401  (fixture)
 
 
 def change(server, database, sql):
