@@ -164,14 +164,14 @@ accounts: {table: public.accounts, mode: cdc, primary_key: [id], current_state: 
     ingest(strata_bin, root)
     change(postgres_server, db, """
         UPDATE accounts SET balance = balance + 10, updated_at = now();
-        INSERT INTO accounts SELECT i, 1, 'late', now() FROM generate_series(50001, 75000) i;
-        DELETE FROM accounts WHERE id % 2 = 0 AND id > 50000;""")
+        INSERT INTO accounts SELECT i, 1, 'late', now() FROM generate_series(50001, 80000) i;
+        DELETE FROM accounts WHERE id > 60000;""")
     started = time.monotonic()
     out = ingest(strata_bin, root)
     seconds = time.monotonic() - started
-    assert "shop.accounts: 87,500 rows (cdc changes" in out, out
-    print(f"CDC: 87,500 changes applied to bronze and the current state in {seconds:.2f} s "
-          f"({87500 / seconds:,.0f} changes/s)")
+    assert "shop.accounts: 100,000 rows (cdc changes" in out, out
+    print(f"CDC: 100,000 changes (50,000 updates, 30,000 inserts, 20,000 deletes) applied to "
+          f"bronze and the current state in {seconds:.2f} s ({100000 / seconds:,.0f} changes/s)")
     source = postgres_server.rows(db, "SELECT id, balance, owner FROM accounts")
     assert_same_rows(source, query(strata_bin, root,
                                    "SELECT id, balance, owner FROM shop_current.accounts"))
