@@ -33,8 +33,8 @@ struct DatabaseTableConfig {
   std::string lookback;                  // incremental: '1 hour' for time cursors, a number else
   std::vector<std::string> primary_key;  // lets a lookback re-read skip rows already loaded
   bool current_state = false;  // also keep `<source>_current.<table>`: the latest row per key
-  // cdc (PostgreSQL logical replication): the slot and publication (default strata_<source>_<table>,
-  // created on the first load) and the most changes one commit applies.
+  // cdc (PostgreSQL logical replication): the slot and publication (default
+  // strata_<source>_<table>, created on the first load) and the most messages one commit reads.
   std::string slot;
   std::string publication;
   int64_t batch_changes = 100000;
