@@ -69,6 +69,10 @@ uint64_t ingest_database(ProjectContext& context, const SourceConfig& source,
   std::cout << result.table.str() << ": " << format_count(result.rows_loaded) << " rows";
   if (result.mode == LoadMode::kFull) {
     std::cout << " (full snapshot)";
+  } else if (result.mode == LoadMode::kCdc) {
+    std::cout << (result.cursor_from.empty() ? " (cdc, initial snapshot; changes from LSN "
+                                             : " (cdc changes, LSN " + result.cursor_from + " to ")
+              << result.cursor_to << ")";
   } else if (result.cursor_from.empty()) {
     std::cout << " (incremental, first load, up to " << table.database->cursor << " = '"
               << result.cursor_to << "')";

@@ -166,7 +166,7 @@ TableConfig parse_database_table(const std::string& name, const yaml::Reader& ta
     const std::string what = "table '" + name + "'";
     table.expect_map(what);
     table.expect_keys({"table", "query", "mode", "cursor", "lookback", "primary_key",
-                       "current_state", "description"},
+                       "current_state", "description", "slot", "publication", "batch_changes"},
                       what);
     relation = table.string("table", "");
     database.query = table.string("query", "");
@@ -177,10 +177,22 @@ TableConfig parse_database_table(const std::string& name, const yaml::Reader& ta
     const std::string mode = table.string("mode", database.cursor.empty() ? "full" : "incremental");
     if (mode == "incremental") {
       database.mode = LoadMode::kIncremental;
+    } else if (mode == "cdc") {
+      database.mode = LoadMode::kCdc;
     } else if (mode != "full") {
       table.fail_at(table.node()["mode"], "unknown mode '" + mode + "'" +
-                                              did_you_mean(mode, {"full", "incremental"}) +
-                                              "; use full or incremental");
+                                              did_you_mean(mode, {"full", "incremental", "cdc"}) +
+                                              "; use full, incremental or cdc");
+    }
+    database.slot = table.string("slot", "");
+    database.publication = table.string("publication", "");
+    database.batch_changes = table.integer("batch_changes", database.batch_changes);
+    if (database.mode != LoadMode::kCdc &&
+        (table.has("slot") || table.has("publication") || table.has("batch_changes"))) {
+      table.fail_at(table.node()[table.has("slot")          ? "slot"
+                                 : table.has("publication") ? "publication"
+                                                            : "batch_changes"],
+                    "'slot', 'publication' and 'batch_changes' apply only to mode: cdc");
     }
     database.lookback = table.string("lookback", "");
     database.primary_key = table.string_list("primary_key");
@@ -188,6 +200,19 @@ TableConfig parse_database_table(const std::string& name, const yaml::Reader& ta
     if (database.current_state && database.primary_key.empty()) {
       table.fail_at(table.node()["current_state"],
                     "current_state needs 'primary_key: [column, ...]' (the latest row per key)");
+    }
+    if (database.mode == LoadMode::kCdc) {
+      if (default_schema.empty() || relation.empty()) {
+        table.fail_at(table.node()["mode"],
+                      "mode: cdc reads PostgreSQL logical replication: it needs a postgres source "
+                      "and 'table: schema.name' (not a query)");
+      }
+      if (database.primary_key.empty()) {
+        table.fail(what + " is mode: cdc and needs 'primary_key: [column, ...]'");
+      }
+      if (database.batch_changes < 1) {
+        table.fail_at(table.node()["batch_changes"], "batch_changes must be at least 1");
+      }
     }
     if (database.mode == LoadMode::kIncremental && database.cursor.empty()) {
       table.fail(what + " is incremental and needs 'cursor: <column>' (e.g. updated_at)");

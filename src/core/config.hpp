@@ -19,7 +19,7 @@ namespace fs = std::filesystem;
 enum class FileFormat { kCsv, kNdjson, kJson, kParquet };
 std::string file_format_name(FileFormat format);
 
-enum class LoadMode { kFull, kIncremental };
+enum class LoadMode { kFull, kIncremental, kCdc };
 
 // How a table of a database source is read: a table (`schema.name`) or a query, loaded whole each
 // time (full) or by a cursor column (incremental: rows whose cursor is above the committed
@@ -33,6 +33,11 @@ struct DatabaseTableConfig {
   std::string lookback;                  // incremental: '1 hour' for time cursors, a number else
   std::vector<std::string> primary_key;  // lets a lookback re-read skip rows already loaded
   bool current_state = false;  // also keep `<source>_current.<table>`: the latest row per key
+  // cdc (PostgreSQL logical replication): the slot and publication (default
+  // strata_<source>_<table>, created on the first load) and the most messages one commit reads.
+  std::string slot;
+  std::string publication;
+  int64_t batch_changes = 100000;
 };
 
 // Where a database source is: a `dsn` (libpq's, or mysql://...), or host, port (default 5432 for

@@ -50,11 +50,15 @@ uint64_t add_current_state(engine::Connection& connection, lake::Lake& lake,
   const std::string latest = "SELECT * FROM " + batch +
                              " QUALIFY row_number() OVER (PARTITION BY " + join(keys, ", ") +
                              (order.empty() ? "" : " ORDER BY " + join(order, ", ")) + ") = 1";
-  std::string sql = latest;
+  std::string latest_kept = latest;
+  if (!merge.deleted_when.empty()) {
+    latest_kept = "SELECT * FROM (" + latest + ") WHERE NOT (" + merge.deleted_when + ")";
+  }
+  std::string sql = latest_kept;
   if (existing && !merge.replace_all) {
     // The rows of keys the batch did not touch stay; the others are replaced.
     sql = "SELECT * FROM " + current_sql + " AS c WHERE NOT EXISTS (SELECT 1 FROM " + batch +
-          " AS b WHERE " + join(same_key, " AND ") + ") UNION ALL BY NAME " + latest;
+          " AS b WHERE " + join(same_key, " AND ") + ") UNION ALL BY NAME " + latest_kept;
   }
   lake::WriteResult written =
       lake.write_files(connection, current, sql, lake::WriteMode::kOverwrite);

@@ -23,6 +23,8 @@ struct CurrentStateMerge {
   std::vector<std::string> primary_key;
   std::vector<std::string> latest_by;  // columns ordering a key's rows, latest first by each
   bool replace_all = false;            // a full load: the batch is the whole current state
+  // CDC: a key whose latest batch row matches this SQL condition (a delete) leaves the table.
+  std::string deleted_when;
 };
 
 // Writes the new version of the current-state table from the batch's data files and adds it to

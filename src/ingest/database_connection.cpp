@@ -101,11 +101,11 @@ void load_extension(engine::Connection& connection, const Dialect& dialect) {
 }
 
 Attachment::Attachment(engine::Connection& connection, std::string alias, const Dialect& dialect,
-                       const Endpoint& endpoint)
+                       const Endpoint& endpoint, bool read_only)
     : connection_(connection), alias_(std::move(alias)) {
   connection_.execute("ATTACH " + engine::quote_literal(endpoint.connection_string) + " AS " +
                       engine::quote_identifier(alias_) + " (TYPE " +
-                      std::string(dialect.extension) + ", READ_ONLY)");
+                      std::string(dialect.extension) + (read_only ? ", READ_ONLY)" : ")"));
 }
 
 Attachment::~Attachment() {

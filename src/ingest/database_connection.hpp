@@ -60,11 +60,12 @@ bool is_connection_error(std::string_view message);
 // Loads the dialect's extension; kEngine with the way to install it when it is missing.
 void load_extension(engine::Connection& connection, const Dialect& dialect);
 
-// The source attached read-only as `alias` for as long as this object lives.
+// The source attached as `alias` (read-only unless `read_only` is false: CDC creates its
+// publication) for as long as this object lives.
 class Attachment {
  public:
   Attachment(engine::Connection& connection, std::string alias, const Dialect& dialect,
-             const Endpoint& endpoint);
+             const Endpoint& endpoint, bool read_only = true);
   ~Attachment();
   Attachment(const Attachment&) = delete;
   Attachment& operator=(const Attachment&) = delete;

@@ -11,6 +11,7 @@
 #include "ingest/batch.hpp"
 #include "ingest/current_state.hpp"
 #include "ingest/database_connection.hpp"
+#include "ingest/postgres_cdc.hpp"
 
 namespace strata::ingest {
 
@@ -204,9 +205,13 @@ std::string database_state_scope(const SourceConfig& source, const TableConfig& 
   return source.kind + ":" + source.name + "." + table.name;
 }
 
-DatabaseLoadResult load_database_table(
-    const SourceConfig& source, const TableConfig& table, lake::Lake& lake,
-    engine::Connection& connection, const std::function<void(const LoadProgress&)>& on_progress) {
+DatabaseLoadResult load_database_table(const SourceConfig& source, const TableConfig& table,
+                                       lake::Lake& lake, engine::Connection& connection,
+                                       const std::function<void(const LoadProgress&)>& on_progress,
+                                       const std::vector<lake::StateChange>& extra_state) {
+  if (table.database && table.database->mode == LoadMode::kCdc) {
+    return load_postgres_cdc(source, table, lake, connection, on_progress);
+  }
   const auto started = std::chrono::steady_clock::now();
   if (!source.connection || !table.database) {
     throw Error(ErrorKind::kInternal, "not a table of a database source",
@@ -294,8 +299,9 @@ DatabaseLoadResult load_database_table(
   } else if (empty_full_load) {
     discard(written.files);
     lake::Commit commit;
+    commit.state = extra_state;
     result.current_rows = add_current_state(
-        connection, lake, {result.table, database.primary_key, {}, true}, {}, commit);
+        connection, lake, {result.table, database.primary_key, {}, true, {}}, {}, commit);
     if (!commit.tables.empty()) lake.commit(commit);
   } else {
     lake::TableChange change;
@@ -307,6 +313,7 @@ DatabaseLoadResult load_database_table(
     change.added_files = written.files;
     lake::Commit commit;
     commit.tables.push_back(std::move(change));
+    commit.state = extra_state;
     if (incremental && written.rows > 0) {
       std::optional<std::string> mark =
           high_water_mark(connection, written.files, cursor, previous);
@@ -321,9 +328,11 @@ DatabaseLoadResult load_database_table(
     if (database.current_state) {
       result.current_rows = add_current_state(
           connection, lake,
-          {result.table, database.primary_key,
+          {result.table,
+           database.primary_key,
            incremental ? std::vector<std::string>{database.cursor} : std::vector<std::string>{},
-           !incremental},
+           !incremental,
+           {}},
           written.files, commit);
     }
     result.snapshot = lake.commit(commit).front();

@@ -13,6 +13,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/config.hpp"
 #include "engine/database.hpp"
@@ -41,8 +42,11 @@ bool is_database_source(const SourceConfig& source);
 // The state scope of a table's incremental cursor: "<kind>:<source>.<table>".
 std::string database_state_scope(const SourceConfig& source, const TableConfig& table);
 
+// A table in mode: cdc is loaded by load_postgres_cdc (ingest/postgres_cdc.hpp). `extra_state` is
+// committed with the load's rows (a CDC initial load commits its replication position).
 DatabaseLoadResult load_database_table(const SourceConfig& source, const TableConfig& table,
                                        lake::Lake& lake, engine::Connection& connection,
-                                       const std::function<void(const LoadProgress&)>& on_progress);
+                                       const std::function<void(const LoadProgress&)>& on_progress,
+                                       const std::vector<lake::StateChange>& extra_state = {});
 
 }  // namespace strata::ingest

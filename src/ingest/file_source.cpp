@@ -290,8 +290,9 @@ LoadResult load_file_table(const ProjectConfig& project, const SourceConfig& sou
     std::vector<std::string> latest_by;
     if (!table.latest_by.empty()) latest_by.push_back(table.latest_by);
     latest_by.push_back("_strata_source_file");
-    result.current_rows = add_current_state(
-        connection, lake, {result.table, table.primary_key, latest_by, false}, rows.files, commit);
+    result.current_rows =
+        add_current_state(connection, lake, {result.table, table.primary_key, latest_by, false, {}},
+                          rows.files, commit);
   }
   std::vector<int64_t> snapshots = lake.commit(commit);
   result.snapshot = snapshots.front();

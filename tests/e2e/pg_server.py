@@ -82,7 +82,8 @@ class PostgresServer:
         options = (f"-c listen_addresses={self.host} -c port={self.port} "
                    f"-c unix_socket_directories={self.dir} -c fsync=off "
                    "-c synchronous_commit=off -c full_page_writes=off -c shared_buffers=64MB "
-                   "-c max_connections=50")
+                   "-c max_connections=50 -c wal_level=logical -c max_replication_slots=20 "
+                   "-c max_wal_senders=20")
         self._run("pg_ctl", "-D", self.data, "-l", self.log, "-w", "-t", "60", "-o", options,
                   "start")
 

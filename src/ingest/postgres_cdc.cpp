@@ -1,0 +1,352 @@
+#include "ingest/postgres_cdc.hpp"
+
+#include <cctype>
+#include <chrono>
+
+#include "core/error.hpp"
+#include "core/interrupt.hpp"
+#include "core/log.hpp"
+#include "core/text.hpp"
+#include "ingest/batch.hpp"
+#include "ingest/current_state.hpp"
+#include "ingest/database_connection.hpp"
+#include "ingest/postgres_cdc_changes.hpp"
+
+namespace strata::ingest {
+
+namespace {
+
+using engine::quote_identifier;
+using engine::quote_literal;
+using pgoutput::format_lsn;
+using pgoutput::parse_lsn;
+
+constexpr const char* kPositionKey = "lsn";
+
+// The lineage columns strata adds; the rest of a bronze table's columns are the source's.
+bool is_lineage_column(const std::string& name) {
+  return starts_with(name, "_strata_");
+}
+
+std::string default_replication_name(const SourceConfig& source, const TableConfig& table) {
+  std::string name = to_lower("strata_" + source.name + "_" + table.name);
+  for (char& c : name) {
+    if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+  }
+  return name.substr(0, 63);  // PostgreSQL's identifier length
+}
+
+struct Replication {
+  const database::Dialect& dialect;
+  database::Endpoint endpoint;
+  std::string schema;
+  std::string table;
+  std::string slot;
+  std::string publication;
+  Location where;
+};
+
+std::vector<std::vector<engine::Value>> on_server(engine::Connection& connection,
+                                                  const Replication& r, const std::string& alias,
+                                                  const std::string& sql) {
+  return connection.query("SELECT * FROM " + r.dialect.pass_through(alias, sql)).fetch_all();
+}
+
+std::string text(const engine::Value& value) {
+  if (const auto* s = std::get_if<std::string>(&value)) return *s;
+  return {};
+}
+
+// Creates the publication and the slot unless they exist; returns the slot's position.
+uint64_t prepare_replication(engine::Connection& connection, const Replication& r,
+                             const std::string& suffix) {
+  const database::Dialect& d = r.dialect;
+  database::Attachment setup(connection, "strata_cdc_setup_" + suffix, d, r.endpoint,
+                             /*read_only=*/false);
+  const std::string relation = d.quote_identifier(r.schema) + "." + d.quote_identifier(r.table);
+  if (on_server(connection, r, setup.alias(),
+                "SELECT 1 FROM pg_publication WHERE pubname = " + d.quote_literal(r.publication))
+          .empty()) {
+    try {
+      connection.execute("CALL postgres_execute(" + quote_literal(setup.alias()) + ", " +
+                         quote_literal("CREATE PUBLICATION " + d.quote_identifier(r.publication) +
+                                       " FOR TABLE " + relation) +
+                         ")");
+    } catch (const Error& e) {
+      throw Error(ErrorKind::kConfig,
+                  "cannot create publication '" + r.publication + "' for " + relation + ": " +
+                      database::redact(e.message(), r.endpoint) +
+                      "; have it created (CREATE PUBLICATION ... FOR TABLE " + relation +
+                      ") and name it with 'publication:'",
+                  r.where);
+    }
+  }
+  auto slot = on_server(connection, r, setup.alias(),
+                        "SELECT confirmed_flush_lsn::text, plugin::text, database::text, "
+                        "current_database()::text FROM pg_replication_slots WHERE slot_name = " +
+                            d.quote_literal(r.slot));
+  if (!slot.empty() && text(slot.at(0).at(2)) != text(slot.at(0).at(3))) {
+    throw Error(ErrorKind::kConfig,
+                "replication slot '" + r.slot + "' belongs to database '" + text(slot.at(0).at(2)) +
+                    "' of the server, not '" + text(slot.at(0).at(3)) +
+                    "'; name another one with 'slot:'",
+                r.where);
+  }
+  if (slot.empty()) {
+    try {
+      slot = on_server(connection, r, setup.alias(),
+                       "SELECT lsn::text, 'pgoutput' FROM pg_create_logical_replication_slot(" +
+                           d.quote_literal(r.slot) + ", 'pgoutput')");
+    } catch (const Error& e) {
+      throw Error(ErrorKind::kConfig,
+                  "cannot create logical replication slot '" + r.slot +
+                      "': " + database::redact(e.message(), r.endpoint) +
+                      " (the server needs wal_level=logical, the user the REPLICATION attribute)",
+                  r.where);
+    }
+  }
+  if (text(slot.at(0).at(1)) != "pgoutput") {
+    throw Error(ErrorKind::kConfig,
+                "replication slot '" + r.slot + "' uses plugin '" + text(slot.at(0).at(1)) +
+                    "', not pgoutput; name another one with 'slot:'",
+                r.where);
+  }
+  return parse_lsn(text(slot.at(0).at(0)));
+}
+
+// Moves the slot to `position` (never back), so the server may recycle the WAL before it.
+void advance_slot(engine::Connection& connection, const Replication& r, const std::string& alias,
+                  uint64_t position) {
+  const std::string lsn = r.dialect.quote_literal(format_lsn(position)) + "::pg_lsn";
+  const auto rows = on_server(connection, r, alias,
+                              "SELECT slot_name::text, (confirmed_flush_lsn < " + lsn +
+                                  ")::text AS behind FROM pg_replication_slots WHERE slot_name = " +
+                                  r.dialect.quote_literal(r.slot));
+  if (rows.empty()) {
+    throw Error(ErrorKind::kInput,
+                "replication slot '" + r.slot + "' is gone; the changes since " +
+                    format_lsn(position) +
+                    " cannot be read any more (drop the tables and the source state, then load "
+                    "again)",
+                r.where);
+  }
+  if (text(rows[0][1]) != "true") return;
+  on_server(connection, r, alias,
+            "SELECT pg_replication_slot_advance(" + r.dialect.quote_literal(r.slot) + ", " + lsn +
+                ")::text");
+}
+
+// The expression turning a change's text value into the bronze column's type.
+std::string typed(const std::string& column, const std::string& type, const Replication& r) {
+  const std::string value = quote_identifier(column);
+  if (type == "BLOB") return "unhex(substr(" + value + ", 3))";  // bytea's text form: \x0a1b...
+  if (type.find('[') != std::string::npos || starts_with(type, "STRUCT") ||
+      starts_with(type, "MAP") || starts_with(type, "UNION")) {
+    throw Error(ErrorKind::kInput,
+                "column '" + column + "' of " + r.schema + "." + r.table + " has type " + type +
+                    ", which mode: cdc does not apply yet (arrays and composite types)",
+                r.where);
+  }
+  return "CAST(" + value + " AS " + type + ")";
+}
+
+// A staging table of the engine holding one batch of changes as text; dropped when done.
+class Staging {
+ public:
+  Staging(engine::Connection& connection, const std::string& suffix,
+          const pgoutput::Relation& relation, std::vector<ChangeRow>& rows)
+      : connection_(connection), name_("strata_cdc_" + suffix) {
+    std::string columns = "_strata_op VARCHAR, _strata_lsn BIGINT, _strata_seq BIGINT";
+    for (const auto& column : relation.columns) {
+      columns += ", " + quote_identifier(column.name) + " VARCHAR";
+    }
+    connection_.execute("CREATE TABLE main." + quote_identifier(name_) + " (" + columns + ")");
+    engine::Appender appender = connection_.appender("main", name_);
+    for (ChangeRow& row : rows) {
+      appender.append(row.op).append(static_cast<int64_t>(row.commit_lsn)).append(row.seq);
+      for (auto& value : row.values) {
+        appender.append(value ? engine::Value(std::move(*value)) : engine::Value());
+      }
+      appender.end_row();
+    }
+    appender.flush();
+  }
+  ~Staging() {
+    try {
+      connection_.execute("DROP TABLE IF EXISTS main." + quote_identifier(name_));
+    } catch (const Error& e) {
+      log::warn("could not drop a CDC staging table", {{"error", e.message()}});
+    }
+  }
+  Staging(const Staging&) = delete;
+  Staging& operator=(const Staging&) = delete;
+  std::string sql() const { return "main." + quote_identifier(name_); }
+
+ private:
+  engine::Connection& connection_;
+  std::string name_;
+};
+
+// Appends one batch of changes to bronze and the current state, with the new position, in one
+// commit. Returns the rows of the current-state table when it was updated.
+std::optional<uint64_t> apply_changes(engine::Connection& connection, lake::Lake& lake,
+                                      const Replication& r, const TableConfig& table,
+                                      const lake::TableName& bronze_name, ChangeCollector& changes,
+                                      const std::string& origin, const std::string& scope,
+                                      uint64_t position, int64_t& snapshot) {
+  const Batch batch = start_batch();
+  const std::optional<lake::TableInfo> bronze = lake.store().find_table(bronze_name);
+  if (!bronze) {
+    throw Error(ErrorKind::kInternal, "the bronze table of a CDC table is missing", r.where);
+  }
+  lake.attach(connection, bronze_name);
+  const pgoutput::Relation& relation = *changes.relation();
+  Staging staging(connection, batch.suffix, relation, changes.rows());
+
+  std::vector<std::string> select;
+  std::vector<std::string> in_bronze;
+  for (const auto& row :
+       connection
+           .query("DESCRIBE SELECT * FROM " + quote_identifier(bronze_name.space) + "." +
+                  quote_identifier(bronze_name.name))
+           .fetch_all()) {
+    const std::string name = text(row.at(0));
+    const std::string type = text(row.at(1));
+    if (is_lineage_column(name)) continue;
+    in_bronze.push_back(name);
+    bool sent = false;
+    for (const auto& column : relation.columns) sent = sent || column.name == name;
+    select.push_back((sent ? typed(name, type, r) : "CAST(NULL AS " + type + ")") + " AS " +
+                     quote_identifier(name));
+  }
+  for (const auto& column : relation.columns) {  // added to the source since the bronze table
+    if (std::find(in_bronze.begin(), in_bronze.end(), column.name) == in_bronze.end()) {
+      select.push_back(quote_identifier(column.name));
+    }
+  }
+  const std::string sql = "SELECT " + join(select, ", ") + ", _strata_op, _strata_lsn, " +
+                          "_strata_seq, " + batch.loaded_at + " AS _strata_loaded_at, " +
+                          quote_literal(batch.id) + " AS _strata_batch_id, " +
+                          quote_literal(origin) + " AS _strata_source FROM " + staging.sql() +
+                          " ORDER BY _strata_lsn, _strata_seq";
+  lake::WriteResult written = lake.write_files(connection, bronze_name, sql);
+
+  lake::Commit commit;
+  lake::TableChange change;
+  change.table = bronze_name;
+  change.kind = lake::TableKind::kTable;
+  change.mode = lake::WriteMode::kAppend;
+  change.location = lake.table_location(bronze_name).string();
+  change.expected_snapshot = bronze->current_snapshot;
+  change.added_files = written.files;
+  commit.tables.push_back(std::move(change));
+  commit.state.push_back({scope, kPositionKey, format_lsn(position)});
+  std::optional<uint64_t> current_rows;
+  if (table.database->current_state) {
+    CurrentStateMerge merge{bronze_name,
+                            table.database->primary_key,
+                            {"_strata_lsn", "_strata_seq"},
+                            false,
+                            "_strata_op = 'delete'"};
+    current_rows = add_current_state(connection, lake, merge, written.files, commit);
+  }
+  snapshot = lake.commit(commit).front();
+  return current_rows;
+}
+
+}  // namespace
+
+DatabaseLoadResult load_postgres_cdc(const SourceConfig& source, const TableConfig& table,
+                                     lake::Lake& lake, engine::Connection& connection,
+                                     const std::function<void(const LoadProgress&)>& on_progress) {
+  const auto started = std::chrono::steady_clock::now();
+  const DatabaseTableConfig& config = *table.database;
+  const database::Dialect& dialect = database::dialect_of(source.kind);
+  Replication r{
+      dialect,
+      dialect.endpoint(*source.connection),
+      config.schema,
+      config.table,
+      config.slot.empty() ? default_replication_name(source, table) : config.slot,
+      config.publication.empty() ? default_replication_name(source, table) : config.publication,
+      Location(table.where.file, table.where.line, table.where.column,
+               source.name + "." + table.name)};
+  const std::string scope = database_state_scope(source, table);
+  database::load_extension(connection, dialect);
+  const std::optional<std::string> committed = lake.store().state(scope, kPositionKey);
+
+  if (!committed) {
+    // The slot exists before the snapshot is read: no change after it can be missed.
+    const uint64_t start = prepare_replication(connection, r, start_batch().suffix);
+    TableConfig full = table;
+    full.database->mode = LoadMode::kFull;
+    DatabaseLoadResult result = load_database_table(source, full, lake, connection, on_progress,
+                                                    {{scope, kPositionKey, format_lsn(start)}});
+    result.mode = LoadMode::kCdc;
+    result.cursor_to = format_lsn(start);
+    return result;
+  }
+
+  DatabaseLoadResult result;
+  result.table = {source.name, table.name};
+  result.mode = LoadMode::kCdc;
+  uint64_t position = parse_lsn(*committed);
+  result.cursor_from = format_lsn(position);
+  database::Attachment attached(connection, "strata_cdc_" + start_batch().suffix, dialect,
+                                r.endpoint);
+  const std::string alias = attached.alias();
+  const std::string origin =
+      "postgres:" + text(on_server(connection, r, alias, "SELECT current_database()").at(0).at(0)) +
+      "." + r.schema + "." + r.table;
+  // A run that stopped between its commit and the slot's advance left the slot behind.
+  advance_slot(connection, r, alias, position);
+  for (;;) {
+    check_interrupt();
+    const uint64_t flushed = parse_lsn(text(
+        on_server(connection, r, alias, "SELECT pg_current_wal_flush_lsn()::text").at(0).at(0)));
+    ChangeCollector changes(r.schema, r.table, config.primary_key, position);
+    int64_t messages = 0;
+    {
+      engine::Result peeked = connection.query(
+          "SELECT data FROM " +
+          dialect.pass_through(
+              alias, "SELECT data FROM pg_logical_slot_peek_binary_changes(" +
+                         dialect.quote_literal(r.slot) + ", " +
+                         dialect.quote_literal(format_lsn(flushed)) + "::pg_lsn, " +
+                         std::to_string(config.batch_changes) +
+                         ", 'proto_version', '1', 'publication_names', " +
+                         dialect.quote_literal(dialect.quote_identifier(r.publication)) + ")"));
+      bool more = true;
+      while (more) {
+        std::optional<engine::Chunk> chunk = peeked.next_chunk();
+        if (!chunk) break;
+        for (uint64_t row = 0; row < chunk->size() && more; ++row, ++messages) {
+          more = changes.add(chunk->get_string(0, row));
+        }
+      }
+    }
+    const bool complete = messages < config.batch_changes && !changes.stopped();
+    const uint64_t next = changes.position(complete ? std::optional(flushed) : std::nullopt);
+    if (!changes.rows().empty()) {
+      const size_t applied = changes.rows().size();
+      result.current_rows = apply_changes(connection, lake, r, table, result.table, changes, origin,
+                                          scope, next, result.snapshot);
+      result.rows_loaded += applied;
+      if (on_progress) on_progress({result.table.str(), -1, result.rows_loaded, 0});
+    } else if (next > position) {
+      lake::Commit commit;  // nothing of the table changed: only the position moves
+      commit.state.push_back({scope, kPositionKey, format_lsn(next)});
+      lake.commit(commit);
+    }
+    const bool progressed = next > position;
+    if (progressed) advance_slot(connection, r, alias, next);
+    position = std::max(position, next);
+    if (complete || !progressed) break;
+  }
+  result.cursor_to = format_lsn(position);
+  result.seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  return result;
+}
+
+}  // namespace strata::ingest
