@@ -39,6 +39,8 @@ const Rules& trino_rules() {
       {"levenshtein_distance", {2, "levenshtein(_1, _2)"}},
       {"cardinality", {1, "len(_1)"}},
       {"regexp_like", {2, "regexp_matches(_1, _2)"}},
+      // filter(array, x -> ...) is DuckDB's too; transform is not.
+      {"transform", {2, "list_transform(_1, _2)"}},
   };
   return rules;
 }

@@ -79,6 +79,12 @@ TEST_F(DialectTest, TrinoValues) {
   EXPECT_EQ(value("select cardinality(array[1, 2, 3, 4])", trino), "4");
   EXPECT_EQ(value("select regexp_like('abc123', '[0-9]+')", trino), "true");
   EXPECT_EQ(value("select approx_percentile(x, 0.5) from range(1, 102) r(x)", trino), "51");
+  EXPECT_EQ(value("select transform(filter(array[1, 2, 3], x -> x > 1), x -> x * 10)", trino),
+            "[20, 30]");
+  // ROW and ARRAY constructors and :: casts are parsed by DuckDB as they are.
+  EXPECT_EQ(
+      value("select cardinality(array['7'::int, 8]) = 2 and row(1, 'a') = row(1, 'a')", trino),
+      "true");
 }
 
 TEST_F(DialectTest, SparkValues) {
