@@ -189,7 +189,10 @@ class ModelBuilder {
 
   void record_failure(const Model& model, const Error& error, ModelResult& result) const {
     result.status = RunStatus::kFailed;
-    const std::optional<int64_t> compiled_line = compiled_error_line(error.message());
+    // A model in another dialect ran DuckDB's rewrite of its SQL, whose lines are not the
+    // compiled SQL's.
+    const std::optional<int64_t> compiled_line =
+        compiled_error_line(model.config.dialect == "duckdb" ? error.message() : std::string());
     const int64_t line = compiled_line ? model.source_line(*compiled_line) : 0;
     result.where = Location(model.relative_path.string(), line);
     result.error = result.where.str() + ": " + error.what();

@@ -150,6 +150,21 @@ def test_untranslatable_model_names_model_and_dialect(tmp_path, strata_bin, stra
     assert query(strata, root, "select d from main.fine") == [{"d": 1}]
 
 
+def test_sql_error_in_translated_model_names_the_model_file(tmp_path, strata_bin):
+    root = tmp_path / "p"
+    (root / "models").mkdir(parents=True)
+    (root / "dbt_project.yml").write_text("name: bad\nprofile: bad\n")
+    (root / "models" / "wrong.sql").write_text(
+        "{{ config(dialect='trino') }}\n\n\nselect levenshtein_distance(nope, 'b') as d\n")
+    result = subprocess.run([strata_bin, "--project", str(root), "build"], capture_output=True,
+                            text=True, timeout=300)
+    assert result.returncode != 0
+    output = result.stdout + result.stderr
+    assert "models/wrong.sql" in output and "nope" in output, output
+    # DuckDB's line numbers count the translated SQL, so no compiled line is claimed.
+    assert "compiled SQL line" not in output, output
+
+
 def test_unknown_dialect_is_rejected_with_the_closest_name(tmp_path, strata_bin):
     root = tmp_path / "p"
     (root / "models").mkdir(parents=True)
