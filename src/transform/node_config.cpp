@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/text.hpp"
+#include "transform/sql_dialect.hpp"
 
 namespace strata::transform {
 namespace {
@@ -26,7 +27,7 @@ const std::vector<std::string>& acted_keys() {
   static const std::vector<std::string> keys = split(
       "enabled materialized schema alias tags unique_key incremental_strategy on_schema_change "
       "full_refresh pre_hook post_hook column_types delimiter quote severity warn_if error_if "
-      "where limit fail_calc store_failures",
+      "where limit fail_calc store_failures dialect",
       ' ');
   return keys;
 }
@@ -169,6 +170,13 @@ bool apply_config(NodeConfig& config, std::string key, const Value& value, const
     }
   } else if (key == "store_failures") {
     config.store_failures = boolean(key, value, where);
+  } else if (key == "dialect") {
+    const std::optional<SqlDialect> dialect = parse_dialect(text(key, value, where));
+    if (!dialect) {
+      one_of(key, value, where, {"duckdb", "trino", "presto", "spark", "postgres"});
+    } else {
+      config.dialect = dialect_name(*dialect);
+    }
   }
   return true;
 }

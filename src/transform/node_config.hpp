@@ -27,6 +27,8 @@ struct NodeConfig {
   std::string on_schema_change = "ignore";
   std::optional<bool> full_refresh;
   std::vector<std::string> pre_hook, post_hook;
+  // The SQL dialect the model is written in (sql_dialect.hpp): duckdb, trino, spark, postgres.
+  std::string dialect = "duckdb";
   // seeds
   std::vector<std::pair<std::string, std::string>> column_types;
   std::string delimiter = ",";

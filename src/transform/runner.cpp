@@ -17,6 +17,7 @@
 #include "transform/model_graph.hpp"
 #include "transform/selector.hpp"
 #include "transform/snapshot.hpp"
+#include "transform/sql_dialect.hpp"
 
 namespace strata::transform {
 namespace {
@@ -77,6 +78,14 @@ class ModelBuilder {
         catalog_mutex_(catalog_mutex) {}
 
   // Builds one model; failures are returned, not thrown.
+  // The model's SELECT, translated to DuckDB when it declares another dialect.
+  std::string duckdb_sql(const Model& model) {
+    const std::string sql = select_sql(model);
+    const std::optional<SqlDialect> dialect = parse_dialect(model.config.dialect);
+    if (sql.empty() || !dialect || *dialect == SqlDialect::kDuckDb) return sql;
+    return translate_to_duckdb(connection_, sql, *dialect, "model " + model.name);
+  }
+
   ModelResult build(const Model& model, const std::vector<std::string>& unbuilt_inputs) {
     ModelResult result = start_result(model);
     const auto start = std::chrono::steady_clock::now();
@@ -111,7 +120,7 @@ class ModelBuilder {
       if (model.materialized == "seed") {
         result.rows = build_seed(lake_, connection_, model);
       } else {
-        const std::string sql = select_sql(model);
+        const std::string sql = duckdb_sql(model);
         if (sql.empty()) throw Error(ErrorKind::kInput, "the model's SQL is empty");
         if (contract_enforced(model)) check_contract(connection_, model, sql);
         if (model.materialized == "table") {
@@ -180,7 +189,10 @@ class ModelBuilder {
 
   void record_failure(const Model& model, const Error& error, ModelResult& result) const {
     result.status = RunStatus::kFailed;
-    const std::optional<int64_t> compiled_line = compiled_error_line(error.message());
+    // A model in another dialect ran DuckDB's rewrite of its SQL, whose lines are not the
+    // compiled SQL's.
+    const std::optional<int64_t> compiled_line =
+        compiled_error_line(model.config.dialect == "duckdb" ? error.message() : std::string());
     const int64_t line = compiled_line ? model.source_line(*compiled_line) : 0;
     result.where = Location(model.relative_path.string(), line);
     result.error = result.where.str() + ": " + error.what();
