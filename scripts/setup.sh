@@ -25,7 +25,8 @@ say() { printf '[setup] %s\n' "$*"; }
 # --- Debian packages -------------------------------------------------------
 DEBIAN_PACKAGES=(build-essential cmake ninja-build pkg-config
   libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libsqlite3-dev
-  libgtest-dev libgmock-dev clang-format unzip ca-certificates tzdata)
+  libgtest-dev libgmock-dev clang-format unzip ca-certificates tzdata
+  libcpp-httplib-dev)
 # Real servers the tests run against (started by the test harness, never as a system service).
 TEST_DEBIAN_PACKAGES=(postgresql)
 if ((WANT_TEST)); then DEBIAN_PACKAGES+=("${TEST_DEBIAN_PACKAGES[@]}"); fi
@@ -85,7 +86,8 @@ pip_need() { # pip_need NAME==VERSION...: installs those not already at that ver
 }
 if ((WANT_TEST)); then
   pip_need "duckdb==$DUCKDB_VERSION" "pytest==8.3.3" "psycopg==3.3.9" "psycopg-binary==3.3.9" \
-    "pyiceberg==0.11.1" "pyarrow==21.0.0"  # an independent reader of strata's Iceberg tables
+    "pyiceberg==0.11.1" "pyarrow==21.0.0" \
+    "openapi-spec-validator==0.9.0"  # pyiceberg/pyarrow: independent Iceberg readers; the validator checks the HTTP API's OpenAPI document
 fi
 if ((WANT_BENCH)); then
   pip_need "duckdb==$DUCKDB_VERSION"

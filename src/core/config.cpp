@@ -288,9 +288,9 @@ ProjectConfig parse_project(const std::string& yaml_text, const fs::path& root,
   yaml::Reader top(document, file);
   if (document.IsNull()) top.fail("the file is empty; it needs at least `name: <project>`");
   top.expect_map("strata.yml");
-  top.expect_keys(
-      {"name", "lake", "sources", "models", "vars", "engine", "pipelines", "description"},
-      "strata.yml");
+  top.expect_keys({"name", "lake", "sources", "models", "vars", "engine", "pipelines",
+                   "description", "serve", "queries"},
+                  "strata.yml");
 
   ProjectConfig config;
   config.root = root;
@@ -326,6 +326,8 @@ ProjectConfig parse_project(const std::string& yaml_text, const fs::path& root,
     }
   }
   config.pipelines = parse_pipelines(top.child("pipelines"));
+  config.serve = parse_serve(top.child("serve"));
+  config.queries = parse_named_queries(top.child("queries"));
   return config;
 }
 

@@ -11,6 +11,7 @@
 
 #include "core/error.hpp"
 #include "core/pipeline_config.hpp"
+#include "core/serve_config.hpp"
 
 namespace strata {
 
@@ -87,6 +88,8 @@ struct ProjectConfig {
   std::vector<SourceConfig> sources;
   EngineConfig engine;
   std::vector<PipelineConfig> pipelines;  // core/pipeline_config.hpp
+  ServeConfig serve;                      // core/serve_config.hpp
+  std::vector<NamedQueryConfig> queries;  // core/serve_config.hpp
 
   const SourceConfig* find_source(const std::string& name) const;
 };

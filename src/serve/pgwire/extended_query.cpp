@@ -25,6 +25,7 @@ void Session::on_parse(const ParseMessage& message) {
     throw SqlError(sqlstate::kSyntaxError,
                    "cannot insert multiple commands into a prepared statement");
   }
+  refresh_lake_if_idle();
   statements_[message.statement] =
       prepare(statements.empty() ? std::string() : statements[0], message.parameter_types);
   out_.empty_message(backend::kParseComplete);
@@ -38,6 +39,7 @@ void Session::on_bind(const BindMessage& message) {
   }
   const std::shared_ptr<PreparedQuery>& query = found->second;
   last_sql_ = query->plan.sql;
+  refresh_lake_if_idle();
   if (!message.portal.empty() && portals_.count(message.portal)) {
     throw SqlError(sqlstate::kDuplicateCursor,
                    "portal " + quoted(message.portal) + " already exists");

@@ -254,6 +254,10 @@ void Session::report(const Error& error, const std::string& sql) {
 
 // ---- simple query ---------------------------------------------------------------------------
 
+void Session::refresh_lake_if_idle() {
+  if (transaction_status_ == 'I' && options_.refresh_lake) options_.refresh_lake();
+}
+
 void Session::on_query(const std::string& text) {
   // A simple Query discards the unnamed statement and portal.
   statements_.erase("");
@@ -262,6 +266,7 @@ void Session::on_query(const std::string& text) {
   if (statements.empty()) out_.empty_message(backend::kEmptyQueryResponse);
   for (const std::string& sql : statements) {
     try {
+      refresh_lake_if_idle();
       Portal portal(prepare(sql, {}), {}, {});
       try {
         execute_portal(portal, 0, true);

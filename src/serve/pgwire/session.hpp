@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -29,6 +30,9 @@ namespace strata::serve::pgwire {
 struct SessionOptions {
   size_t max_message_bytes = 64 * 1024 * 1024;
   ServerIdentity identity;
+  // Called before a statement starts outside a transaction block, so that tables committed while
+  // the server runs become visible (serve/lake_sync.hpp); may be empty.
+  std::function<void()> refresh_lake;
 };
 
 class Session {
@@ -92,6 +96,7 @@ class Session {
 
   // Simple query protocol.
   void on_query(const std::string& text);
+  void refresh_lake_if_idle();
   // Extended protocol.
   void on_parse(const ParseMessage& message);
   void on_bind(const BindMessage& message);
