@@ -11,8 +11,6 @@ import io
 import json
 import os
 import shutil
-import signal
-import socket
 import subprocess
 import threading
 import time
@@ -20,9 +18,9 @@ import urllib.parse
 from pathlib import Path
 
 import pytest
+from serve_process import free_port, stop, wait_until_ready
 
 TOKEN = "s3cret-token"
-STARTUP_TIMEOUT_SECONDS = 60
 
 EXTRA_CONFIG = """
   crm:
@@ -52,12 +50,6 @@ queries:
 """
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def run(strata_bin, *args, cwd, env=None, check=True):
     result = subprocess.run([strata_bin, *map(str, args)], cwd=cwd, capture_output=True,
                             text=True, timeout=300, env=env)
@@ -67,28 +59,8 @@ def run(strata_bin, *args, cwd, env=None, check=True):
 
 
 def wait_for_http(port, process, log_path):
-    deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"strata serve exited with {process.returncode}:\n{log_path.read_text()}")
-        try:
-            status, _, _ = request(port, "GET", "/api/v1/health")
-            if status == 200:
-                return
-        except OSError:
-            time.sleep(0.1)
-    pytest.fail(f"strata serve did not answer on {port}:\n{log_path.read_text()}")
-
-
-def stop(process):
-    if process.poll() is None:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-    return process.returncode
+    wait_until_ready(lambda: request(port, "GET", "/api/v1/health")[0] == 200, process, log_path,
+                     f"answer HTTP on {port}")
 
 
 def request(port, method, path, body=None, token=TOKEN, headers=None, raw=None):

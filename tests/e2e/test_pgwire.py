@@ -12,43 +12,19 @@ import subprocess
 import threading
 import time
 import uuid
-from pathlib import Path
 
 import pytest
+from serve_process import free_port, stop, wait_until_ready
 
 psycopg = pytest.importorskip("psycopg")
 
-STARTUP_TIMEOUT_SECONDS = 60
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def wait_for_port(port, process, log_path):
-    deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"strata serve exited with {process.returncode}:\n{Path(log_path).read_text()}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return
-        except OSError:
-            time.sleep(0.1)
-    pytest.fail(f"strata serve did not listen on {port}:\n{Path(log_path).read_text()}")
-
-
-def stop(process):
-    if process.poll() is None:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-    return process.returncode
+    def accepts():
+        with socket.create_connection(("127.0.0.1", port), timeout=1):
+            return True
+    wait_until_ready(accepts, process, log_path, f"listen on {port}")
 
 
 @pytest.fixture(scope="module")

@@ -84,7 +84,9 @@ QueryAnalyzer::Parsed QueryAnalyzer::parse(engine::Connection& connection,
   const auto* text = std::get_if<std::string>(&serialized);
   nlohmann::json tree = text ? nlohmann::json::parse(*text, nullptr, false) : nlohmann::json();
   const auto error = tree.is_object() ? tree.find("error") : tree.end();
-  if (!tree.is_object() || error == tree.end() || !error->is_boolean() || error->get<bool>()) {
+  const auto statements = tree.is_object() ? tree.find("statements") : tree.end();
+  if (!tree.is_object() || error == tree.end() || !error->is_boolean() || error->get<bool>() ||
+      statements == tree.end() || !statements->is_array() || statements->size() != 1) {
     parsed.uncacheable = "it is not a single SELECT DuckDB can serialize";
     return parsed;
   }
