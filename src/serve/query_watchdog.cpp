@@ -30,6 +30,11 @@ std::unique_ptr<QueryWatchdog::Watch> QueryWatchdog::watch(engine::Connection& c
   return std::make_unique<Watch>(*this, id, std::move(expired));
 }
 
+void QueryWatchdog::interrupt_all() {
+  std::lock_guard lock(mutex_);
+  for (auto& [id, entry] : entries_) entry.connection->interrupt();
+}
+
 void QueryWatchdog::forget(uint64_t id) {
   std::lock_guard lock(mutex_);
   entries_.erase(id);

@@ -42,6 +42,8 @@ class QueryWatchdog {
 
   // Interrupts `connection` once `timeout` has passed, unless the watch is gone by then.
   std::unique_ptr<Watch> watch(engine::Connection& connection, std::chrono::milliseconds timeout);
+  // Interrupts every watched query now (at shutdown).
+  void interrupt_all();
 
  private:
   struct Entry {

@@ -33,7 +33,11 @@ class ApiServer {
 
   Router& router() { return router_; }
   void start() { listener_->start(); }
-  void stop() { listener_->stop(); }
+  // Interrupts running queries, then stops the listener and joins its threads.
+  void stop() {
+    queries_.interrupt_all();
+    listener_->stop();
+  }
   uint16_t port() const { return listener_->port(); }
   std::string address() const { return listener_->address(); }
 

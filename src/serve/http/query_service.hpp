@@ -39,6 +39,8 @@ class QueryService {
   QueryService(const engine::Database& database, LakeSync& lake, QueryServiceOptions options);
 
   Response run(const QueryRequest& request);
+  // Stops every running query (at shutdown).
+  void interrupt_all() { watchdog_.interrupt_all(); }
   LakeSync& lake() { return lake_; }
   const ResultCache& cache() const { return cache_; }
   std::chrono::milliseconds timeout() const { return options_.timeout; }
