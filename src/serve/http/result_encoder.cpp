@@ -53,23 +53,6 @@ std::vector<EncodedColumn> result_columns(const engine::Result& result) {
   return columns;
 }
 
-void append_csv_field(std::string& out, std::string_view text) {
-  if (text.empty()) {  // an empty string, told apart from NULL (an empty field)
-    out.append("\"\"");
-    return;
-  }
-  if (text.find_first_of(",\"\r\n") == std::string_view::npos) {
-    out.append(text);
-    return;
-  }
-  out.push_back('"');
-  for (char c : text) {
-    if (c == '"') out.push_back('"');
-    out.push_back(c);
-  }
-  out.push_back('"');
-}
-
 ResultEncoder::ResultEncoder(ResultFormat format, std::vector<EncodedColumn> columns)
     : format_(format), columns_(std::move(columns)) {
   for (const EncodedColumn& column : columns_) {
@@ -97,7 +80,7 @@ void ResultEncoder::begin(std::string& out) const {
     case ResultFormat::kCsv:
       for (size_t i = 0; i < columns_.size(); ++i) {
         if (i > 0) out.push_back(',');
-        append_csv_field(out, columns_[i].name);
+        pgwire::append_csv_field(out, columns_[i].name);
       }
       out.append("\r\n");
       return;
@@ -163,7 +146,7 @@ void ResultEncoder::append_csv_row(const engine::Chunk& chunk, uint64_t row, std
     } else {
       pgwire::append_text_value(type, vector, row, cell_);
     }
-    append_csv_field(out, cell_);
+    pgwire::append_csv_field(out, cell_);
   }
   out.append("\r\n");
 }

@@ -50,7 +50,4 @@ class ResultEncoder {
   void append_csv_row(const engine::Chunk& chunk, uint64_t row, std::string& out);
 };
 
-// `text` as one CSV field (quoted when it holds a comma, quote or line break).
-void append_csv_field(std::string& out, std::string_view text);
-
 }  // namespace strata::serve::http

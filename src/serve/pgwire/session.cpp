@@ -1,5 +1,7 @@
 #include "serve/pgwire/session.hpp"
 
+#include "serve/pgwire/copy_out.hpp"
+
 #include "core/log.hpp"
 #include "serve/pgwire/backend_messages.hpp"
 #include "serve/pgwire/sql_error.hpp"
@@ -267,6 +269,12 @@ void Session::on_query(const std::string& text) {
   for (const std::string& sql : statements) {
     try {
       refresh_lake_if_idle();
+      if (std::optional<CopyOutPlan> copy = parse_copy_to_stdout(sql)) {
+        park_streaming_portal();
+        const uint64_t rows = run_copy_out(*connection_, *copy, out_, [this] { flush(); });
+        write_command_complete(out_, "COPY " + std::to_string(rows));
+        continue;
+      }
       Portal portal(prepare(sql, {}), {}, {});
       try {
         execute_portal(portal, 0, true);
