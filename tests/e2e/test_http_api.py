@@ -410,7 +410,7 @@ def test_concurrent_clients(server):
         except Exception as e:  # reported below
             errors.append(repr(e))
 
-    threads = [threading.Thread(target=client, args=(n,)) for n in range(16)]
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(48)]
     for t in threads:
         t.start()
     for t in threads:

@@ -2,6 +2,8 @@
 
 #include <httplib.h>
 
+#include <sys/socket.h>
+
 #include <chrono>
 
 #include "core/error.hpp"
@@ -15,6 +17,7 @@ namespace {
 
 constexpr time_t kReadTimeoutSeconds = 30;
 constexpr time_t kWriteTimeoutSeconds = 60;
+constexpr int kListenBacklog = 512;
 
 int status_for(ErrorKind kind) {
   switch (kind) {
@@ -90,6 +93,13 @@ HttpServer::HttpServer(const Router& router, HttpServerOptions options)
   server_->set_read_timeout(kReadTimeoutSeconds, 0);
   server_->set_write_timeout(kWriteTimeoutSeconds, 0);
   server_->set_tcp_nodelay(true);
+  // Replaces cpp-httplib's defaults: SO_REUSEADDR only (no SO_REUSEPORT, so a second server on the
+  // same port fails instead of sharing it), and the socket is kept to widen its backlog below.
+  server_->set_socket_options([this](int fd) {
+    const int yes = 1;
+    ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+    listen_fd_ = fd;
+  });
 
   auto handle = [this](const httplib::Request& in, httplib::Response& out) {
     Request request = convert(in);
@@ -130,6 +140,9 @@ HttpServer::HttpServer(const Router& router, HttpServerOptions options)
     }
     port_ = options_.port;
   }
+  // cpp-httplib listens with a backlog of 5, too few for a burst of clients connecting at once;
+  // listen() again on the bound socket raises it.
+  if (listen_fd_ >= 0) ::listen(listen_fd_, kListenBacklog);
 }
 
 HttpServer::~HttpServer() {

@@ -50,6 +50,7 @@ class HttpServer {
   HttpServerOptions options_;
   std::unique_ptr<httplib::Server> server_;
   uint16_t port_ = 0;
+  int listen_fd_ = -1;
   std::thread thread_;
 
   bool authorized(const Request& request) const;
