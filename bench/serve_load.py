@@ -9,7 +9,8 @@ PostgreSQL protocol (psycopg, extended protocol with bound parameters), half the
 (http.client, JSON; a large scan as CSV). Each request is a short lookup (80%), an aggregation
 (17%) or a scan of a whole table (3%), with random parameters. Reports per protocol and kind: the
 count, errors, p50/p99 latency, HTTP cache hits, and the server's memory (RSS) before, at its
-peak and after the run. Results go to bench/results/serve_load-<time>.json too.
+peak and 2 s after each of `--rounds` runs (memory that keeps growing from round to round would
+be a leak). Results go to bench/results/serve_load-<time>.json too.
 """
 import argparse
 import datetime
@@ -151,6 +152,7 @@ def main():
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--scale", type=int, default=5)
     parser.add_argument("--work", default="build/bench")
+    parser.add_argument("--rounds", type=int, default=1, help="runs against the same server")
     args = parser.parse_args()
 
     strata = str(pathlib.Path(args.strata).resolve())
@@ -177,19 +179,20 @@ def main():
                     raise
                 time.sleep(0.2)
         rss_before = rss_kib(server.pid)
-        stop_at = time.monotonic() + args.seconds
-        clients = [Client("pgwire" if i % 2 == 0 else "http", ports, emails, stop_at, seed=i)
-                   for i in range(args.clients)]
-        started = time.monotonic()
-        for client in clients:
-            client.start()
-        rss_peak = rss_before
-        while any(c.is_alive() for c in clients):
-            rss_peak = max(rss_peak, rss_kib(server.pid))
-            time.sleep(0.25)
-        elapsed = time.monotonic() - started
-        time.sleep(2)
-        rss_after = rss_kib(server.pid)
+        rss_peak, rss_after_rounds, elapsed = rss_before, [], 0.0
+        for round_number in range(args.rounds):
+            stop_at = time.monotonic() + args.seconds
+            clients = [Client("pgwire" if i % 2 == 0 else "http", ports, emails, stop_at,
+                              seed=round_number * 1000 + i) for i in range(args.clients)]
+            started = time.monotonic()
+            for client in clients:
+                client.start()
+            while any(c.is_alive() for c in clients):
+                rss_peak = max(rss_peak, rss_kib(server.pid))
+                time.sleep(0.25)
+            elapsed = time.monotonic() - started
+            time.sleep(2)
+            rss_after_rounds.append(rss_kib(server.pid))
     finally:
         server.send_signal(signal.SIGINT)
         try:
@@ -213,7 +216,7 @@ def main():
             })
     cache_hits = sum(c.cache_hits for c in clients if c.protocol == "http")
     first_errors = sorted({c.first_error for c in clients if c.first_error})
-    print(f"{args.clients} clients for {elapsed:.1f} s on the streaming example at scale "
+    print(f"last of {args.rounds} round(s): {args.clients} clients for {elapsed:.1f} s on the streaming example at scale "
           f"{args.scale} (half pgwire, half HTTP)")
     print(f"{'protocol':8} {'kind':12} {'requests':>9} {'errors':>7} {'p50 ms':>8} {'p99 ms':>8} "
           f"{'req/s':>8}")
@@ -221,8 +224,9 @@ def main():
         fmt = lambda v: f"{v:8.1f}" if v is not None else f"{'-':>8}"  # noqa: E731
         print(f"{r['protocol']:8} {r['kind']:12} {r['requests']:9d} {r['errors']:7d} "
               f"{fmt(r['p50_ms'])} {fmt(r['p99_ms'])} {r['per_second']:8.1f}")
-    print(f"HTTP cache hits: {cache_hits}; server RSS before {rss_before // 1024} MiB, peak "
-          f"{rss_peak // 1024} MiB, 2 s after {rss_after // 1024} MiB")
+    after = ", ".join(f"{kib // 1024}" for kib in rss_after_rounds)
+    print(f"HTTP cache hits (last round): {cache_hits}; server RSS before {rss_before // 1024} MiB, "
+          f"peak {rss_peak // 1024} MiB, 2 s after each round {after} MiB")
     for error in first_errors:
         print("error:", error)
     results = pathlib.Path(__file__).resolve().parent / "results"
@@ -231,7 +235,7 @@ def main():
     (results / f"serve_load-{stamp}.json").write_text(json.dumps({
         "clients": args.clients, "seconds": elapsed, "scale": args.scale, "rows": rows,
         "http_cache_hits": cache_hits, "rss_kib": {"before": rss_before, "peak": rss_peak,
-                                                   "after": rss_after},
+                                                   "after_each_round": rss_after_rounds},
         "errors": first_errors, "host": os.uname().nodename}, indent=2))
     return 1 if any(r["errors"] for r in rows) else 0
 
