@@ -266,6 +266,29 @@ def test_sql_injection_through_parameters_is_harmless(server):
     assert rows_of(payload) == [[5]]
 
 
+def test_ad_hoc_sql_reads_only_lake_tables(server, tmp_path):
+    port = server["port"]
+    secret = tmp_path / "secret.csv"
+    secret.write_text("password\nhunter2\n")
+    for sql, status in ((f"SELECT * FROM read_csv('{secret}')", 403),
+                        (f"SELECT * FROM '{secret}'", 400),
+                        ("SELECT * FROM query('SELECT 42')", 403),
+                        ("SELECT * FROM duckdb_settings()", 403),
+                        ("SELECT * FROM glob('/etc/*')", 403),
+                        ("SELECT * FROM pg_strata.lake_tables", 400)):
+        _, payload = query(port, sql, expect=status)
+        message = error_of(payload)
+        assert "lake tables only" in message and "hunter2" not in message, sql
+    _, payload = query(port, "SELECT 1; SELECT 2", expect=400)
+    assert "one statement" in error_of(payload)
+    _, payload = query(port, f"COPY shop.customers TO '{tmp_path / 'out.csv'}'", expect=400)
+    assert "only SELECT" in error_of(payload)
+    assert not (tmp_path / "out.csv").exists()
+    _, payload = query(port, "SELECT count(*) AS n FROM information_schema.tables "
+                       "WHERE table_schema = 'shop'")
+    assert rows_of(payload)[0][0] >= 1
+
+
 # ---- named queries ------------------------------------------------------------------------------
 
 def test_named_queries_with_typed_parameters(server):
@@ -351,7 +374,7 @@ def test_cache_hits_and_a_commit_invalidates_exactly_its_tables(strata_bin, serv
     assert headers["x-cache"] == "hit"
     # Queries whose result can change without a commit are never cached.
     for sql in ("SELECT now() AS t", "SELECT random() AS r", "SELECT * FROM range(3)",
-                "SELECT count(*) FROM duckdb_tables()"):
+                "SELECT count(*) FROM information_schema.tables"):
         headers, _ = query(port, sql)
         assert headers["x-cache"] == "bypass", sql
 

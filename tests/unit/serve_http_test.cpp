@@ -165,6 +165,27 @@ TEST_F(QueryAnalysisTest, RefusesWhatCanChangeWithoutACommit) {
   EXPECT_TRUE(analyze("SELECT 1 + 1, lower('A'), count(*) FROM shop.orders").cacheable);
 }
 
+TEST_F(QueryAnalysisTest, TheReadPolicyAllowsLakeTablesOnly) {
+  for (const char* sql :
+       {"SELECT * FROM marts.by_country", "WITH x AS (SELECT 1) SELECT * FROM x, range(3)",
+        "SELECT * FROM information_schema.tables", "SELECT now()"}) {
+    QueryAnalysis analysis = analyze(sql);
+    EXPECT_FALSE(analysis.forbidden) << sql << ": " << analysis.forbidden.value_or("");
+    EXPECT_FALSE(analysis.rejection) << sql;
+  }
+  for (const char* sql : {"SELECT * FROM read_csv('/etc/passwd')", "SELECT * FROM '/etc/passwd'",
+                          "SELECT * FROM query('SELECT 1')", "SELECT * FROM other.shop.orders",
+                          "SELECT * FROM main.something", "SELECT * FROM shop.nothing"}) {
+    QueryAnalysis analysis = analyze(sql);
+    ASSERT_TRUE(analysis.forbidden) << sql;
+    EXPECT_NE(analysis.forbidden->find("lake tables only"), std::string::npos);
+  }
+  EXPECT_EQ(analyze("DROP TABLE shop.orders").rejection,
+            "only SELECT queries can be run through the HTTP API (it is read-only)");
+  EXPECT_NE(analyze("SELEC 1").rejection.value_or("").find("syntax error"), std::string::npos);
+  EXPECT_TRUE(analyze("SELECT 1; SELECT 2").rejection);
+}
+
 TEST(NamedQueryParameters, ConvertByTypeAndNameTheBadOne) {
   QueryParamConfig year{"year", QueryParamType::kInteger, std::nullopt, ""};
   EXPECT_EQ(std::get<int64_t>(convert_parameter(year, 1999)), 1999);

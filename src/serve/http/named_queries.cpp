@@ -105,6 +105,7 @@ QueryRequest NamedQueries::request(const NamedQueryConfig& query, const nlohmann
   QueryRequest request;
   request.sql = query.sql;
   request.format = format;
+  request.apply_read_policy = false;  // the project's own SQL
   std::vector<std::string> declared;
   for (const QueryParamConfig& param : query.params) declared.push_back(param.name);
   if (values.is_object()) {

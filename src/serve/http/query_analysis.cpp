@@ -21,6 +21,8 @@ struct Walk {
   const std::set<std::string>& consistent_functions;
   std::set<std::string> ctes;
   std::set<std::pair<std::string, std::string>> tables;
+  std::set<std::string> table_functions;
+  std::set<std::string> catalogs;
   std::optional<std::string> uncacheable;
 
   void fail(std::string reason) {
@@ -40,6 +42,11 @@ struct Walk {
       table(node);
     } else if (type == "TABLE_FUNCTION") {
       fail("it calls a table function");
+      if (node.contains("function") && node["function"].is_object()) {
+        table_functions.insert(to_lower(text_of(node["function"], "function_name")));
+      } else {
+        table_functions.insert("");
+      }
     } else if (node_class == "FUNCTION" || node_class == "AGGREGATE" || node_class == "WINDOW") {
       const std::string name = to_lower(text_of(node, "function_name"));
       if (!consistent_functions.contains(name)) {
@@ -57,6 +64,7 @@ struct Walk {
   void table(const nlohmann::json& node) {
     const std::string catalog = to_lower(text_of(node, "catalog_name"));
     if (!catalog.empty() && catalog != "memory") fail("it reads catalog " + catalog);
+    if (!catalog.empty()) catalogs.insert(catalog);
     if (node.contains("at_clause") && !node["at_clause"].is_null()) fail("it travels in time");
     tables.emplace(to_lower(text_of(node, "schema_name")), to_lower(text_of(node, "table_name")));
   }
@@ -88,12 +96,24 @@ QueryAnalyzer::Parsed QueryAnalyzer::parse(engine::Connection& connection,
   if (!tree.is_object() || error == tree.end() || !error->is_boolean() || error->get<bool>() ||
       statements == tree.end() || !statements->is_array() || statements->size() != 1) {
     parsed.uncacheable = "it is not a single SELECT DuckDB can serialize";
+    const std::string error_type = tree.is_object() ? text_of(tree, "error_type") : "";
+    const std::string message = tree.is_object() ? text_of(tree, "error_message") : "";
+    if (message.find("Only SELECT") != std::string::npos) {
+      parsed.rejection = "only SELECT queries can be run through the HTTP API (it is read-only)";
+    } else if (error_type == "parser") {
+      parsed.rejection = "Parser Error: " + message;
+    } else if (statements != tree.end() && statements->is_array() && statements->size() > 1) {
+      parsed.rejection = "send one statement per request";
+    }
     return parsed;
   }
-  Walk walk{consistent_functions_, {}, {}, {}};
+  Walk walk{consistent_functions_, {}, {}, {}, {}, {}};
   walk.visit(tree);
   parsed.uncacheable = walk.uncacheable;
   parsed.normalized = tree.dump();
+  parsed.table_functions = std::move(walk.table_functions);
+  parsed.catalogs = std::move(walk.catalogs);
+  parsed.parsed = true;
   for (const auto& [schema, name] : walk.tables) {
     if (schema.empty() && walk.ctes.contains(name)) continue;
     parsed.tables.emplace(schema, name);
@@ -134,11 +154,43 @@ std::optional<std::string> QueryAnalyzer::resolve(engine::Connection& connection
   return std::nullopt;
 }
 
+std::optional<std::pair<int, std::string>> QueryAnalyzer::forbidden(const Parsed& parsed,
+                                                                    const LakeState& state) {
+  static const std::set<std::string> kAllowedFunctions = {"range", "generate_series", "unnest"};
+  static const std::set<std::string> kSystemSchemas = {"information_schema", "pg_catalog"};
+  const std::string policy = " (the HTTP API reads lake tables only)";
+  if (!parsed.parsed) {
+    return std::pair(403, "the query cannot be checked against the read policy" + policy);
+  }
+  for (const std::string& catalog : parsed.catalogs) {
+    if (catalog != "memory")
+      return std::pair(403, "database " + catalog + " is not available" + policy);
+  }
+  for (const std::string& function : parsed.table_functions) {
+    if (!kAllowedFunctions.contains(function)) {
+      return std::pair(403, "table function " + function + "() is not available" + policy);
+    }
+  }
+  for (const auto& [schema, name] : parsed.tables) {
+    if (kSystemSchemas.contains(schema)) continue;
+    if (schema.empty() || !state.find(schema, name)) {
+      return std::pair(400, "no lake table " + (schema.empty() ? name : schema + "." + name) +
+                                policy + "; name tables as namespace.table");
+    }
+  }
+  return std::nullopt;
+}
+
 QueryAnalysis QueryAnalyzer::analyze(engine::Connection& connection, const std::string& sql,
                                      const LakeState& state) {
   QueryAnalysis analysis;
   Parsed parsed = parse(connection, sql);
   analysis.normalized = parsed.normalized;
+  analysis.rejection = parsed.rejection;
+  if (auto violation = forbidden(parsed, state)) {
+    analysis.forbidden_status = violation->first;
+    analysis.forbidden = std::move(violation->second);
+  }
   std::optional<std::string> reason = resolve(connection, parsed, state, analysis.reads, 0);
   analysis.cacheable = !reason.has_value();
   if (reason) analysis.reason = "not cached: " + *reason;

@@ -123,6 +123,11 @@ Response QueryService::run(const QueryRequest& request) {
   engine::Connection& connection = *execution->connection;
 
   const QueryAnalysis analysis = analyzer_->analyze(connection, request.sql, *state);
+  // Checked before DuckDB binds the query: binding alone may open the files it names.
+  if (request.apply_read_policy) {
+    if (analysis.rejection) return error_response(400, *analysis.rejection);
+    if (analysis.forbidden) return error_response(analysis.forbidden_status, *analysis.forbidden);
+  }
   const std::string key = analysis.normalized + '\n' + parameters_key(request) + '\n' +
                           result_format_name(request.format);
   if (analysis.cacheable) {

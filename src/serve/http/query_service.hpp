@@ -27,6 +27,9 @@ struct QueryRequest {
   std::vector<engine::Value> positional;
   std::map<std::string, engine::Value> named;
   ResultFormat format = ResultFormat::kJson;
+  // Ad-hoc SQL from a client obeys the read policy (query_analysis.hpp); the project's own named
+  // queries do not.
+  bool apply_read_policy = true;
 };
 
 struct QueryServiceOptions {
