@@ -12,6 +12,7 @@ import json
 import os
 import shutil
 import subprocess
+import tempfile
 import threading
 import time
 import urllib.parse
@@ -184,6 +185,23 @@ def test_query_csv_and_ndjson(server):
     assert headers["content-type"] == "application/x-ndjson"
     lines = [json.loads(line) for line in payload.decode().splitlines()]
     assert lines[0] == {"id": 1, "name": "Ada Lovelace"} and len(lines) == 5
+
+
+def test_query_parquet(server, tmp_path):
+    parquet = pytest.importorskip("pyarrow.parquet")
+    headers, payload = query(server["port"], "SELECT id, name, signed_up_at FROM shop.customers "
+                             "WHERE id > $1 ORDER BY id -- a trailing comment", [3],
+                             fmt="parquet")
+    assert headers["content-type"] == "application/vnd.apache.parquet"
+    (tmp_path / "result.parquet").write_bytes(payload)
+    rows = parquet.read_table(tmp_path / "result.parquet").to_pylist()
+    assert [(r["id"], r["name"]) for r in rows] == [(4, "Edsger Dijkstra"), (5, "Barbara Liskov")]
+    assert rows[0]["signed_up_at"].year == 2024
+    status, _, payload = request(server["port"], "GET",
+                                 "/api/v1/queries/by_country?country=US&format=parquet")
+    assert status == 200 and payload[:4] == b"PAR1" and payload[-4:] == b"PAR1"
+    assert not list(Path(tempfile.gettempdir()).glob(
+        f"strata-http-{server['process'].pid}-*.parquet"))
 
 
 # ---- errors -------------------------------------------------------------------------------------

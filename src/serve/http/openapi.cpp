@@ -29,7 +29,9 @@ json result_responses() {
       {"content",
        {{"application/json", {{"schema", ref("QueryResult")}}},
         {"application/x-ndjson", {{"schema", {{"type", "string"}}}}},
-        {"text/csv", {{"schema", {{"type", "string"}}}}}}}};
+        {"text/csv", {{"schema", {{"type", "string"}}}}},
+        {"application/vnd.apache.parquet",
+         {{"schema", {{"type", "string"}, {"format", "binary"}}}}}}}};
   return responses;
 }
 
@@ -37,7 +39,7 @@ json format_parameter() {
   return {{"name", "format"},
           {"in", "query"},
           {"required", false},
-          {"schema", {{"type", "string"}, {"enum", {"json", "ndjson", "csv"}}}}};
+          {"schema", {{"type", "string"}, {"enum", {"json", "ndjson", "csv", "parquet"}}}}};
 }
 
 json param_schema(QueryParamType type) {
@@ -79,7 +81,7 @@ json named_query_path(const NamedQueryConfig& query) {
       {"properties",
        {{"params",
          {{"type", "object"}, {"additionalProperties", false}, {"properties", properties}}},
-        {"format", {{"type", "string"}, {"enum", {"json", "ndjson", "csv"}}}}}}};
+        {"format", {{"type", "string"}, {"enum", {"json", "ndjson", "csv", "parquet"}}}}}}};
   if (!required.empty()) body_schema["properties"]["params"]["required"] = required;
   const std::string summary =
       query.description.empty() ? "Named query " + query.name : query.description;
@@ -115,7 +117,7 @@ json components() {
       {"properties",
        {{"sql", {{"type", "string"}, {"description", "One SELECT; $1, $2, ... for parameters"}}},
         {"params", {{"type", "array"}, {"items", json::object()}}},
-        {"format", {{"type", "string"}, {"enum", {"json", "ndjson", "csv"}}}}}}};
+        {"format", {{"type", "string"}, {"enum", {"json", "ndjson", "csv", "parquet"}}}}}}};
   schemas["QueryResult"] = {
       {"type", "object"},
       {"properties",

@@ -32,7 +32,7 @@ void expect_keys(const nlohmann::json& body, const std::vector<std::string>& all
 ResultFormat format_of(const Request& request, const nlohmann::json* body) {
   if (body && body->contains("format")) {
     if (!(*body)["format"].is_string()) {
-      throw Error(ErrorKind::kInput, "\"format\" must be a string: json, ndjson or csv");
+      throw Error(ErrorKind::kInput, "\"format\" must be a string: json, ndjson, csv or parquet");
     }
     return parse_result_format((*body)["format"].get<std::string>());
   }

@@ -1,6 +1,12 @@
 #include "serve/http/query_service.hpp"
 
+#include <atomic>
+#include <cctype>
+#include <filesystem>
+#include <fstream>
 #include <optional>
+
+#include <unistd.h>
 
 #include "core/error.hpp"
 #include "core/log.hpp"
@@ -12,6 +18,15 @@ namespace {
 
 constexpr size_t kFlushBytes = 64 * 1024;
 
+// A file removed when it goes out of scope.
+struct TemporaryFile {
+  std::filesystem::path path;
+  ~TemporaryFile() {
+    std::error_code ignored;
+    std::filesystem::remove(path, ignored);
+  }
+};
+
 // Everything a streamed response needs after the handler returned, destroyed in reverse order:
 // the result before the watch, the watch before the connection.
 struct Execution {
@@ -21,6 +36,7 @@ struct Execution {
   engine::Result result;
   std::optional<engine::Chunk> first;
   std::optional<ResultEncoder> encoder;
+  std::unique_ptr<TemporaryFile> parquet;  // the result as DuckDB wrote it, for format parquet
 };
 
 std::string timeout_message(std::chrono::milliseconds timeout) {
@@ -68,6 +84,48 @@ void check_encodable(const std::vector<EncodedColumn>& columns) {
                                          ", which the HTTP API cannot encode; cast it to VARCHAR");
     }
   }
+}
+
+// DuckDB's C API gives no Parquet writer for a stream, so DuckDB writes the result (streaming,
+// in bounded memory) to a temporary file, which the response then sends. The SELECT was prepared
+// alone before, so it is one statement; the line breaks keep a trailing comment inside.
+void write_parquet(Execution& execution, const QueryRequest& request) {
+  static std::atomic<uint64_t> counter{0};
+  execution.parquet = std::make_unique<TemporaryFile>();
+  execution.parquet->path =
+      std::filesystem::temp_directory_path() /
+      ("strata-http-" + std::to_string(::getpid()) + "-" + std::to_string(counter++) + ".parquet");
+  std::string select = request.sql;
+  while (!select.empty() &&
+         (std::isspace(static_cast<unsigned char>(select.back())) || select.back() == ';')) {
+    select.pop_back();
+  }
+  engine::PreparedStatement copy = execution.connection->prepare(
+      "COPY (\n" + select + "\n) TO " + engine::quote_literal(execution.parquet->path.string()) +
+      " (FORMAT parquet, COMPRESSION zstd)");
+  bind_parameters(copy, request);
+  copy.execute().fetch_all();
+}
+
+// Encodes the rows of a running result into `out`, calling `flush` as it grows.
+template <typename Flush>
+void stream_rows(Execution& execution, std::string& out, Flush& flush,
+                 std::chrono::milliseconds timeout) {
+  ResultEncoder& encoder = *execution.encoder;
+  encoder.begin(out);
+  try {
+    if (execution.first) encoder.append(*execution.first, out);
+    execution.first.reset();
+    flush(false);
+    while (std::optional<engine::Chunk> chunk = execution.result.next_chunk()) {
+      encoder.append(*chunk, out);
+      flush(false);
+    }
+  } catch (const Error& e) {
+    if (execution.watch->expired()) throw Error(ErrorKind::kInterrupted, timeout_message(timeout));
+    throw;
+  }
+  encoder.end(out);
 }
 
 }  // namespace
@@ -147,11 +205,15 @@ Response QueryService::run(const QueryRequest& request) {
     execution->statement.emplace(connection.prepare(request.sql));
     check_read_only(*execution->statement);
     bind_parameters(*execution->statement, request);
-    execution->result = execution->statement->execute();
-    std::vector<EncodedColumn> columns = result_columns(execution->result);
-    check_encodable(columns);
-    execution->encoder.emplace(request.format, std::move(columns));
-    execution->first = execution->result.next_chunk();
+    if (request.format == ResultFormat::kParquet) {
+      write_parquet(*execution, request);
+    } else {
+      execution->result = execution->statement->execute();
+      std::vector<EncodedColumn> columns = result_columns(execution->result);
+      check_encodable(columns);
+      execution->encoder.emplace(request.format, std::move(columns));
+      execution->first = execution->result.next_chunk();
+    }
   } catch (const Error& e) {
     if (execution->watch->expired()) return error_response(504, timeout_message(options_.timeout));
     throw;
@@ -182,23 +244,19 @@ Response QueryService::run(const QueryRequest& request) {
       }
       out.clear();
     };
-    ResultEncoder& encoder = *execution->encoder;
-    encoder.begin(out);
-    try {
-      if (execution->first) encoder.append(*execution->first, out);
-      execution->first.reset();
-      flush(false);
-      while (std::optional<engine::Chunk> chunk = execution->result.next_chunk()) {
-        encoder.append(*chunk, out);
-        flush(false);
+    if (execution->parquet) {
+      std::ifstream file(execution->parquet->path, std::ios::binary);
+      std::vector<char> piece(kFlushBytes);
+      while (file.read(piece.data(), static_cast<std::streamsize>(piece.size())) ||
+             file.gcount() > 0) {
+        out.append(piece.data(), static_cast<size_t>(file.gcount()));
+        flush(true);
       }
-    } catch (const Error& e) {
-      if (execution->watch->expired()) {
-        throw Error(ErrorKind::kInterrupted, timeout_message(options_.timeout));
-      }
-      throw;
+      if (file.bad()) throw Error(ErrorKind::kStorage, "cannot read the Parquet result back");
+      execution->parquet.reset();  // removed before the response's last chunk goes out
+    } else {
+      stream_rows(*execution, out, flush, options_.timeout);
     }
-    encoder.end(out);
     flush(true);
     if (capturing) cache_.put(key, {content_type, std::move(captured), reads});
   };

@@ -8,7 +8,7 @@ namespace strata::serve::http {
 
 namespace {
 
-const std::vector<std::string> kFormatNames = {"json", "ndjson", "csv"};
+const std::vector<std::string> kFormatNames = {"json", "ndjson", "csv", "parquet"};
 
 void append_json_cell(const pgwire::ValueType& type, duckdb_vector vector, uint64_t row,
                       std::string& out) {
@@ -25,7 +25,7 @@ ResultFormat parse_result_format(const std::string& text) {
   for (size_t i = 0; i < kFormatNames.size(); ++i) {
     if (text == kFormatNames[i]) return static_cast<ResultFormat>(i);
   }
-  throw Error(ErrorKind::kInput, "unknown format '" + text + "'; use json, ndjson or csv");
+  throw Error(ErrorKind::kInput, "unknown format '" + text + "'; use json, ndjson, csv or parquet");
 }
 
 std::string result_format_name(ResultFormat format) {
@@ -40,6 +40,8 @@ std::string content_type_of(ResultFormat format) {
       return "application/x-ndjson";
     case ResultFormat::kCsv:
       return "text/csv; charset=utf-8";
+    case ResultFormat::kParquet:
+      return "application/vnd.apache.parquet";
   }
   return "application/octet-stream";
 }
@@ -85,6 +87,7 @@ void ResultEncoder::begin(std::string& out) const {
       out.append("\r\n");
       return;
     case ResultFormat::kNdjson:
+    case ResultFormat::kParquet:
       return;
   }
 }
@@ -101,6 +104,8 @@ void ResultEncoder::append(const engine::Chunk& chunk, std::string& out) {
       case ResultFormat::kCsv:
         append_csv_row(chunk, row, out);
         break;
+      case ResultFormat::kParquet:
+        throw Error(ErrorKind::kInternal, "Parquet results are written by DuckDB");
     }
     ++rows_;
   }

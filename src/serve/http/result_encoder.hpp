@@ -15,8 +15,9 @@
 
 namespace strata::serve::http {
 
-enum class ResultFormat { kJson, kNdjson, kCsv };
-// "json", "ndjson", "csv"; throws Error(kInput) naming the valid ones otherwise.
+// Parquet is not encoded here: DuckDB writes it (query_service.cpp).
+enum class ResultFormat { kJson, kNdjson, kCsv, kParquet };
+// "json", "ndjson", "csv", "parquet"; throws Error(kInput) naming the valid ones otherwise.
 ResultFormat parse_result_format(const std::string& text);
 std::string result_format_name(ResultFormat format);
 std::string content_type_of(ResultFormat format);
