@@ -53,11 +53,11 @@ std::vector<serve::pgwire::CatalogTable> catalog_tables(
   return out;
 }
 
-// Starts the HTTP API listener when a port is configured; nothing otherwise.
-std::unique_ptr<serve::http::ApiServer> start_http_api(ProjectContext& context,
-                                                       const ServeOptions& options,
-                                                       const engine::Database& database,
-                                                       serve::LakeSync& lake_sync) {
+// The HTTP API, bound but not started, when a port is configured; nothing otherwise.
+std::unique_ptr<serve::http::ApiServer> make_http_api(ProjectContext& context,
+                                                      const ServeOptions& options,
+                                                      const engine::Database& database,
+                                                      serve::LakeSync& lake_sync) {
   const ServeConfig& config = context.config().serve;
   std::optional<int64_t> port =
       options.http_port ? std::optional<int64_t>(*options.http_port) : config.http_port;
@@ -71,13 +71,8 @@ std::unique_ptr<serve::http::ApiServer> start_http_api(ProjectContext& context,
   api.listener.token = http_token(config);
   api.queries.timeout = std::chrono::milliseconds(config.query_timeout_ms);
   api.queries.cache_bytes = static_cast<size_t>(config.cache_bytes);
-  auto server = std::make_unique<serve::http::ApiServer>(database, lake_sync, context.store(),
-                                                         context.config().queries, api);
-  server->start();
-  std::cerr << "strata: HTTP API on http://" << server->address() << "/api/v1"
-            << (api.listener.token.empty() ? "" : " (bearer token required)") << "\n"
-            << std::flush;
-  return server;
+  return std::make_unique<serve::http::ApiServer>(database, lake_sync, context.store(),
+                                                  context.config().queries, api);
 }
 
 int serve(const GlobalOptions& globals, const ServeOptions& options) {
@@ -115,7 +110,14 @@ int serve(const GlobalOptions& globals, const ServeOptions& options) {
   server_options.session.refresh_lake = [&lake_sync] { lake_sync.refresh(); };
   serve::pgwire::Server server(database, server_options);
   std::unique_ptr<serve::http::ApiServer> http =
-      start_http_api(context, options, database, lake_sync);
+      make_http_api(context, options, database, lake_sync);
+  if (http) {
+    // Other services add their routes here (http->router().add(...)), before it starts.
+    http->start();
+    std::cerr << "strata: HTTP API on http://" << http->address() << "/api/v1"
+              << (http->requires_token() ? " (bearer token required)" : "") << "\n"
+              << std::flush;
+  }
   std::cerr << "strata: serving project '" << context.config().name
             << "' over the PostgreSQL protocol on " << server.address() << " (psql -h " << host
             << " -p " << server.port() << " -U strata -d " << context.config().name

@@ -40,6 +40,7 @@ class ApiServer {
   }
   uint16_t port() const { return listener_->port(); }
   std::string address() const { return listener_->address(); }
+  bool requires_token() const { return listener_->requires_token(); }
 
  private:
   NamedQueries named_;

@@ -41,6 +41,7 @@ class HttpServer {
 
   uint16_t port() const { return port_; }
   std::string address() const;
+  bool requires_token() const { return !options_.token.empty(); }
   // Serves on a thread of its own until stop() (or destruction).
   void start();
   void stop();
