@@ -3,14 +3,15 @@
 
     python3 bench/serve_load.py --strata build/release/strata [--clients 64] [--seconds 60]
 
-Makes the streaming example (`--scale`, default 5), ingests and builds it, starts `strata serve`
-with the PostgreSQL and HTTP listeners, and runs `--clients` clients for `--seconds`: half speak the
-PostgreSQL protocol (psycopg, extended protocol with bound parameters), half the HTTP API
-(http.client, JSON; a large scan as CSV). Each request is a short lookup (80%), an aggregation
-(17%) or a scan of a whole table (3%), with random parameters. Reports per protocol and kind: the
-count, errors, p50/p99 latency, HTTP cache hits, and the server's memory (RSS) before, at its
-peak and 2 s after each of `--rounds` runs (memory that keeps growing from round to round would
-be a leak). Results go to bench/results/serve_load-<time>.json too.
+Makes the streaming example (`--scale`, default 5), ingests and builds it and starts `strata serve`
+with the PostgreSQL and HTTP listeners. First one client measures a lookup alone: over pgwire, and
+over HTTP with a cold cache and with a warm one. Then `--clients` clients run for `--seconds`: half
+speak the PostgreSQL protocol (psycopg, extended protocol with bound parameters), half the HTTP
+API (http.client, JSON; a large scan as CSV). Each request is a short lookup (80%), an
+aggregation (17%) or a scan of a whole table (3%), with random parameters. Reports per protocol
+and kind: the count, errors, p50/p99 latency, HTTP cache hits, and the server's memory (RSS)
+before, at its peak and 2 s after each of `--rounds` runs (memory that keeps growing from round
+to round would be a leak). Results go to bench/results/serve_load-<time>.json too.
 """
 import argparse
 import datetime
@@ -144,6 +145,37 @@ class Client(threading.Thread):
             connection.close()
 
 
+def sequential_latencies(ports, emails):
+    """One client, one request at a time on a quiet server: the lookup over pgwire, over HTTP with
+    a cold cache (a new parameter each time) and with a warm one (the same request again)."""
+    body = lambda email: json.dumps({"sql": LOOKUP.format(p1="$1"), "params": [email]})  # noqa: E731
+
+    def http_once(email):
+        connection = http.client.HTTPConnection("127.0.0.1", ports["http"], timeout=60)
+        started = time.perf_counter()
+        connection.request("POST", "/api/v1/query", body=body(email))
+        response = connection.getresponse()
+        response.read()
+        elapsed = time.perf_counter() - started
+        connection.close()
+        return elapsed, response.getheader("X-Cache")
+
+    sample = emails[:200]
+    cold = [http_once(email) for email in sample[:100]]
+    warm = [http_once(email) for email in sample[:100]]
+    assert all(c == "miss" for _, c in cold) and all(c == "hit" for _, c in warm)
+    with psycopg.connect(host="127.0.0.1", port=ports["pg"], user="bench", dbname="bench",
+                         autocommit=True) as conn:
+        pg = []
+        for email in sample[100:200]:
+            started = time.perf_counter()
+            conn.execute(LOOKUP.format(p1="%s"), (email,)).fetchall()
+            pg.append(time.perf_counter() - started)
+    return {"pgwire_ms": 1000 * statistics.median(pg),
+            "http_cold_ms": 1000 * statistics.median(t for t, _ in cold),
+            "http_warm_ms": 1000 * statistics.median(t for t, _ in warm)}
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawTextHelpFormatter)
@@ -178,6 +210,7 @@ def main():
                 if time.monotonic() > deadline or server.poll() is not None:
                     raise
                 time.sleep(0.2)
+        sequential = sequential_latencies(ports, emails)
         rss_before = rss_kib(server.pid)
         rss_peak, rss_after_rounds, elapsed = rss_before, [], 0.0
         for round_number in range(args.rounds):
@@ -227,6 +260,8 @@ def main():
     after = ", ".join(f"{kib // 1024}" for kib in rss_after_rounds)
     print(f"HTTP cache hits (last round): {cache_hits}; server RSS before {rss_before // 1024} MiB, "
           f"peak {rss_peak // 1024} MiB, 2 s after each round {after} MiB")
+    print(f"one client, p50 of a lookup: pgwire {sequential['pgwire_ms']:.2f} ms, HTTP cold cache "
+          f"{sequential['http_cold_ms']:.2f} ms, HTTP warm cache {sequential['http_warm_ms']:.2f} ms")
     for error in first_errors:
         print("error:", error)
     results = pathlib.Path(__file__).resolve().parent / "results"
@@ -234,7 +269,7 @@ def main():
     stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     (results / f"serve_load-{stamp}.json").write_text(json.dumps({
         "clients": args.clients, "seconds": elapsed, "scale": args.scale, "rows": rows,
-        "http_cache_hits": cache_hits, "rss_kib": {"before": rss_before, "peak": rss_peak,
+        "http_cache_hits": cache_hits, "sequential_p50": sequential, "rss_kib": {"before": rss_before, "peak": rss_peak,
                                                    "after_each_round": rss_after_rounds},
         "errors": first_errors, "host": os.uname().nodename}, indent=2))
     return 1 if any(r["errors"] for r in rows) else 0

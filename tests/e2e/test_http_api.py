@@ -530,3 +530,32 @@ def test_non_loopback_http_listener_requires_a_token(strata_bin, tmp_path):
                  "--http-host", "0.0.0.0", cwd=root, env=env, check=False)
     assert result.returncode == 2
     assert "not a loopback address" in result.stderr and "token" in result.stderr
+
+
+def test_ports_come_from_strata_yml_and_bad_named_queries_stop_the_start(strata_bin, tmp_path):
+    root = tmp_path / "configured"
+    run(strata_bin, "init", root, cwd=None)
+    env = dict(os.environ)
+    env.pop("STRATA_HTTP_TOKEN", None)
+    base = (root / "strata.yml").read_text()
+    http_port, pg_port = free_port(), free_port()
+    (root / "strata.yml").write_text(
+        base + f"\nserve:\n  http_port: {http_port}\n  pg_port: {pg_port}\n"
+        "queries:\n  bad:\n    sql: SELECT $year + $month\n    params: {year: integer}\n")
+    result = run(strata_bin, "serve", cwd=root, env=env, check=False)
+    assert result.returncode == 3
+    assert "strata.yml:" in result.stderr and "$month" in result.stderr
+    (root / "strata.yml").write_text(
+        base + f"\nserve:\n  http_port: {http_port}\n  pg_port: {pg_port}\n")
+    log_path = tmp_path / "serve.log"
+    with open(log_path, "w") as log:
+        process = subprocess.Popen([strata_bin, "serve"], cwd=root, env=env, stdout=log,
+                                   stderr=subprocess.STDOUT)
+    try:
+        wait_for_http(http_port, process, log_path)
+        # No token configured and a loopback listener: no authentication.
+        status, _, payload = request(http_port, "POST", "/api/v1/query", {"sql": "SELECT 7 AS n"},
+                                     token=None)
+        assert status == 200 and rows_of(payload) == [[7]]
+    finally:
+        stop(process)
