@@ -16,6 +16,7 @@
 #include "serve/pgwire/compatibility.hpp"
 #include "serve/pgwire/server.hpp"
 #include "serve/pgwire/socket.hpp"
+#include "serve/query_watchdog.hpp"
 
 namespace strata::cli {
 
@@ -108,6 +109,9 @@ int serve(const GlobalOptions& globals, const ServeOptions& options) {
         serve::pgwire::add_catalog_tables(connection, catalog_tables(changed));
       });
   server_options.session.refresh_lake = [&lake_sync] { lake_sync.refresh(); };
+  serve::QueryWatchdog statement_watchdog;
+  server_options.session.watchdog = &statement_watchdog;
+  server_options.session.statement_timeout = std::chrono::milliseconds(config.query_timeout_ms);
   serve::pgwire::Server server(database, server_options);
   std::unique_ptr<serve::http::ApiServer> http =
       make_http_api(context, options, database, lake_sync);

@@ -246,6 +246,18 @@ def test_a_query_past_the_timeout_is_stopped_with_504(server):
     assert rows_of(payload) == [[2]]
 
 
+def test_the_timeout_applies_to_postgres_clients_too(server):
+    psycopg = pytest.importorskip("psycopg")
+    with psycopg.connect(host="127.0.0.1", port=server["pg_port"], user="t", dbname="shop",
+                         autocommit=True, connect_timeout=10) as conn:
+        started = time.monotonic()
+        with pytest.raises(psycopg.errors.QueryCanceled, match="statement timeout"):
+            conn.execute("SELECT count(*) FROM range(1000000) a, range(1000000) b "
+                         "WHERE a.range + b.range = -1")
+        assert time.monotonic() - started < 20
+        assert conn.execute("SELECT 5").fetchone() == (5,)
+
+
 # ---- auth and injection -------------------------------------------------------------------------
 
 def test_bearer_token_is_required(server):

@@ -108,7 +108,9 @@ void Session::on_execute(const ExecuteMessage& message) {
                    "portal " + quoted(message.portal) + " does not exist");
   }
   last_sql_ = found->second->query().plan.sql;
-  execute_portal(*found->second, static_cast<uint64_t>(message.max_rows), false);
+  with_statement_timeout([&] {
+    return execute_portal(*found->second, static_cast<uint64_t>(message.max_rows), false);
+  });
 }
 
 void Session::on_close(const CloseMessage& message) {

@@ -229,6 +229,10 @@ void Session::dispatch(const Frame& frame) {
   }
 }
 
+void Session::throw_statement_timeout() {
+  throw SqlError(sqlstate::kQueryCanceled, "canceling statement due to statement timeout");
+}
+
 ErrorFields Session::shutdown_error() {
   ErrorFields fields;
   fields.severity = "FATAL";
@@ -271,13 +275,14 @@ void Session::on_query(const std::string& text) {
       refresh_lake_if_idle();
       if (std::optional<CopyOutPlan> copy = parse_copy_to_stdout(sql)) {
         park_streaming_portal();
-        const uint64_t rows = run_copy_out(*connection_, *copy, out_, [this] { flush(); });
+        const uint64_t rows = with_statement_timeout(
+            [&] { return run_copy_out(*connection_, *copy, out_, [this] { flush(); }); });
         write_command_complete(out_, "COPY " + std::to_string(rows));
         continue;
       }
       Portal portal(prepare(sql, {}), {}, {});
       try {
-        execute_portal(portal, 0, true);
+        with_statement_timeout([&] { return execute_portal(portal, 0, true); });
       } catch (...) {
         if (streaming_portal_ == &portal) streaming_portal_ = nullptr;
         throw;
