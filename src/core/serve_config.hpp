@@ -25,7 +25,7 @@ struct ServeConfig {
   std::string token;                    // as written (may hold ${VAR}, expanded when serving)
   Location token_where;
   int64_t query_timeout_ms = 30'000;
-  int64_t http_threads = 16;
+  int64_t http_threads = 32;  // clients served at once; more wait in a queue
   int64_t cache_bytes = 256LL * 1024 * 1024;
   int64_t max_body_bytes = 1024 * 1024;
 };

@@ -25,7 +25,7 @@ namespace strata::serve::http {
 struct HttpServerOptions {
   std::string host = "127.0.0.1";
   uint16_t port = 0;  // 0 picks a free port
-  size_t threads = 16;
+  size_t threads = 32;
   size_t max_body_bytes = 1024 * 1024;
   std::string token;  // empty: no authentication (then only loopback hosts are allowed)
 };
