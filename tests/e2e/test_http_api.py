@@ -33,7 +33,7 @@ EXTRA_CONFIG = """
 
 serve:
   token: ${STRATA_TEST_TOKEN}
-  query_timeout: 2s
+  query_timeout: 6s
   max_body_kb: 64
 
 queries:
