@@ -10,6 +10,7 @@
 #include "core/error.hpp"
 #include "core/interrupt.hpp"
 #include "core/log.hpp"
+#include "core/time_text.hpp"
 #include "engine/session.hpp"
 #include "serve/http/api_server.hpp"
 #include "serve/lake_sync.hpp"
@@ -23,6 +24,7 @@ namespace strata::cli {
 namespace {
 
 struct ServeOptions {
+  std::optional<std::string> query_timeout;
   std::optional<int> pg_port;
   std::optional<std::string> host;
   std::optional<int> http_port;
@@ -31,6 +33,19 @@ struct ServeOptions {
 };
 
 constexpr int kDefaultPgPort = 5433;
+
+// --query-timeout, else serve.query_timeout.
+std::chrono::milliseconds query_timeout(const ServeOptions& options, const ServeConfig& config) {
+  if (!options.query_timeout) return std::chrono::milliseconds(config.query_timeout_ms);
+  std::optional<int64_t> ms = parse_duration_ms(*options.query_timeout);
+  if (!ms || *ms <= 0) {
+    throw Error(ErrorKind::kUsage,
+                "--query-timeout must be a duration such as 500ms, 30s or 5m "
+                "(got '" +
+                    *options.query_timeout + "')");
+  }
+  return std::chrono::milliseconds(*ms);
+}
 
 uint16_t checked_port(int64_t port, const std::string& option) {
   if (port < 0 || port > 65535)
@@ -70,7 +85,7 @@ std::unique_ptr<serve::http::ApiServer> make_http_api(ProjectContext& context,
   api.listener.threads = static_cast<size_t>(config.http_threads);
   api.listener.max_body_bytes = static_cast<size_t>(config.max_body_bytes);
   api.listener.token = http_token(config);
-  api.queries.timeout = std::chrono::milliseconds(config.query_timeout_ms);
+  api.queries.timeout = query_timeout(options, config);
   api.queries.cache_bytes = static_cast<size_t>(config.cache_bytes);
   return std::make_unique<serve::http::ApiServer>(database, lake_sync, context.store(),
                                                   context.config().queries, api);
@@ -111,7 +126,7 @@ int serve(const GlobalOptions& globals, const ServeOptions& options) {
   server_options.session.refresh_lake = [&lake_sync] { lake_sync.refresh(); };
   serve::QueryWatchdog statement_watchdog;
   server_options.session.watchdog = &statement_watchdog;
-  server_options.session.statement_timeout = std::chrono::milliseconds(config.query_timeout_ms);
+  server_options.session.statement_timeout = query_timeout(options, config);
   serve::pgwire::Server server(database, server_options);
   std::unique_ptr<serve::http::ApiServer> http =
       make_http_api(context, options, database, lake_sync);
@@ -147,6 +162,9 @@ void add_serve_command(CLI::App& app, const GlobalOptions& globals, Action& acti
                       "Port of the HTTP query API (default: serve.http_port; absent: no HTTP)");
   command->add_option("--http-host", options->http_host,
                       "Address of the HTTP API (default 127.0.0.1; others require a token)");
+  command->add_option("--query-timeout", options->query_timeout,
+                      "Per-query timeout of both listeners, e.g. 30s (default: serve.query_timeout "
+                      "or 30s)");
   command
       ->add_option("--max-connections", options->max_connections,
                    "PostgreSQL clients served at once; more are refused")

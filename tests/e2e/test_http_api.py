@@ -33,7 +33,7 @@ EXTRA_CONFIG = """
 
 serve:
   token: ${STRATA_TEST_TOKEN}
-  query_timeout: 6s
+  query_timeout: 2s
   max_body_kb: 64
 
 queries:
@@ -125,13 +125,31 @@ def server(strata_bin, project, tmp_path_factory):
     env = dict(os.environ, STRATA_TEST_TOKEN=TOKEN)
     env.pop("STRATA_HTTP_TOKEN", None)
     with open(log_path, "w") as log:
+        # A long timeout here (the command line wins over strata.yml's 2 s): slow builds
+        # (sanitizers) must stream a million rows in time; short_timeout_server has the 2 s.
         process = subprocess.Popen([strata_bin, "serve", "--pg-port", str(pg_port),
-                                    "--http-port", str(http_port)], cwd=project, env=env,
-                                   stdout=log, stderr=subprocess.STDOUT)
+                                    "--http-port", str(http_port), "--query-timeout", "10m"],
+                                   cwd=project, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         wait_for_http(http_port, process, log_path)
         yield {"port": http_port, "pg_port": pg_port, "process": process, "log": log_path,
                "project": project, "env": env}
+    finally:
+        stop(process)
+
+
+@pytest.fixture(scope="module")
+def short_timeout_server(strata_bin, project, server, tmp_path_factory):
+    """A second server on the same project with strata.yml's query_timeout (2 s)."""
+    http_port, pg_port = free_port(), free_port()
+    log_path = tmp_path_factory.mktemp("http-log") / "serve-short.log"
+    with open(log_path, "w") as log:
+        process = subprocess.Popen([strata_bin, "serve", "--pg-port", str(pg_port),
+                                    "--http-port", str(http_port)], cwd=project,
+                                   env=server["env"], stdout=log, stderr=subprocess.STDOUT)
+    try:
+        wait_for_http(http_port, process, log_path)
+        yield {"port": http_port, "pg_port": pg_port}
     finally:
         stop(process)
 
@@ -236,7 +254,8 @@ def test_errors_have_a_status_and_a_clear_message(server):
     assert rows_of(payload) == [[1]]
 
 
-def test_a_query_past_the_timeout_is_stopped_with_504(server):
+def test_a_query_past_the_timeout_is_stopped_with_504(short_timeout_server):
+    server = short_timeout_server
     started = time.monotonic()
     _, payload = query(server["port"], "SELECT count(*) FROM range(1000000) a, range(1000000) b "
                        "WHERE a.range + b.range = -1", expect=504)
@@ -246,7 +265,8 @@ def test_a_query_past_the_timeout_is_stopped_with_504(server):
     assert rows_of(payload) == [[2]]
 
 
-def test_the_timeout_applies_to_postgres_clients_too(server):
+def test_the_timeout_applies_to_postgres_clients_too(short_timeout_server):
+    server = short_timeout_server
     psycopg = pytest.importorskip("psycopg")
     with psycopg.connect(host="127.0.0.1", port=server["pg_port"], user="t", dbname="shop",
                          autocommit=True, connect_timeout=10) as conn:
