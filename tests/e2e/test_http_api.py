@@ -531,6 +531,8 @@ def test_a_million_rows_stream_in_bounded_memory(server):
     assert lines == 1_000_001
     assert last_line.startswith(b"999999,row number 999999 ")
     assert total > 80_000_000
+    if "libasan" in Path(f"/proc/{pid}/maps").read_text():
+        return  # AddressSanitizer holds freed memory in quarantine: RSS says nothing here
     growth_bytes = (peak - before) * 1024
     print(f"streamed {total} bytes, {lines} lines; server RSS {before} KiB -> peak {peak} KiB")
     # The ~85 MB result never sits in the server's memory.
