@@ -90,9 +90,10 @@ if ((WANT_TEST)); then
   pip_need "duckdb==$DUCKDB_VERSION" "pytest==8.3.3" "psycopg==3.3.9" "psycopg-binary==3.3.9" \
     "pyiceberg==0.11.1" "pyarrow==21.0.0" \
     "moto[server]==5.2.5" "boto3==1.44.5" "pymysql==1.2.4" \
-    "dbt-core==1.10.15" "dbt-duckdb==1.10.0"
+    "dbt-core==1.10.15" "dbt-duckdb==1.10.0" "openapi-spec-validator==0.9.0"
 # pyiceberg/pyarrow: independent Iceberg readers; moto/boto3: an S3 API server and its client;
-# pymysql: a MariaDB client; dbt-core + dbt-duckdb: the oracle that runs the dbt test projects.
+# pymysql: a MariaDB client; dbt-core + dbt-duckdb: the oracle that runs the dbt test projects;
+# openapi-spec-validator checks the HTTP API's OpenAPI document.
 fi
 if ((WANT_BENCH)); then
   pip_need "duckdb==$DUCKDB_VERSION"

@@ -361,9 +361,9 @@ ProjectConfig parse_project(const std::string& yaml_text, const fs::path& root,
   yaml::Reader top(document, file);
   if (document.IsNull()) top.fail("the file is empty; it needs at least `name: <project>`");
   top.expect_map("strata.yml");
-  top.expect_keys(
-      {"name", "lake", "sources", "models", "vars", "engine", "pipelines", "alerts", "description"},
-      "strata.yml");
+  top.expect_keys({"name", "lake", "sources", "models", "vars", "engine", "pipelines", "alerts",
+                   "description", "serve", "queries"},
+                  "strata.yml");
 
   ProjectConfig config;
   config.root = root;
@@ -400,6 +400,8 @@ ProjectConfig parse_project(const std::string& yaml_text, const fs::path& root,
   }
   config.pipelines = parse_pipelines(top.child("pipelines"));
   config.alerts = parse_alerts(top.child("alerts"));
+  config.serve = parse_serve(top.child("serve"));
+  config.queries = parse_named_queries(top.child("queries"));
   return config;
 }
 

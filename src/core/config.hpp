@@ -11,6 +11,7 @@
 
 #include "core/error.hpp"
 #include "core/pipeline_config.hpp"
+#include "core/serve_config.hpp"
 
 namespace strata {
 
@@ -114,6 +115,8 @@ struct ProjectConfig {
   std::vector<SourceConfig> sources;
   EngineConfig engine;
   std::vector<PipelineConfig> pipelines;  // core/pipeline_config.hpp
+  ServeConfig serve;                      // core/serve_config.hpp
+  std::vector<NamedQueryConfig> queries;  // core/serve_config.hpp
   std::vector<AlertConfig> alerts;        // for pipelines without their own `alerts:`
 
   const SourceConfig* find_source(const std::string& name) const;

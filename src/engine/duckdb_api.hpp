@@ -38,6 +38,7 @@ namespace strata::engine {
   X(duckdb_destroy_prepare) \
   X(duckdb_prepare_error) \
   X(duckdb_nparams) \
+  X(duckdb_parameter_name) \
   X(duckdb_clear_bindings) \
   X(duckdb_bind_varchar_length) \
   X(duckdb_bind_int64) \

@@ -420,11 +420,20 @@ CREATE OR REPLACE VIEW pg_strata.pg_class AS
          "'C.UTF-8' AS datctype, NULL::VARCHAR AS daticulocale, 'c' AS datlocprovider, "
          "NULL::VARCHAR[] AS datacl, false AS datistemplate, true AS datallowconn, "
          "-1 AS datconnlimit, 0::BIGINT AS dattablespace;\n";
-  for (const CatalogTable& table : tables) {
-    sql += "INSERT INTO pg_strata.lake_tables VALUES (" + engine::quote_literal(table.schema) +
-           ", " + engine::quote_literal(table.name) + ");\n";
-  }
   connection.execute(sql);
+  add_catalog_tables(connection, tables);
+}
+
+void add_catalog_tables(engine::Connection& connection, const std::vector<CatalogTable>& tables) {
+  std::string sql;
+  for (const CatalogTable& table : tables) {
+    const std::string schema = engine::quote_literal(table.schema);
+    const std::string name = engine::quote_literal(table.name);
+    sql += "INSERT INTO pg_strata.lake_tables SELECT " + schema + ", " + name +
+           " WHERE NOT EXISTS (SELECT 1 FROM pg_strata.lake_tables WHERE schema_name = " + schema +
+           " AND table_name = " + name + ");\n";
+  }
+  if (!sql.empty()) connection.execute(sql);
 }
 
 std::string client_column_name(const std::string& name) {

@@ -37,6 +37,8 @@ StatementPlan plan_statement(std::string_view sql,
 // pg_get_userbyid, ...) and a pg_class in which `tables` have relkind 'r'.
 void install_compatibility(engine::Connection& connection, const ServerIdentity& identity,
                            const std::vector<CatalogTable>& tables);
+// Adds lake tables created while the server runs to pg_class (those known already are skipped).
+void add_catalog_tables(engine::Connection& connection, const std::vector<CatalogTable>& tables);
 
 // The name PostgreSQL would give a result column DuckDB named after an expression: a function
 // call is named after its function ("count_star()" -> "count"), a literal is "?column?".

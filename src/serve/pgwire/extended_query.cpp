@@ -25,6 +25,7 @@ void Session::on_parse(const ParseMessage& message) {
     throw SqlError(sqlstate::kSyntaxError,
                    "cannot insert multiple commands into a prepared statement");
   }
+  refresh_lake_if_idle();
   statements_[message.statement] =
       prepare(statements.empty() ? std::string() : statements[0], message.parameter_types);
   out_.empty_message(backend::kParseComplete);
@@ -38,6 +39,7 @@ void Session::on_bind(const BindMessage& message) {
   }
   const std::shared_ptr<PreparedQuery>& query = found->second;
   last_sql_ = query->plan.sql;
+  refresh_lake_if_idle();
   if (!message.portal.empty() && portals_.count(message.portal)) {
     throw SqlError(sqlstate::kDuplicateCursor,
                    "portal " + quoted(message.portal) + " already exists");
@@ -106,7 +108,9 @@ void Session::on_execute(const ExecuteMessage& message) {
                    "portal " + quoted(message.portal) + " does not exist");
   }
   last_sql_ = found->second->query().plan.sql;
-  execute_portal(*found->second, static_cast<uint64_t>(message.max_rows), false);
+  with_statement_timeout([&] {
+    return execute_portal(*found->second, static_cast<uint64_t>(message.max_rows), false);
+  });
 }
 
 void Session::on_close(const CloseMessage& message) {

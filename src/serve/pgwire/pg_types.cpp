@@ -171,6 +171,58 @@ uint32_t scalar_oid(const ValueType& type) {
 
 const char* duckdb_type_label(duckdb_type id) {
   switch (id) {
+    case DUCKDB_TYPE_BOOLEAN:
+      return "BOOLEAN";
+    case DUCKDB_TYPE_TINYINT:
+      return "TINYINT";
+    case DUCKDB_TYPE_SMALLINT:
+      return "SMALLINT";
+    case DUCKDB_TYPE_INTEGER:
+      return "INTEGER";
+    case DUCKDB_TYPE_BIGINT:
+      return "BIGINT";
+    case DUCKDB_TYPE_UTINYINT:
+      return "UTINYINT";
+    case DUCKDB_TYPE_USMALLINT:
+      return "USMALLINT";
+    case DUCKDB_TYPE_UINTEGER:
+      return "UINTEGER";
+    case DUCKDB_TYPE_UBIGINT:
+      return "UBIGINT";
+    case DUCKDB_TYPE_HUGEINT:
+      return "HUGEINT";
+    case DUCKDB_TYPE_UHUGEINT:
+      return "UHUGEINT";
+    case DUCKDB_TYPE_FLOAT:
+      return "FLOAT";
+    case DUCKDB_TYPE_DOUBLE:
+      return "DOUBLE";
+    case DUCKDB_TYPE_VARCHAR:
+      return "VARCHAR";
+    case DUCKDB_TYPE_BLOB:
+      return "BLOB";
+    case DUCKDB_TYPE_DATE:
+      return "DATE";
+    case DUCKDB_TYPE_TIME:
+      return "TIME";
+    case DUCKDB_TYPE_TIME_NS:
+      return "TIME_NS";
+    case DUCKDB_TYPE_TIME_TZ:
+      return "TIME WITH TIME ZONE";
+    case DUCKDB_TYPE_TIMESTAMP:
+      return "TIMESTAMP";
+    case DUCKDB_TYPE_TIMESTAMP_S:
+      return "TIMESTAMP_S";
+    case DUCKDB_TYPE_TIMESTAMP_MS:
+      return "TIMESTAMP_MS";
+    case DUCKDB_TYPE_TIMESTAMP_NS:
+      return "TIMESTAMP_NS";
+    case DUCKDB_TYPE_TIMESTAMP_TZ:
+      return "TIMESTAMP WITH TIME ZONE";
+    case DUCKDB_TYPE_INTERVAL:
+      return "INTERVAL";
+    case DUCKDB_TYPE_UUID:
+      return "UUID";
     case DUCKDB_TYPE_LIST:
       return "LIST";
     case DUCKDB_TYPE_ARRAY:
@@ -270,6 +322,11 @@ std::string type_name(uint32_t type_oid) {
   return "oid " + std::to_string(type_oid);
 }
 
+ValueType describe_result_column(duckdb_result* result, size_t index) {
+  ScopedType owned(engine::duckdb().duckdb_column_logical_type(result, index));
+  return describe_type(owned.get());
+}
+
 ValueType describe_type(duckdb_logical_type logical) {
   const auto& api = engine::duckdb();
   ValueType type;
@@ -278,6 +335,7 @@ ValueType describe_type(duckdb_logical_type logical) {
   switch (type.id) {
     case DUCKDB_TYPE_VARCHAR:
       type.is_json = take_string(api.duckdb_logical_type_get_alias(logical)) == "JSON";
+      if (type.is_json) type.duckdb_name = "JSON";
       break;
     case DUCKDB_TYPE_DECIMAL:
       type.decimal_width = api.duckdb_decimal_width(logical);

@@ -78,5 +78,7 @@ struct ValueType {
 
 // Reads a logical type (which the caller still owns and destroys).
 ValueType describe_type(duckdb_logical_type type);
+// The type of column `index` of a result.
+ValueType describe_result_column(duckdb_result* result, size_t index);
 
 }  // namespace strata::serve::pgwire

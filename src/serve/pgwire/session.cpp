@@ -1,5 +1,7 @@
 #include "serve/pgwire/session.hpp"
 
+#include "serve/pgwire/copy_out.hpp"
+
 #include "core/log.hpp"
 #include "serve/pgwire/backend_messages.hpp"
 #include "serve/pgwire/sql_error.hpp"
@@ -227,6 +229,10 @@ void Session::dispatch(const Frame& frame) {
   }
 }
 
+void Session::throw_statement_timeout() {
+  throw SqlError(sqlstate::kQueryCanceled, "canceling statement due to statement timeout");
+}
+
 ErrorFields Session::shutdown_error() {
   ErrorFields fields;
   fields.severity = "FATAL";
@@ -254,6 +260,10 @@ void Session::report(const Error& error, const std::string& sql) {
 
 // ---- simple query ---------------------------------------------------------------------------
 
+void Session::refresh_lake_if_idle() {
+  if (transaction_status_ == 'I' && options_.refresh_lake) options_.refresh_lake();
+}
+
 void Session::on_query(const std::string& text) {
   // A simple Query discards the unnamed statement and portal.
   statements_.erase("");
@@ -262,9 +272,17 @@ void Session::on_query(const std::string& text) {
   if (statements.empty()) out_.empty_message(backend::kEmptyQueryResponse);
   for (const std::string& sql : statements) {
     try {
+      refresh_lake_if_idle();
+      if (std::optional<CopyOutPlan> copy = parse_copy_to_stdout(sql)) {
+        park_streaming_portal();
+        const uint64_t rows = with_statement_timeout(
+            [&] { return run_copy_out(*connection_, *copy, out_, [this] { flush(); }); });
+        write_command_complete(out_, "COPY " + std::to_string(rows));
+        continue;
+      }
       Portal portal(prepare(sql, {}), {}, {});
       try {
-        execute_portal(portal, 0, true);
+        with_statement_timeout([&] { return execute_portal(portal, 0, true); });
       } catch (...) {
         if (streaming_portal_ == &portal) streaming_portal_ = nullptr;
         throw;

@@ -7,7 +7,9 @@
 // body of the session's thread.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -23,12 +25,19 @@
 #include "serve/pgwire/portal.hpp"
 #include "serve/pgwire/session_registry.hpp"
 #include "serve/pgwire/socket.hpp"
+#include "serve/query_watchdog.hpp"
 
 namespace strata::serve::pgwire {
 
 struct SessionOptions {
   size_t max_message_bytes = 64 * 1024 * 1024;
   ServerIdentity identity;
+  // Called before a statement starts outside a transaction block, so that tables committed while
+  // the server runs become visible (serve/lake_sync.hpp); may be empty.
+  std::function<void()> refresh_lake;
+  // Statements running longer are interrupted (SQLSTATE 57014); none when 0 or no watchdog.
+  QueryWatchdog* watchdog = nullptr;
+  std::chrono::milliseconds statement_timeout{0};
 };
 
 class Session {
@@ -92,6 +101,7 @@ class Session {
 
   // Simple query protocol.
   void on_query(const std::string& text);
+  void refresh_lake_if_idle();
   // Extended protocol.
   void on_parse(const ParseMessage& message);
   void on_bind(const BindMessage& message);
@@ -106,6 +116,22 @@ class Session {
   // Runs a portal's statement and sends its rows (after a RowDescription when `describe`) and
   // its completion; true if it was suspended at `max_rows`.
   bool execute_portal(Portal& portal, uint64_t max_rows, bool describe);
+  // Runs `body` under the statement timeout: an interruption by the timeout becomes SQLSTATE
+  // 57014 "canceling statement due to statement timeout".
+  template <typename Body>
+  auto with_statement_timeout(Body&& body) {
+    std::unique_ptr<QueryWatchdog::Watch> watch;
+    if (options_.watchdog && options_.statement_timeout.count() > 0) {
+      watch = options_.watchdog->watch(*connection_, options_.statement_timeout);
+    }
+    try {
+      return body();
+    } catch (const Error&) {
+      if (watch && watch->expired()) throw_statement_timeout();
+      throw;
+    }
+  }
+  [[noreturn]] static void throw_statement_timeout();
   void park_streaming_portal();
   void drop_portal(const std::string& name);
   void write_row_description(const std::vector<ResultColumn>& columns);

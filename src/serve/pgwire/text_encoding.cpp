@@ -288,4 +288,19 @@ void append_json_string(std::string& out, std::string_view text) {
   out.push_back('"');
 }
 
+void append_csv_field(std::string& out, std::string_view text, char delimiter) {
+  const bool quote = text.empty() || text.find(delimiter) != std::string_view::npos ||
+                     text.find_first_of("\"\r\n") != std::string_view::npos;
+  if (!quote) {
+    out.append(text);
+    return;
+  }
+  out.push_back('"');
+  for (char c : text) {
+    if (c == '"') out.push_back('"');
+    out.push_back(c);
+  }
+  out.push_back('"');
+}
+
 }  // namespace strata::serve::pgwire

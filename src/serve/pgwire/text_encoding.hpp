@@ -42,5 +42,8 @@ void append_bytea_hex(std::string& out, std::string_view bytes);
 // One element of an array literal, quoted and escaped when array_out would.
 void append_array_element(std::string& out, std::string_view text);
 void append_json_string(std::string& out, std::string_view text);
+// One CSV field (RFC 4180): quoted when it holds the delimiter, a quote or a line break, and an
+// empty string as "" so that it differs from NULL (which callers write as nothing).
+void append_csv_field(std::string& out, std::string_view text, char delimiter = ',');
 
 }  // namespace strata::serve::pgwire

@@ -1,0 +1,198 @@
+#include "serve/http/query_api.hpp"
+
+#include "core/error.hpp"
+#include "core/text.hpp"
+#include "serve/http/openapi.hpp"
+
+namespace strata::serve::http {
+
+namespace {
+
+nlohmann::json parse_body(const Request& request) {
+  if (request.body.empty()) throw Error(ErrorKind::kInput, "the request has no JSON body");
+  try {
+    return nlohmann::json::parse(request.body);
+  } catch (const nlohmann::json::parse_error& e) {
+    throw Error(ErrorKind::kInput,
+                "the request body is not valid JSON (at byte " + std::to_string(e.byte) + ")");
+  }
+}
+
+void expect_keys(const nlohmann::json& body, const std::vector<std::string>& allowed) {
+  if (!body.is_object()) throw Error(ErrorKind::kInput, "the request body must be a JSON object");
+  for (const auto& [key, value] : body.items()) {
+    if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
+      throw Error(ErrorKind::kInput, "unknown field \"" + key + "\" in the request body" +
+                                         did_you_mean(key, allowed) +
+                                         "; fields: " + join(allowed, ", "));
+    }
+  }
+}
+
+ResultFormat format_of(const Request& request, const nlohmann::json* body) {
+  if (body && body->contains("format")) {
+    if (!(*body)["format"].is_string()) {
+      throw Error(ErrorKind::kInput, "\"format\" must be a string: json, ndjson, csv or parquet");
+    }
+    return parse_result_format((*body)["format"].get<std::string>());
+  }
+  if (auto format = request.query_param("format")) return parse_result_format(*format);
+  return ResultFormat::kJson;
+}
+
+engine::Value positional_value(const nlohmann::json& value, size_t index) {
+  switch (value.type()) {
+    case nlohmann::json::value_t::null:
+      return std::monostate{};
+    case nlohmann::json::value_t::boolean:
+      return value.get<bool>();
+    case nlohmann::json::value_t::number_integer:
+      return value.get<int64_t>();
+    case nlohmann::json::value_t::number_unsigned:
+      if (value.get<uint64_t>() > static_cast<uint64_t>(INT64_MAX)) break;
+      return value.get<int64_t>();
+    case nlohmann::json::value_t::number_float:
+      return value.get<double>();
+    case nlohmann::json::value_t::string:
+      return value.get<std::string>();
+    default:
+      break;
+  }
+  throw Error(ErrorKind::kInput, "params[" + std::to_string(index) +
+                                     "] must be null, a boolean, a number or a string (got " +
+                                     value.dump() + ")");
+}
+
+Response run_sql(QueryApi& api, const Request& request) {
+  const nlohmann::json body = parse_body(request);
+  expect_keys(body, {"sql", "params", "format"});
+  QueryRequest query;
+  if (!body.contains("sql") || !body["sql"].is_string() ||
+      trim(body["sql"].get<std::string>()).empty()) {
+    throw Error(ErrorKind::kInput, "\"sql\" must be a non-empty string");
+  }
+  query.sql = body["sql"].get<std::string>();
+  if (body.contains("params")) {
+    if (!body["params"].is_array()) {
+      throw Error(ErrorKind::kInput, "\"params\" must be an array of values for $1, $2, ...");
+    }
+    for (size_t i = 0; i < body["params"].size(); ++i) {
+      query.positional.push_back(positional_value(body["params"][i], i));
+    }
+  }
+  query.format = format_of(request, &body);
+  return api.queries.run(query);
+}
+
+Response run_named(QueryApi& api, const Request& request) {
+  const std::string name = request.path_params.at("name");
+  const NamedQueryConfig* query = api.named.find(name);
+  if (!query) {
+    std::vector<std::string> names;
+    for (const NamedQueryConfig& q : api.named.all()) names.push_back(q.name);
+    return error_response(404, "no named query '" + name + "'" + did_you_mean(name, names));
+  }
+  nlohmann::json values = nlohmann::json::object();
+  ResultFormat format = ResultFormat::kJson;
+  if (request.method == "POST" && !request.body.empty()) {
+    const nlohmann::json body = parse_body(request);
+    expect_keys(body, {"params", "format"});
+    if (body.contains("params")) {
+      if (!body["params"].is_object()) {
+        throw Error(ErrorKind::kInput, "\"params\" must be an object of parameter values");
+      }
+      values = body["params"];
+    }
+    format = format_of(request, &body);
+  } else {
+    for (const auto& [key, value] : request.query) {
+      if (key != "format") values[key] = value;
+    }
+    format = format_of(request, nullptr);
+  }
+  return api.queries.run(api.named.request(*query, values, format));
+}
+
+nlohmann::json table_list(QueryApi& api) {
+  api.queries.lake().refresh();
+  nlohmann::json tables = nlohmann::json::array();
+  for (const lake::TableInfo& table : api.store.list_tables()) {
+    nlohmann::json entry = {{"name", table.name.str()},
+                            {"namespace", table.name.space},
+                            {"table", table.name.name},
+                            {"kind", table.kind == lake::TableKind::kView ? "view" : "table"},
+                            {"snapshot", table.current_snapshot}};
+    entry["rows"] = nullptr;
+    if (table.kind == lake::TableKind::kTable) {
+      for (const lake::SnapshotInfo& snapshot : api.store.snapshots(table)) {
+        if (snapshot.id == table.current_snapshot) entry["rows"] = snapshot.total_rows;
+      }
+    }
+    tables.push_back(std::move(entry));
+  }
+  return tables;
+}
+
+nlohmann::json named_query_list(const NamedQueries& named) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const NamedQueryConfig& query : named.all()) {
+    nlohmann::json params = nlohmann::json::array();
+    for (const QueryParamConfig& param : query.params) {
+      nlohmann::json p = {{"name", param.name},
+                          {"type", query_param_type_name(param.type)},
+                          {"required", !param.default_value.has_value()}};
+      if (param.default_value) p["default"] = default_json(param);
+      if (!param.description.empty()) p["description"] = param.description;
+      params.push_back(std::move(p));
+    }
+    list.push_back({{"name", query.name},
+                    {"description", query.description},
+                    {"path", "/api/v1/queries/" + query.name},
+                    {"params", std::move(params)}});
+  }
+  return list;
+}
+
+}  // namespace
+
+void add_query_routes(Router& router, QueryApi& api) {
+  router.add("GET", "/api/v1/health",
+             [&api](const Request&) {
+               const CacheStats cache = api.queries.cache().stats();
+               return json_response(200, {{"status", "ok"},
+                                          {"project", api.project},
+                                          {"tables", api.queries.lake().current()->tables.size()},
+                                          {"cache",
+                                           {{"entries", cache.entries},
+                                            {"bytes", cache.bytes},
+                                            {"hits", cache.hits},
+                                            {"misses", cache.misses},
+                                            {"invalidated", cache.invalidated}}}});
+             },
+             {.requires_auth = false, .summary = "Liveness and counters"});
+  router.add("GET", "/api/v1/tables",
+             [&api](const Request&) {
+               return json_response(200, {{"tables", table_list(api)}});
+             },
+             {.summary = "Lake tables with their current snapshot and row count"});
+  router.add("POST", "/api/v1/query",
+             [&api](const Request& request) { return run_sql(api, request); },
+             {.summary = "Run a SELECT with bound parameters; the result is streamed"});
+  router.add("GET", "/api/v1/queries",
+             [&api](const Request&) {
+               return json_response(200, {{"queries", named_query_list(api.named)}});
+             },
+             {.summary = "The named queries and their parameters"});
+  auto named = [&api](const Request& request) { return run_named(api, request); };
+  router.add("GET", "/api/v1/queries/{name}", named,
+             {.summary = "Run a named query (parameters in the query string)"});
+  router.add("POST", "/api/v1/queries/{name}", named,
+             {.summary = "Run a named query (parameters as a JSON object)"});
+  router.add("GET", "/api/v1/openapi.json",
+             [&api, &router](const Request&) {
+               return json_response(200, openapi_document(router, api.named, api.project));
+             },
+             {.summary = "This API's OpenAPI 3 document"});
+}
+
+}  // namespace strata::serve::http
