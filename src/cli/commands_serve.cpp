@@ -15,6 +15,7 @@
 #include "engine/session.hpp"
 #include "orchestrate/process_lock.hpp"
 #include "serve/http/api_server.hpp"
+#include "serve/http/pipeline_api.hpp"
 #include "serve/lake_sync.hpp"
 #include "serve/pgwire/compatibility.hpp"
 #include "serve/pgwire/server.hpp"
@@ -134,10 +135,11 @@ int serve(const GlobalOptions& globals, const ServeOptions& options) {
   server_options.session.statement_timeout = query_timeout(options, config);
   serve::pgwire::Server server(database, server_options);
   ServedPipelines pipelines(context, options.scheduler);
+  serve::http::PipelineApi pipeline_api{pipelines.service(), context.store()};
   std::unique_ptr<serve::http::ApiServer> http =
       make_http_api(context, options, database, lake_sync);
   if (http) {
-    // Other services add their routes here (http->router().add(...)), before it starts.
+    serve::http::add_pipeline_routes(http->router(), pipeline_api);
     http->start();
     std::cerr << "strata: HTTP API on http://" << http->address() << "/api/v1"
               << (http->requires_token() ? " (bearer token required)" : "") << "\n"
