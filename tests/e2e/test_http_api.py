@@ -140,12 +140,15 @@ def server(strata_bin, project, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def short_timeout_server(strata_bin, project, server, tmp_path_factory):
-    """A second server on the same project with strata.yml's query_timeout (2 s)."""
+    """A second server with strata.yml's query_timeout (2 s), on a copy of the project (one
+    server per project: a second one on the same project refuses to start)."""
+    copy = tmp_path_factory.mktemp("http-copy") / "shop"
+    shutil.copytree(project, copy)
     http_port, pg_port = free_port(), free_port()
     log_path = tmp_path_factory.mktemp("http-log") / "serve-short.log"
     with open(log_path, "w") as log:
         process = subprocess.Popen([strata_bin, "serve", "--pg-port", str(pg_port),
-                                    "--http-port", str(http_port)], cwd=project,
+                                    "--http-port", str(http_port)], cwd=copy,
                                    env=server["env"], stdout=log, stderr=subprocess.STDOUT)
     try:
         wait_for_http(http_port, process, log_path)

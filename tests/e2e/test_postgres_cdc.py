@@ -117,7 +117,10 @@ events: {table: public.events, mode: cdc, primary_key: [id], current_state: true
 """)
     rng = random.Random(11)
     killed = 0
-    for round_ in range(8):
+    latest = 1.0  # kill within this many seconds; shrinks when a load ended before its kill
+    for round_ in range(24):
+        if round_ >= 8 and killed >= 4:
+            break
         if round_:
             base = 100000 + round_ * 10000
             change(postgres_server, db, f"""
@@ -127,10 +130,13 @@ events: {table: public.events, mode: cdc, primary_key: [id], current_state: true
                 DELETE FROM events WHERE id % 97 = {round_};""")
         proc = subprocess.Popen([strata_bin, "--project", str(root), "ingest"],
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(rng.uniform(0.1, 1.0))
+        time.sleep(rng.uniform(0.02, latest))
         proc.send_signal(signal.SIGKILL)
-        killed += proc.wait(timeout=60) == -signal.SIGKILL
-    print(f"{killed} of 8 loads were killed while running")
+        was_killed = proc.wait(timeout=60) == -signal.SIGKILL
+        killed += was_killed
+        if not was_killed:
+            latest = max(0.1, latest / 2)
+    print(f"{killed} of {round_ + 1} loads were killed while running")
     assert killed >= 3, f"only {killed} loads were still running when killed"
     ingest(strata_bin, root)
     ingest(strata_bin, root)  # nothing left: applies nothing twice
