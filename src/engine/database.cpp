@@ -198,8 +198,8 @@ Result::~Result() {
   if (result_) duckdb().duckdb_destroy_result(result_.get());
 }
 
-std::string Result::column_type_name(size_t index) const {
-  switch (column_type(index)) {
+const char* duckdb_type_name(duckdb_type id) {
+  switch (id) {
     case DUCKDB_TYPE_BOOLEAN:
       return "BOOLEAN";
     case DUCKDB_TYPE_TINYINT:
@@ -210,33 +210,77 @@ std::string Result::column_type_name(size_t index) const {
       return "INTEGER";
     case DUCKDB_TYPE_BIGINT:
       return "BIGINT";
+    case DUCKDB_TYPE_UTINYINT:
+      return "UTINYINT";
+    case DUCKDB_TYPE_USMALLINT:
+      return "USMALLINT";
+    case DUCKDB_TYPE_UINTEGER:
+      return "UINTEGER";
+    case DUCKDB_TYPE_UBIGINT:
+      return "UBIGINT";
     case DUCKDB_TYPE_HUGEINT:
       return "HUGEINT";
+    case DUCKDB_TYPE_UHUGEINT:
+      return "UHUGEINT";
     case DUCKDB_TYPE_FLOAT:
       return "FLOAT";
     case DUCKDB_TYPE_DOUBLE:
       return "DOUBLE";
-    case DUCKDB_TYPE_DECIMAL:
-      return "DECIMAL";
     case DUCKDB_TYPE_VARCHAR:
       return "VARCHAR";
     case DUCKDB_TYPE_BLOB:
       return "BLOB";
     case DUCKDB_TYPE_DATE:
       return "DATE";
+    case DUCKDB_TYPE_TIME:
+      return "TIME";
+    case DUCKDB_TYPE_TIME_NS:
+      return "TIME_NS";
+    case DUCKDB_TYPE_TIME_TZ:
+      return "TIME WITH TIME ZONE";
     case DUCKDB_TYPE_TIMESTAMP:
       return "TIMESTAMP";
+    case DUCKDB_TYPE_TIMESTAMP_S:
+      return "TIMESTAMP_S";
+    case DUCKDB_TYPE_TIMESTAMP_MS:
+      return "TIMESTAMP_MS";
+    case DUCKDB_TYPE_TIMESTAMP_NS:
+      return "TIMESTAMP_NS";
     case DUCKDB_TYPE_TIMESTAMP_TZ:
-      return "TIMESTAMPTZ";
+      return "TIMESTAMP WITH TIME ZONE";
+    case DUCKDB_TYPE_INTERVAL:
+      return "INTERVAL";
+    case DUCKDB_TYPE_UUID:
+      return "UUID";
     case DUCKDB_TYPE_LIST:
       return "LIST";
+    case DUCKDB_TYPE_ARRAY:
+      return "ARRAY";
     case DUCKDB_TYPE_STRUCT:
       return "STRUCT";
     case DUCKDB_TYPE_MAP:
       return "MAP";
+    case DUCKDB_TYPE_UNION:
+      return "UNION";
+    case DUCKDB_TYPE_BIT:
+      return "BIT";
+    case DUCKDB_TYPE_BIGNUM:
+      return "BIGNUM";
+    case DUCKDB_TYPE_DECIMAL:
+      return "DECIMAL";
+    case DUCKDB_TYPE_ENUM:
+      return "ENUM";
+    case DUCKDB_TYPE_ANY:
+      return "ANY";
+    case DUCKDB_TYPE_INVALID:
+      return "an unknown type";
     default:
-      return "OTHER";
+      return "a scalar type";
   }
+}
+
+std::string Result::column_type_name(size_t index) const {
+  return duckdb_type_name(column_type(index));
 }
 
 std::optional<Chunk> Result::next_chunk() {

@@ -94,6 +94,10 @@ class Chunk {
 };
 
 // The result of a query, read chunk by chunk so that large results never sit in memory.
+// DuckDB's name of a type id ("INTEGER", "TIMESTAMP WITH TIME ZONE", ...), for messages and
+// type labels; "a scalar type" for ids this version does not name.
+const char* duckdb_type_name(duckdb_type id);
+
 class Result {
  public:
   Result() = default;

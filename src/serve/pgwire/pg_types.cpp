@@ -3,6 +3,7 @@
 #include <array>
 #include <utility>
 
+#include "engine/database.hpp"
 #include "engine/duckdb_api.hpp"
 
 namespace strata::serve::pgwire {
@@ -169,87 +170,6 @@ uint32_t scalar_oid(const ValueType& type) {
   }
 }
 
-const char* duckdb_type_label(duckdb_type id) {
-  switch (id) {
-    case DUCKDB_TYPE_BOOLEAN:
-      return "BOOLEAN";
-    case DUCKDB_TYPE_TINYINT:
-      return "TINYINT";
-    case DUCKDB_TYPE_SMALLINT:
-      return "SMALLINT";
-    case DUCKDB_TYPE_INTEGER:
-      return "INTEGER";
-    case DUCKDB_TYPE_BIGINT:
-      return "BIGINT";
-    case DUCKDB_TYPE_UTINYINT:
-      return "UTINYINT";
-    case DUCKDB_TYPE_USMALLINT:
-      return "USMALLINT";
-    case DUCKDB_TYPE_UINTEGER:
-      return "UINTEGER";
-    case DUCKDB_TYPE_UBIGINT:
-      return "UBIGINT";
-    case DUCKDB_TYPE_HUGEINT:
-      return "HUGEINT";
-    case DUCKDB_TYPE_UHUGEINT:
-      return "UHUGEINT";
-    case DUCKDB_TYPE_FLOAT:
-      return "FLOAT";
-    case DUCKDB_TYPE_DOUBLE:
-      return "DOUBLE";
-    case DUCKDB_TYPE_VARCHAR:
-      return "VARCHAR";
-    case DUCKDB_TYPE_BLOB:
-      return "BLOB";
-    case DUCKDB_TYPE_DATE:
-      return "DATE";
-    case DUCKDB_TYPE_TIME:
-      return "TIME";
-    case DUCKDB_TYPE_TIME_NS:
-      return "TIME_NS";
-    case DUCKDB_TYPE_TIME_TZ:
-      return "TIME WITH TIME ZONE";
-    case DUCKDB_TYPE_TIMESTAMP:
-      return "TIMESTAMP";
-    case DUCKDB_TYPE_TIMESTAMP_S:
-      return "TIMESTAMP_S";
-    case DUCKDB_TYPE_TIMESTAMP_MS:
-      return "TIMESTAMP_MS";
-    case DUCKDB_TYPE_TIMESTAMP_NS:
-      return "TIMESTAMP_NS";
-    case DUCKDB_TYPE_TIMESTAMP_TZ:
-      return "TIMESTAMP WITH TIME ZONE";
-    case DUCKDB_TYPE_INTERVAL:
-      return "INTERVAL";
-    case DUCKDB_TYPE_UUID:
-      return "UUID";
-    case DUCKDB_TYPE_LIST:
-      return "LIST";
-    case DUCKDB_TYPE_ARRAY:
-      return "ARRAY";
-    case DUCKDB_TYPE_STRUCT:
-      return "STRUCT";
-    case DUCKDB_TYPE_MAP:
-      return "MAP";
-    case DUCKDB_TYPE_UNION:
-      return "UNION";
-    case DUCKDB_TYPE_BIT:
-      return "BIT";
-    case DUCKDB_TYPE_BIGNUM:
-      return "BIGNUM";
-    case DUCKDB_TYPE_DECIMAL:
-      return "DECIMAL";
-    case DUCKDB_TYPE_ENUM:
-      return "ENUM";
-    case DUCKDB_TYPE_ANY:
-      return "ANY";
-    case DUCKDB_TYPE_INVALID:
-      return "an unknown type";
-    default:
-      return "a scalar type";
-  }
-}
-
 }  // namespace
 
 uint32_t array_type_of(uint32_t element_oid) {
@@ -331,7 +251,7 @@ ValueType describe_type(duckdb_logical_type logical) {
   const auto& api = engine::duckdb();
   ValueType type;
   type.id = api.duckdb_get_type_id(logical);
-  type.duckdb_name = duckdb_type_label(type.id);
+  type.duckdb_name = engine::duckdb_type_name(type.id);
   switch (type.id) {
     case DUCKDB_TYPE_VARCHAR:
       type.is_json = take_string(api.duckdb_logical_type_get_alias(logical)) == "JSON";
