@@ -100,17 +100,11 @@ Response list_runs(PipelineApi& api, const Request& request) {
 }
 
 orchestrate::TriggerRequest trigger_request(const orchestrate::Pipeline& pipeline,
-                                            const std::string& body_text) {
+                                            const Request& request) {
   orchestrate::TriggerRequest trigger;
-  if (trim(body_text).empty()) return trigger;
-  json body;
-  try {
-    body = json::parse(body_text);
-  } catch (const json::parse_error& e) {
-    throw Error(ErrorKind::kInput,
-                "the request body is not valid JSON (at byte " + std::to_string(e.byte) + ")");
-  }
-  if (!body.is_object()) throw Error(ErrorKind::kInput, "the request body must be a JSON object");
+  if (trim(request.body).empty()) return trigger;
+  const json body = parse_json_body(request);
+  expect_body_fields(body, {"params", "at"});
   for (const auto& [key, value] : body.items()) {
     if (key == "params") {
       if (!value.is_object()) {
@@ -128,10 +122,6 @@ orchestrate::TriggerRequest trigger_request(const orchestrate::Pipeline& pipelin
                     "\"at\" must be an ISO-8601 date or date-time (got " + value.dump() + ")");
       }
       trigger.at = *at;
-    } else {
-      throw Error(ErrorKind::kInput, "unknown field \"" + key + "\" in the request body" +
-                                         did_you_mean(key, {"params", "at"}) +
-                                         "; fields: params, at");
     }
   }
   return trigger;
@@ -149,7 +139,7 @@ Response trigger_run(PipelineApi& api, const Request& request) {
   const std::string& name = request.path_params.at("name");
   const orchestrate::Pipeline* pipeline = find(api, name);
   if (!pipeline) return unknown_pipeline(api, name);
-  return accepted_run(api, api.service.trigger(name, trigger_request(*pipeline, request.body)));
+  return accepted_run(api, api.service.trigger(name, trigger_request(*pipeline, request)));
 }
 
 Response show_run(PipelineApi& api, const Request& request) {

@@ -8,27 +8,6 @@ namespace strata::serve::http {
 
 namespace {
 
-nlohmann::json parse_body(const Request& request) {
-  if (request.body.empty()) throw Error(ErrorKind::kInput, "the request has no JSON body");
-  try {
-    return nlohmann::json::parse(request.body);
-  } catch (const nlohmann::json::parse_error& e) {
-    throw Error(ErrorKind::kInput,
-                "the request body is not valid JSON (at byte " + std::to_string(e.byte) + ")");
-  }
-}
-
-void expect_keys(const nlohmann::json& body, const std::vector<std::string>& allowed) {
-  if (!body.is_object()) throw Error(ErrorKind::kInput, "the request body must be a JSON object");
-  for (const auto& [key, value] : body.items()) {
-    if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
-      throw Error(ErrorKind::kInput, "unknown field \"" + key + "\" in the request body" +
-                                         did_you_mean(key, allowed) +
-                                         "; fields: " + join(allowed, ", "));
-    }
-  }
-}
-
 ResultFormat format_of(const Request& request, const nlohmann::json* body) {
   if (body && body->contains("format")) {
     if (!(*body)["format"].is_string()) {
@@ -64,8 +43,8 @@ engine::Value positional_value(const nlohmann::json& value, size_t index) {
 }
 
 Response run_sql(QueryApi& api, const Request& request) {
-  const nlohmann::json body = parse_body(request);
-  expect_keys(body, {"sql", "params", "format"});
+  const nlohmann::json body = parse_json_body(request);
+  expect_body_fields(body, {"sql", "params", "format"});
   QueryRequest query;
   if (!body.contains("sql") || !body["sql"].is_string() ||
       trim(body["sql"].get<std::string>()).empty()) {
@@ -95,8 +74,8 @@ Response run_named(QueryApi& api, const Request& request) {
   nlohmann::json values = nlohmann::json::object();
   ResultFormat format = ResultFormat::kJson;
   if (request.method == "POST" && !request.body.empty()) {
-    const nlohmann::json body = parse_body(request);
-    expect_keys(body, {"params", "format"});
+    const nlohmann::json body = parse_json_body(request);
+    expect_body_fields(body, {"params", "format"});
     if (body.contains("params")) {
       if (!body["params"].is_object()) {
         throw Error(ErrorKind::kInput, "\"params\" must be an object of parameter values");

@@ -1,5 +1,8 @@
 #include "serve/http/router.hpp"
 
+#include <algorithm>
+
+#include "core/error.hpp"
 #include "core/text.hpp"
 
 namespace strata::serve::http {
@@ -105,6 +108,27 @@ Router::Match Router::match(const std::string& method, const std::string& path) 
     }
   }
   return result;
+}
+
+nlohmann::json parse_json_body(const Request& request) {
+  if (request.body.empty()) throw Error(ErrorKind::kInput, "the request has no JSON body");
+  try {
+    return nlohmann::json::parse(request.body);
+  } catch (const nlohmann::json::parse_error& e) {
+    throw Error(ErrorKind::kInput,
+                "the request body is not valid JSON (at byte " + std::to_string(e.byte) + ")");
+  }
+}
+
+void expect_body_fields(const nlohmann::json& body, const std::vector<std::string>& allowed) {
+  if (!body.is_object()) throw Error(ErrorKind::kInput, "the request body must be a JSON object");
+  for (const auto& [key, value] : body.items()) {
+    if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
+      throw Error(ErrorKind::kInput, "unknown field \"" + key + "\" in the request body" +
+                                         did_you_mean(key, allowed) +
+                                         "; fields: " + join(allowed, ", "));
+    }
+  }
 }
 
 }  // namespace strata::serve::http

@@ -47,6 +47,11 @@ Response json_response(int status, const nlohmann::json& body);
 Response error_response(int status, const std::string& message);
 std::string status_code_name(int status);
 
+// The request body as JSON; kInput (a 400) when it is empty or not valid JSON, naming the byte.
+nlohmann::json parse_json_body(const Request& request);
+// kInput unless `body` is an object whose fields are all in `allowed` (naming the closest one).
+void expect_body_fields(const nlohmann::json& body, const std::vector<std::string>& allowed);
+
 using Handler = std::function<Response(const Request&)>;
 
 struct RouteOptions {
