@@ -1,6 +1,7 @@
 #include "orchestrate/engine_steps.hpp"
 
 #include <filesystem>
+#include <map>
 
 #include <cstdio>
 
@@ -158,19 +159,18 @@ StepResult run_ingest_step(const StepContext& context) {
 }
 
 StepResult run_models_step(const StepContext& context) {
+  // The run's parameters and data interval are vars: strata projects read them from the project
+  // config, dbt projects as `--vars` (a YAML mapping; JSON is YAML).
+  std::map<std::string, std::string> run_vars(context.params.begin(), context.params.end());
+  run_vars["data_interval_start"] = context.interval.start_iso();
+  run_vars["data_interval_end"] = context.interval.end_iso();
   ProjectConfig config = context.project;
-  for (const auto& [name, value] : context.params) config.vars[name] = value;
-  config.vars["data_interval_start"] = context.interval.start_iso();
-  config.vars["data_interval_end"] = context.interval.end_iso();
+  for (const auto& [name, value] : run_vars) config.vars[name] = value;
   StepEngine engine(context);
-  // dbt projects take the same vars as `--vars` (a YAML mapping; JSON is YAML) and compile with
-  // the lake answering is_incremental() and introspection, as `strata run` does.
+  // dbt projects compile with the lake answering is_incremental() and introspection, as
+  // `strata run` does.
   transform::CompileOptions compile;
-  nlohmann::json vars = nlohmann::json::object();
-  for (const auto& [name, value] : context.params) vars[name] = value;
-  vars["data_interval_start"] = context.interval.start_iso();
-  vars["data_interval_end"] = context.interval.end_iso();
-  compile.vars_yaml = vars.dump();
+  compile.vars_yaml = nlohmann::json(run_vars).dump();
   transform::add_lake_introspection(
       compile, context.lake.store(),
       [&engine]() -> engine::Connection& { return engine.connection(); });
