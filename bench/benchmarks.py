@@ -9,6 +9,8 @@ import time
 
 import duckdb
 
+from dbt_build import DbtBuildCase
+
 
 def timed(fn):
     start = time.perf_counter()
@@ -293,6 +295,13 @@ BENCHMARKS = [
         "parse and compile a generated dbt project of 5,000 models with sources, a macro and "
         "tests: strata parse vs dbt parse",
         lambda: [DbtParseCase(5000)],
+    ),
+    Benchmark(
+        "dbt_build",
+        "build a generated 200-model dbt project (seeds, views, tables, incremental models, "
+        "tests) from scratch: strata build vs dbt build, and strata's overhead per node over "
+        "DuckDB running the same compiled SQL",
+        lambda: [DbtBuildCase()],
     ),
     Benchmark(
         "orchestration",

@@ -50,6 +50,14 @@ int run_nodes(const GlobalOptions& globals, const NodeOptions& node_options,
   options.resource_types = std::move(resource_types);
   options.full_refresh = node_options.full_refresh;
   options.fail_fast = node_options.fail_fast;
+  if (!node_options.event_time_start.empty()) {
+    options.event_time_range.start =
+        transform::parse_event_time(node_options.event_time_start, "--event-time-start");
+  }
+  if (!node_options.event_time_end.empty()) {
+    options.event_time_range.end =
+        transform::parse_event_time(node_options.event_time_end, "--event-time-end");
+  }
   options.threads = node_options.threads ? node_options.threads
                                          : std::max(1u, std::thread::hardware_concurrency());
   options.connect = [&context] { return context.database().connect(); };

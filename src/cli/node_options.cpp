@@ -18,6 +18,10 @@ void add_node_options(CLI::App& command, NodeOptions& options, bool builds) {
     command.add_flag("-x,--fail-fast", options.fail_fast, "Stop at the first failure");
     command.add_option("--threads", options.threads,
                        "Nodes built at once, in DAG order (default: the number of cores)");
+    command.add_option("--event-time-start", options.event_time_start,
+                       "Microbatch models: build the batches from this time (ISO, UTC)");
+    command.add_option("--event-time-end", options.event_time_end,
+                       "Microbatch models: build the batches up to this time (ISO, UTC)");
   }
 }
 

@@ -21,10 +21,12 @@ struct NodeOptions {
   bool full_refresh = false;
   bool fail_fast = false;
   size_t threads = 0;  // 0: the number of cores
+  // Microbatch models: the time range to build (ISO dates or date-times, UTC).
+  std::string event_time_start, event_time_end;
 };
 
 // Adds --select, --exclude, --vars, --target (and for commands that build: --full-refresh,
-// --fail-fast).
+// --fail-fast, --threads, --event-time-start/--event-time-end).
 void add_node_options(CLI::App& command, NodeOptions& options, bool builds);
 
 // Loads the project's nodes; prints its warnings.

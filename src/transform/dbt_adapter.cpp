@@ -7,6 +7,7 @@
 #include "engine/database.hpp"
 #include "transform/dbt_project.hpp"
 #include "transform/macro_registry.hpp"
+#include "transform/microbatch.hpp"
 #include "transform/template_json.hpp"
 
 namespace strata::transform {
@@ -183,9 +184,18 @@ void add_dbt_context(jinja::Context& context, ModelCompilation& compilation) {
   context.set("flags", Value(Dict{}));
   context.set("project_name", compilation.dbt->project.name);
   context.set("graph", compilation.dbt->graph);
-  context.set("model", node_value(compilation.model));
+  Value model_value = node_value(compilation.model);
+  if (compilation.batch) {  // dbt's model.batch while a microbatch batch renders
+    Dict batch;
+    batch.set("id", batch_time_text(compilation.batch->start));
+    batch.set("event_time_start", batch_time_text(compilation.batch->start));
+    batch.set("event_time_end", batch_time_text(compilation.batch->end));
+    model_value.mutable_dict().set("batch", std::move(batch));
+  }
+  context.set("model", model_value);
   context.set_function("is_incremental", [state](const CallArguments& arguments) {
     jinja::bind_arguments(arguments, {}, "is_incremental");
+    if (state->batch) return Value(state->batch->incremental);
     const Model& model = state->model;
     return Value(model.materialized == "incremental" && !state->discovery &&
                  !effective_full_refresh(*state) && relation_exists(*state, model.relation()));

@@ -6,6 +6,7 @@
 #include "core/text.hpp"
 #include "transform/dbt_adapter.hpp"
 #include "transform/dbt_project.hpp"
+#include "transform/microbatch.hpp"
 
 namespace strata::transform {
 namespace {
@@ -65,6 +66,12 @@ Value call_ref(ModelCompilation& compilation, const CallArguments& arguments) {
          "ref('" + name + "'): there is no model named '" + name + "'" + did_you_mean(name, names));
   }
   add_once(compilation.model.refs, name);
+  if (compilation.batch && compilation.dbt && !found->second.space.empty()) {
+    auto event_time = compilation.dbt->event_times.find(name);
+    if (event_time != compilation.dbt->event_times.end()) {
+      return batch_relation_value(found->second, event_time->second, *compilation.batch);
+    }
+  }
   return relation_value(found->second);
 }
 
@@ -273,6 +280,17 @@ jinja::Context dbt_context(ModelCompilation& compilation) {
 
 Value call_env_var(const CallArguments& arguments) {
   return env_var_value(arguments);
+}
+
+Value batch_relation_value(const lake::TableName& table, const std::string& event_time,
+                           const BatchWindow& batch) {
+  const std::string column = engine::quote_identifier(event_time);
+  Value relation = relation_value(table);
+  Value filtered = Value::object(
+      relation.as_dict(), "(select * from " + quoted_relation(table) + " where " + column +
+                              " >= TIMESTAMP '" + batch_time_text(batch.start) + "' and " + column +
+                              " < TIMESTAMP '" + batch_time_text(batch.end) + "')");
+  return filtered;
 }
 
 Value relation_value(const lake::TableName& table) {

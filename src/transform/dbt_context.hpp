@@ -28,6 +28,9 @@ struct DbtEnvironment {
   jinja::Dict vars;  // the project's, overridden by --vars
   // dbt's `graph` (nodes and sources by unique id), set once the nodes are named.
   jinja::Value graph = jinja::Value(jinja::Dict{});
+  // The `event_time` column of the models that have one: a microbatch batch reads only its
+  // window of them.
+  std::map<std::string, std::string, std::less<>> event_times{};
 };
 
 struct ModelCompilation {
@@ -38,11 +41,16 @@ struct ModelCompilation {
   bool discovery = false;
   const DbtEnvironment* dbt = nullptr;           // set for dbt projects
   std::vector<std::string>* warnings = nullptr;  // receives config warnings (discovery)
+  const BatchWindow* batch = nullptr;            // set while rendering a microbatch batch
 };
 
 // The relation object templates see ({{ this }}, ref(...)): renders as "schema"."name" (an
 // ephemeral model, with an empty schema, as its CTE name) with dbt's attributes.
 jinja::Value relation_value(const lake::TableName& table);
+
+// A relation as a microbatch batch reads it: only the rows of its `event_time` in the window.
+jinja::Value batch_relation_value(const lake::TableName& table, const std::string& event_time,
+                                  const BatchWindow& batch);
 
 // The node as generate_schema_name and friends see it (name, resource_type, config, ...).
 jinja::Value node_value(const Model& model);

@@ -8,6 +8,7 @@
 #include "core/text.hpp"
 #include "core/yaml_util.hpp"
 #include "transform/dbt_context.hpp"
+#include "transform/dbt_packages.hpp"
 #include "transform/dbt_project.hpp"
 #include "transform/dbt_tests.hpp"
 #include "transform/dbt_unit_tests.hpp"
@@ -191,11 +192,12 @@ std::vector<std::string> render_hooks(const std::vector<std::string>& hooks,
   return out;
 }
 
-void compile_node(DbtState& state, Model& node) {
+void compile_node(DbtState& state, Model& node, const BatchWindow* batch = nullptr) {
   node.refs.clear();
   node.sources.clear();
   ModelCompilation compilation{state.config, state.relations,         node,
                                false,        state.environment.get(), nullptr};
+  compilation.batch = batch;
   const jinja::Context context = dbt_context(compilation);
   node.compiled_sql = state.templates.at(node.name).render(context, &node.source_lines);
   node.pre_hooks = render_hooks(node.config.pre_hook, context, node.relative_path.string());
@@ -268,6 +270,12 @@ ModelProject load_dbt_models(const ProjectConfig& config, const CompileOptions& 
   for (const fs::path& file : files_under(config.root, project.macro_paths, ".sql")) {
     state->macros.add_project_file(paths::read_file(file),
                                    file.lexically_relative(config.root).string());
+  }
+  for (const LocalPackage& package : read_packages(config.root)) {
+    for (const fs::path& file : files_under(package.root, package.macro_paths, ".sql")) {
+      state->macros.add_package_file(package.name, paths::read_file(file),
+                                     file.lexically_proximate(config.root).string());
+    }
   }
   std::vector<fs::path> singular_tests;
   for (const fs::path& file : files_under(config.root, project.test_paths, ".sql")) {
@@ -370,6 +378,11 @@ ModelProject load_dbt_models(const ProjectConfig& config, const CompileOptions& 
   }
 
   state->environment->graph = graph_value(project, nodes, state->properties.sources);
+  for (const Model& node : nodes) {
+    if (!node.config.event_time.empty()) {
+      state->environment->event_times[node.name] = node.config.event_time;
+    }
+  }
 
   // Compile models and singular tests, then the generic tests of the properties files.
   for (Model& node : nodes) {
@@ -400,9 +413,10 @@ ModelProject load_dbt_models(const ProjectConfig& config, const CompileOptions& 
   return result;
 }
 
-void recompile_dbt_model(const ProjectConfig&, const ModelProject& project, Model& model) {
+void recompile_dbt_model(const ProjectConfig&, const ModelProject& project, Model& model,
+                         const BatchWindow* batch) {
   if (!project.dbt_state || !project.dbt_state->templates.contains(model.name)) return;
-  compile_node(*project.dbt_state, model);
+  compile_node(*project.dbt_state, model, batch);
   std::vector<Model> one{model};
   for (const Model& other : project.models) {
     if (other.materialized == "ephemeral") one.push_back(other);

@@ -14,7 +14,8 @@ namespace strata::transform {
 ModelProject load_dbt_models(const ProjectConfig& config, const CompileOptions& options);
 
 // Compiles `model` of `project` again (for introspective models, right before they run, when the
-// relations they ask about are built).
-void recompile_dbt_model(const ProjectConfig& config, const ModelProject& project, Model& model);
+// relations they ask about are built; for each batch of a microbatch model, with its window).
+void recompile_dbt_model(const ProjectConfig& config, const ModelProject& project, Model& model,
+                         const BatchWindow* batch = nullptr);
 
 }  // namespace strata::transform

@@ -117,7 +117,8 @@ Model make_test(const DbtEnvironment& environment, const TestSpec& spec, const T
                     "(...) %}` block in the project and no built-in test of that name "
                     "(built-in: unique, not_null, accepted_values, relationships, and "
                     "dbt_utils.expression_is_true, unique_combination_of_columns, "
-                    "accepted_range, not_constant, at_least_one, not_empty_string)",
+                    "accepted_range, not_constant, at_least_one, not_empty_string, and "
+                    "dbt_expectations.expect_* (README lists them))",
                 spec.where);
   }
   ModelCompilation compilation{config, relations, test, false, &environment, &warnings};

@@ -23,11 +23,16 @@ class MacroRegistry {
   // Error(kInput) for template syntax errors.
   void add_project_file(std::string_view source, const std::string& file);
 
+  // Adds the macros of a file of the local package `package` (packages.yml `local:`): they are
+  // reachable as `package.name`, and by bare name when no other macro has it.
+  void add_package_file(const std::string& package, std::string_view source,
+                        const std::string& file);
+
   // The macro called `name` (project first), or nullptr.
   const jinja::Value* find(std::string_view name) const;
   // adapter.dispatch(name): the most specific implementation, or nullptr.
   const jinja::Value* dispatch(const std::string& name) const;
-  // The macro `name` of a built-in package ("dbt_utils"), or nullptr.
+  // The macro `name` of a built-in or local package ("dbt_utils"), or nullptr.
   const jinja::Value* find_in_package(std::string_view package, std::string_view name) const;
   // Every macro by name, project macros replacing built-ins; each package as a namespace
   // (`dbt_utils.star`), and dbt's cross-database macros by bare name too.
@@ -38,11 +43,17 @@ class MacroRegistry {
   std::map<std::string, jinja::Value, std::less<>> builtin_;
   std::map<std::string, jinja::Value, std::less<>> project_;
   std::map<std::string, jinja::Dict, std::less<>> packages_;
+  std::map<std::string, jinja::Value, std::less<>> local_;  // local packages' macros by bare name
 };
+
+// The packages strata has built in, under their dbt package names.
+const std::vector<std::string>& builtin_package_names();
 
 // The Jinja source of the built-in macros (builtin_macros.cpp).
 const char* builtin_macro_source();
 // The Jinja source of a built-in package ("dbt", "dbt_utils"; builtin_packages.cpp).
 const char* builtin_package_source(const std::string& package);
+// The Jinja source of the built-in dbt_expectations (builtin_expectations.cpp).
+const char* builtin_expectations_source();
 
 }  // namespace strata::transform

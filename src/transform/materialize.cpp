@@ -4,6 +4,7 @@
 
 #include "core/text.hpp"
 #include "transform/dbt_tests.hpp"
+#include "transform/row_replace.hpp"
 #include "transform/staged_table.hpp"
 
 namespace strata::transform {
@@ -62,8 +63,7 @@ uint64_t build_incremental(lake::Lake& lake, engine::Connection& connection, con
   const lake::TableName table = model.relation();
   uint64_t rows = 0;
   if (full_refresh || !lake.store().find_table(table)) {
-    lake.overwrite(connection, table, select_sql, &rows);
-    return rows;
+    return overwrite_partitioned(lake, connection, table, select_sql, model.config.partition_by);
   }
   const std::string target = quoted_relation(table);
   const StagedTable staged_table(connection, "__strata_incremental_" + model.name, select_sql);
@@ -100,8 +100,17 @@ uint64_t build_incremental(lake::Lake& lake, engine::Connection& connection, con
     throw Error(ErrorKind::kInput, "incremental_strategy='" + strategy +
                                        "' needs a unique_key (a column or a list of columns)");
   }
+  uint64_t written = 0;
   if (strategy == "insert_overwrite") {
-    throw Error(ErrorKind::kInput, "incremental_strategy='insert_overwrite' is not supported yet");
+    // The partitions the new rows touch are replaced; unpartitioned, the whole table is.
+    apply_partition_by(lake, table, model.config.partition_by);
+    const std::string touched = touched_partitions_predicate(lake, table, staged);
+    if (touched.empty()) {
+      lake.overwrite(connection, table, new_rows, &written);
+    } else {
+      replace_rows(lake, connection, table, touched, new_rows);
+    }
+    return rows;
   }
   const bool same_columns = columns.size() == existing.size() && removed.empty() && added.empty();
   if (strategy == "append" && (same_columns || policy == "ignore")) {
@@ -124,7 +133,6 @@ uint64_t build_incremental(lake::Lake& lake, engine::Connection& connection, con
            " AS t WHERE NOT EXISTS (SELECT 1 FROM " + staged + " AS n WHERE " +
            join(matches, " AND ") + ")";
   }
-  uint64_t written = 0;
   lake.overwrite(connection, table, kept + " UNION ALL BY NAME " + new_rows, &written);
   return rows;
 }

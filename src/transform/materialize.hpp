@@ -1,6 +1,7 @@
 // The dbt materializations beyond table and view, on the lake: seeds (a CSV file loaded with type
 // inference, column_types, delimiter and quote), incremental models (append, merge and
-// delete+insert on a unique_key, on_schema_change), and tests (counting failing rows against
+// delete+insert on a unique_key, insert_overwrite of the partitions the new rows touch,
+// on_schema_change; microbatch is microbatch.hpp), and tests (counting failing rows against
 // warn_if/error_if). Until the lake has row-level deletes, merge and delete+insert rewrite the
 // table copy-on-write: the kept old rows and the new rows become the next snapshot in one atomic
 // commit, so a failed build leaves the previous version readable.

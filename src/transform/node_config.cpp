@@ -8,13 +8,14 @@
 namespace strata::transform {
 namespace {
 
+using jinja::Dict;
 using jinja::Value;
 
 // dbt configs strata keeps for the manifest but does not act on.
 const std::vector<std::string>& recorded_keys() {
   static const std::vector<std::string> keys = split(
       "database meta docs persist_docs grants contract group access quoting sql_header "
-      "packages batch_size event_time lookback begin concurrent_batches partition_by cluster_by "
+      "packages concurrent_batches cluster_by "
       "on_configuration_change file_format location plugin options strategy updated_at "
       "check_cols target_schema target_database snapshot_meta_column_names hard_deletes "
       "dbt_valid_to_current invalidate_hard_deletes quote_columns labels description "
@@ -27,7 +28,8 @@ const std::vector<std::string>& acted_keys() {
   static const std::vector<std::string> keys = split(
       "enabled materialized schema alias tags unique_key incremental_strategy on_schema_change "
       "full_refresh pre_hook post_hook column_types delimiter quote severity warn_if error_if "
-      "where limit fail_calc store_failures dialect",
+      "where limit fail_calc store_failures dialect partition_by event_time batch_size begin "
+      "lookback",
       ' ');
   return keys;
 }
@@ -74,6 +76,29 @@ std::string one_of(const std::string& key, const Value& value, const Location& w
                 where);
   }
   return chosen;
+}
+
+// partition_by as the lake's partition fields: a field ("day(ts)", "region") or a list of them
+// (Spark's form), or BigQuery's {field, data_type, granularity} (granularity: its transform;
+// dates and timestamps without one: day).
+std::vector<std::string> partition_fields(const Value& value, const Location& where) {
+  if (!value.is_dict()) return texts("partition_by", value, where);
+  const Dict& spec = value.as_dict();
+  const Value* field = spec.find("field");
+  if (!field || !field->is_string()) {
+    bad_value("partition_by", "a column, a list of columns or {field: ..., granularity: ...}",
+              value, where);
+  }
+  const Value* granularity = spec.find("granularity");
+  const Value* data_type = spec.find("data_type");
+  std::string transform =
+      granularity && granularity->is_string() ? to_lower(granularity->as_string()) : std::string();
+  if (transform.empty() && data_type && data_type->is_string()) {
+    const std::string type = to_lower(data_type->as_string());
+    if (type == "date" || type == "timestamp" || type == "datetime") transform = "day";
+  }
+  if (transform.empty()) return {field->as_string()};
+  return {transform + "(" + field->as_string() + ")"};
 }
 
 }  // namespace
@@ -131,8 +156,8 @@ bool apply_config(NodeConfig& config, std::string key, const Value& value, const
       }
     }
   } else if (key == "incremental_strategy") {
-    config.incremental_strategy =
-        one_of(key, value, where, {"append", "merge", "delete+insert", "insert_overwrite"});
+    config.incremental_strategy = one_of(
+        key, value, where, {"append", "merge", "delete+insert", "insert_overwrite", "microbatch"});
   } else if (key == "on_schema_change") {
     config.on_schema_change =
         one_of(key, value, where, {"ignore", "fail", "append_new_columns", "sync_all_columns"});
@@ -170,6 +195,18 @@ bool apply_config(NodeConfig& config, std::string key, const Value& value, const
     }
   } else if (key == "store_failures") {
     config.store_failures = boolean(key, value, where);
+  } else if (key == "partition_by") {
+    config.partition_by = partition_fields(value, where);
+  } else if (key == "event_time" || key == "begin") {
+    (key == "event_time" ? config.event_time : config.begin) =
+        value.is_none() ? std::string() : text(key, value, where);
+  } else if (key == "batch_size") {
+    config.batch_size = one_of(key, value, where, {"hour", "day", "month", "year"});
+  } else if (key == "lookback") {
+    if (value.kind() != Value::Kind::kInt || value.as_int() < 0) {
+      bad_value(key, "a whole number of batches (0 or more)", value, where);
+    }
+    config.lookback = value.as_int();
   } else if (key == "dialect") {
     const std::optional<SqlDialect> dialect = parse_dialect(text(key, value, where));
     if (!dialect) {

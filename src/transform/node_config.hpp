@@ -24,8 +24,17 @@ struct NodeConfig {
   // incremental
   std::vector<std::string> unique_key;
   std::string incremental_strategy;  // empty: delete+insert with a unique_key, else append
+                                     // (also insert_overwrite, microbatch)
   std::string on_schema_change = "ignore";
   std::optional<bool> full_refresh;
+  // insert_overwrite (and tables): the lake partition fields, "day(ts)", "region", ...
+  std::vector<std::string> partition_by;
+  // microbatch: the model's time column, the batch length (hour, day, month, year), the first
+  // instant of the first build, and how many batches before the current one are built again.
+  std::string event_time;
+  std::string batch_size;
+  std::string begin;
+  int64_t lookback = 1;
   std::vector<std::string> pre_hook, post_hook;
   // The SQL dialect the model is written in (sql_dialect.hpp): duckdb, trino, spark, postgres.
   std::string dialect = "duckdb";

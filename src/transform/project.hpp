@@ -23,6 +23,14 @@
 
 namespace strata::transform {
 
+// A batch of a microbatch model: [start, end) in seconds since the epoch (UTC); `incremental`
+// is what is_incremental() answers while it is rendered.
+struct BatchWindow {
+  int64_t start = 0;
+  int64_t end = 0;
+  bool incremental = false;
+};
+
 struct Model {
   std::string resource_type = "model";  // model, seed or test (dbt projects)
   std::string name;

@@ -15,6 +15,7 @@
 #include "transform/dbt_loader.hpp"
 #include "transform/materialize.hpp"
 #include "transform/model_graph.hpp"
+#include "transform/row_replace.hpp"
 #include "transform/selector.hpp"
 #include "transform/snapshot.hpp"
 #include "transform/sql_dialect.hpp"
@@ -69,13 +70,17 @@ class ModelBuilder {
  public:
   // `catalog_mutex` serializes changes to the engine's catalog (schemas, views), which DuckDB
   // rejects as write-write conflicts when connections make them at once.
-  ModelBuilder(const ProjectConfig& config, lake::Lake& lake, engine::Connection& connection,
-               const RunOptions& options, std::mutex& catalog_mutex)
+  // `compile_mutex` serializes compiling, which may ask the database through a shared connection.
+  ModelBuilder(const ProjectConfig& config, const ModelProject& project, lake::Lake& lake,
+               engine::Connection& connection, const RunOptions& options, std::mutex& catalog_mutex,
+               std::mutex& compile_mutex)
       : config_(config),
+        project_(project),
         lake_(lake),
         connection_(connection),
         options_(options),
-        catalog_mutex_(catalog_mutex) {}
+        catalog_mutex_(catalog_mutex),
+        compile_mutex_(compile_mutex) {}
 
   // Builds one model; failures are returned, not thrown.
   // The model's SELECT, translated to DuckDB when it declares another dialect.
@@ -124,7 +129,11 @@ class ModelBuilder {
         if (sql.empty()) throw Error(ErrorKind::kInput, "the model's SQL is empty");
         if (contract_enforced(model)) check_contract(connection_, model, sql);
         if (model.materialized == "table") {
-          lake_.overwrite(connection_, result.table, sql, &result.rows);
+          result.rows = overwrite_partitioned(lake_, connection_, result.table, sql,
+                                              model.config.partition_by);
+        } else if (model.materialized == "incremental" &&
+                   model.config.incremental_strategy == "microbatch" && project_.dbt) {
+          result.rows = build_batches(model);
         } else if (model.materialized == "snapshot") {
           result.rows = build_snapshot(lake_, connection_, model, sql);
         } else if (model.materialized == "incremental") {
@@ -152,10 +161,31 @@ class ModelBuilder {
 
  private:
   const ProjectConfig& config_;
+  const ModelProject& project_;
   lake::Lake& lake_;
   engine::Connection& connection_;
   const RunOptions& options_;
   std::mutex& catalog_mutex_;
+  std::mutex& compile_mutex_;
+
+  // A microbatch model: each batch compiled with its window, then written in its own commit.
+  uint64_t build_batches(const Model& model) {
+    const bool full_refresh = model.config.full_refresh.value_or(options_.full_refresh);
+    const bool incremental = !full_refresh && lake_.store().find_table(model.relation());
+    const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count();
+    const std::vector<BatchWindow> batches =
+        plan_batches(model, incremental, options_.event_time_range, now);
+    return build_microbatch(lake_, connection_, model, batches, [&](const BatchWindow& batch) {
+      Model compiled = model;
+      {
+        std::lock_guard lock(compile_mutex_);
+        recompile_dbt_model(config_, project_, compiled, &batch);
+      }
+      return duckdb_sql(compiled);
+    });
+  }
 
   // store_failures: the failing rows become the table <target schema>_dbt_test__audit.<test>.
   void store_failures(const Model& test, ModelResult& result) {
@@ -294,7 +324,7 @@ class Scheduler {
 
   // The worker loop; no exception leaves it (the first is kept and rethrown by run()).
   void work(engine::Connection& connection) {
-    ModelBuilder builder(config_, lake_, connection, options_, catalog_mutex_);
+    ModelBuilder builder(config_, project_, lake_, connection, options_, catalog_mutex_, mutex_);
     while (true) {
       std::string name;
       {

@@ -20,6 +20,7 @@
 #include "engine/database.hpp"
 #include "lake/metastore.hpp"
 #include "lake/table_store.hpp"
+#include "transform/microbatch.hpp"
 #include "transform/project.hpp"
 
 namespace strata::transform {
@@ -55,6 +56,8 @@ struct RunOptions {
   std::set<std::string> resource_types;
   bool full_refresh = false;
   bool fail_fast = false;
+  // Microbatch models: the batches to build instead of their default range.
+  BatchRange event_time_range;
   // Nodes built at once (each on its own connection from `connect`); 1 without `connect`.
   size_t threads = 1;
   std::function<engine::Connection()> connect;
