@@ -93,9 +93,12 @@ def test_insert_overwrite_and_microbatch_match_dbt(tmp_path, strata, strata_bin)
     third = compare(strata, strata_dir, dbt_dir)
     assert any(row[0] == 1 and row[3] == 11.0 for row in third["main.events_monthly"][1])
 
-    show = strata("--project", strata_dir, "table", "show", "main.events_by_day")
-    assert "day(event_at)" in show
-    assert "sale_date" in strata("--project", strata_dir, "table", "show", "main.sales_by_day")
+    def partition_line(table):
+        show = strata("--project", strata_dir, "table", "show", table)
+        return next(line for line in show.splitlines() if line.startswith("partition"))
+
+    assert "day(2) as event_at_day" in partition_line("main.events_by_day")  # 2: event_at
+    assert "as sale_date" in partition_line("main.sales_by_day")
 
 
 def test_each_batch_commits_and_a_failed_batch_is_reported(tmp_path, strata, strata_bin):

@@ -90,7 +90,7 @@ def test_packages_strata_cannot_install_are_named(tmp_path, strata_bin):
         result = subprocess.run([strata_bin, "--project", str(root), "parse"],
                                 capture_output=True, text=True, timeout=600)
         assert result.returncode == 3, result.stdout + result.stderr
-        assert "packages.yml:8" in result.stderr and named in result.stderr, result.stderr
+        assert "packages.yml:7:" in result.stderr and named in result.stderr, result.stderr
         assert "built in" in result.stderr
 
     packages.write_text("packages:\n  - local: nowhere\n")
