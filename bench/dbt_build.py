@@ -203,11 +203,9 @@ class DbtBuildCase:
                 con.execute(f'CREATE TABLE "{schema}"."{name}" AS SELECT * FROM '
                             f"read_csv('{seed}', header = true, auto_detect = true)")
                 continue
-            sql = (self.dir / "target" / "compiled" / node["original_file_path"]).read_text() \
-                if kind != "test" else None
+            sql = node["compiled_code"]
             if kind == "test":
-                path = self.dir / "target" / "compiled" / node["path"]
-                con.execute(f"SELECT count(*) FROM ({path.read_text()})").fetchall()
+                con.execute(f"SELECT count(*) FROM ({sql})").fetchall()
             elif node["config"].get("materialized") == "view":
                 con.execute(f'CREATE VIEW "{schema}"."{name}" AS {sql}')
             else:
