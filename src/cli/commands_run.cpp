@@ -35,8 +35,8 @@ std::string status_word(const transform::ModelResult& result) {
   }
 }
 
-int run_nodes(const GlobalOptions& globals, const NodeOptions& node_options,
-              const std::string& command, std::set<std::string> resource_types) {
+int run_nodes(const GlobalOptions& globals, NodeOptions& node_options, const std::string& command,
+              std::set<std::string> resource_types) {
   ProjectContext context(globals);
   transform::ModelProject project = load_project_nodes(context, node_options);
   if (project.models.empty()) {

@@ -3,6 +3,7 @@
 #include "core/log.hpp"
 #include "lake/metastore.hpp"
 #include "transform/lake_introspection.hpp"
+#include "transform/yaml_selectors.hpp"
 
 namespace strata::cli {
 
@@ -11,6 +12,7 @@ void add_node_options(CLI::App& command, NodeOptions& options, bool builds) {
                      "Nodes: NAME, +NAME, NAME+, n+NAME, @NAME, tag:X, path:X, resource_type:X, "
                      "source:X, config.KEY:X; a,b intersects");
   command.add_option("--exclude", options.exclude, "Nodes to leave out (same syntax)");
+  command.add_option("--selector", options.selector, "A selection named in selectors.yml");
   command.add_option("--vars", options.vars, "dbt vars as a YAML mapping, e.g. '{day: 3}'");
   command.add_option("-t,--target", options.target, "The profiles.yml target (dbt projects)");
   if (builds) {
@@ -25,7 +27,7 @@ void add_node_options(CLI::App& command, NodeOptions& options, bool builds) {
   }
 }
 
-transform::ModelProject load_project_nodes(ProjectContext& context, const NodeOptions& options) {
+transform::ModelProject load_project_nodes(ProjectContext& context, NodeOptions& options) {
   transform::CompileOptions compile;
   compile.target = options.target;
   compile.vars_yaml = options.vars;
@@ -36,6 +38,12 @@ transform::ModelProject load_project_nodes(ProjectContext& context, const NodeOp
   });
   transform::ModelProject nodes = transform::load_models(context.config(), compile);
   for (const std::string& warning : nodes.warnings) log::warn(warning);
+  if (!options.selector.empty()) {
+    for (std::string& name :
+         transform::resolve_yaml_selector(nodes, context.config().root, options.selector)) {
+      options.select.push_back(std::move(name));
+    }
+  }
   return nodes;
 }
 

@@ -16,6 +16,7 @@ namespace strata::cli {
 struct NodeOptions {
   std::vector<std::string> select;
   std::vector<std::string> exclude;
+  std::string selector;  // a YAML selector of selectors.yml
   std::string vars;
   std::string target;
   bool full_refresh = false;
@@ -29,7 +30,8 @@ struct NodeOptions {
 // --fail-fast, --threads, --event-time-start/--event-time-end).
 void add_node_options(CLI::App& command, NodeOptions& options, bool builds);
 
-// Loads the project's nodes; prints its warnings.
-transform::ModelProject load_project_nodes(ProjectContext& context, const NodeOptions& options);
+// Loads the project's nodes; prints its warnings. A --selector adds the nodes it picks to
+// `options.select`.
+transform::ModelProject load_project_nodes(ProjectContext& context, NodeOptions& options);
 
 }  // namespace strata::cli

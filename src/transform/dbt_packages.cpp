@@ -65,7 +65,7 @@ void read_file(const fs::path& root, const std::string& name, std::vector<LocalP
       }
     } else {
       std::string kind = "git";
-      for (const std::string& key : {"git", "tarball", "private"}) {
+      for (const std::string key : {"git", "tarball", "private"}) {
         if (entry.has(key)) kind = key + " '" + entry.required_string(key) + "'";
       }
       entry.fail("package " + kind +

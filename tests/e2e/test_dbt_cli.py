@@ -101,3 +101,37 @@ def test_failing_unit_test_skips_its_model(tmp_path, strata_bin):
     assert "SKIPPED main.stg_people" in result.stdout
     manifest = json.loads((root / "target" / "manifest.json").read_text())
     assert "unit_test.mini.stg_people.upper_names" in manifest["unit_tests"]
+
+
+def test_yaml_selectors(tmp_path, strata, strata_bin):
+    root = tmp_path / "p"
+    make_project(root)
+    (root / "selectors.yml").write_text(
+        "selectors:\n"
+        "  - name: daily_models\n"
+        "    definition:\n"
+        "      union:\n"
+        "        - method: tag\n          value: daily\n          parents: true\n"
+        "        - exclude:\n            - method: fqn\n              value: growing\n"
+        "  - name: marts_only\n"
+        "    definition:\n"
+        "      intersection:\n"
+        "        - 'path:models/marts'\n"
+        "        - method: resource_type\n          value: model\n"
+        "  - name: nothing\n"
+        "    definition: {method: tag, value: daily, exclude: ['tag:daily']}\n")
+    ls = lambda *args: strata("--project", root, "ls", *args).split()  # noqa: E731
+    # Tests on selected nodes come along, as with --select (dbt's eager indirect selection).
+    assert ls("--selector", "daily_models") == [
+        "seed.mini.people", "model.mini.stg_people", "model.mini.people_count",
+        "test.mini.accepted_values_people_count_n__False__3"]
+    assert ls("--selector", "marts_only", "--resource-type", "model") == [
+        "model.mini.growing", "model.mini.people_count"]
+    strata("--project", root, "seed")
+    out = strata("--project", root, "run", "--selector", "daily_models")
+    assert "OK      main.people_count" in out and "growing" not in out
+    for name, message in [("dialy_models", "did you mean 'daily_models'"),
+                          ("nothing", "selects no nodes")]:
+        result = subprocess.run([strata_bin, "--project", str(root), "ls", "--selector", name],
+                                capture_output=True, text=True)
+        assert result.returncode == 2 and message in result.stderr, result.stderr
