@@ -162,9 +162,13 @@ std::string format_scram_verifier(const ScramVerifier& verifier) {
 }
 
 ScramVerifier make_scram_verifier(std::string_view password, int iterations) {
+  return derive_scram_verifier(password, random_bytes(kSaltBytes), iterations);
+}
+
+ScramVerifier derive_scram_verifier(std::string_view password, std::string salt, int iterations) {
   ScramVerifier verifier;
   verifier.iterations = iterations;
-  verifier.salt = random_bytes(kSaltBytes);
+  verifier.salt = std::move(salt);
   const std::string salted = salted_password(password, verifier.salt, iterations);
   verifier.stored_key = sha256(hmac(salted, "Client Key"));
   verifier.server_key = hmac(salted, "Server Key");
@@ -176,8 +180,9 @@ bool check_password(const ScramVerifier& verifier, std::string_view password) {
   return same_bytes(sha256(hmac(salted, "Client Key")), verifier.stored_key);
 }
 
-ScramExchange::ScramExchange(std::optional<ScramVerifier> verifier, std::string_view user)
-    : known_user_(verifier.has_value()) {
+ScramExchange::ScramExchange(std::optional<ScramVerifier> verifier, std::string_view user,
+                             std::string server_nonce)
+    : known_user_(verifier.has_value()), server_nonce_(std::move(server_nonce)) {
   if (verifier) {
     verifier_ = std::move(*verifier);
   } else {
@@ -211,7 +216,8 @@ std::string ScramExchange::server_first(std::string_view client_first) {
   for (char c : *client_nonce) {
     if (c < 0x21 || c > 0x7e) malformed("the client nonce has non-printable characters");
   }
-  nonce_ = std::string(*client_nonce) + base64_encode(random_bytes(kNonceBytes));
+  nonce_ = std::string(*client_nonce) +
+           (server_nonce_.empty() ? base64_encode(random_bytes(kNonceBytes)) : server_nonce_);
   server_first_ = "r=" + nonce_ + ",s=" + base64_encode(verifier_.salt) +
                   ",i=" + std::to_string(verifier_.iterations);
   return server_first_;

@@ -24,6 +24,8 @@ std::optional<ScramVerifier> parse_scram_verifier(const std::string& text);
 std::string format_scram_verifier(const ScramVerifier& verifier);
 // A verifier for `password` with a fresh 16-byte random salt.
 ScramVerifier make_scram_verifier(std::string_view password, int iterations = 4096);
+// The verifier for `password` with a given (raw) salt.
+ScramVerifier derive_scram_verifier(std::string_view password, std::string salt, int iterations);
 // Whether `password` matches (for HTTP Basic authentication); constant time in the comparison.
 bool check_password(const ScramVerifier& verifier, std::string_view password);
 
@@ -35,7 +37,9 @@ std::optional<std::string> base64_decode(std::string_view text);
 // wrong passwords.
 class ScramExchange {
  public:
-  ScramExchange(std::optional<ScramVerifier> verifier, std::string_view user);
+  // `server_nonce`: empty for a random one (tests give a fixed one).
+  ScramExchange(std::optional<ScramVerifier> verifier, std::string_view user,
+                std::string server_nonce = {});
 
   // The server-first-message for the client-first-message; throws Error(kInput) when malformed.
   std::string server_first(std::string_view client_first);
@@ -50,6 +54,7 @@ class ScramExchange {
   std::string client_first_bare_;
   std::string server_first_;
   std::string nonce_;
+  std::string server_nonce_;
 };
 
 }  // namespace strata::serve::auth

@@ -230,7 +230,7 @@ Response HttpServer::dispatch(Request& request) const {
                          std::string(options_.access && options_.access->authentication_required()
                                          ? " or Basic <user:password>"
                                          : "")
-                   : "invalid credentials");
+                   : "invalid token or credentials");
       response.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"strata\"");
       if (options_.access && options_.access->authentication_required()) {
         response.headers.emplace_back("WWW-Authenticate", "Basic realm=\"strata\"");
