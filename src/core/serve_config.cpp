@@ -30,14 +30,21 @@ std::optional<int64_t> port(const yaml::Reader& reader, const std::string& key) 
   return value;
 }
 
+// The enum value whose name (in `names`, in enum order) is `text`; else fails at `node`.
+template <typename Enum>
+Enum named_value(const yaml::Reader& reader, const YAML::Node& node, const std::string& text,
+                 const std::vector<std::string>& names, const std::string& what) {
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (text == names[i]) return static_cast<Enum>(i);
+  }
+  reader.fail_at(node, "unknown " + what + " '" + text + "'; use one of: " + join(names, ", ") +
+                           did_you_mean(text, names));
+}
+
 QueryParamType param_type(const yaml::Reader& reader, const YAML::Node& node,
                           const std::string& text) {
-  const auto& names = query_param_type_names();
-  for (size_t i = 0; i < names.size(); ++i) {
-    if (text == names[i]) return static_cast<QueryParamType>(i);
-  }
-  reader.fail_at(node, "unknown parameter type '" + text + "'; use one of: " + join(names, ", ") +
-                           did_you_mean(text, names));
+  return named_value<QueryParamType>(reader, node, text, query_param_type_names(),
+                                     "parameter type");
 }
 
 QueryParamConfig parse_param(const std::string& name, const yaml::Reader& param) {
@@ -107,12 +114,7 @@ TlsConfig parse_tls(const yaml::Reader& serve) {
 }
 
 MaskKind mask_kind(const yaml::Reader& reader, const YAML::Node& node, const std::string& text) {
-  const auto& names = mask_kind_names();
-  for (size_t i = 0; i < names.size(); ++i) {
-    if (text == names[i]) return static_cast<MaskKind>(i);
-  }
-  reader.fail_at(node, "unknown mask '" + text + "'; use one of: " + join(names, ", ") +
-                           did_you_mean(text, names));
+  return named_value<MaskKind>(reader, node, text, mask_kind_names(), "mask");
 }
 
 RoleConfig parse_role(const std::string& name, const yaml::Reader& role) {
