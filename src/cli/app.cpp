@@ -90,6 +90,7 @@ int run(int argc, char** argv) {
   add_pipeline_command(app, globals, action);
   add_version_command(app, globals, action);
   add_serve_command(app, globals, action);
+  add_user_command(app, globals, action);
 
   if (std::string word = unknown_command(app, argc, argv); !word.empty()) {
     std::cerr << "error: unknown command '" << word << "'" << did_you_mean(word, command_names(app))

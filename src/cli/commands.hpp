@@ -30,5 +30,6 @@ void add_runs_command(CLI::App& app, const GlobalOptions& globals, Action& actio
 void add_pipeline_command(CLI::App& app, const GlobalOptions& globals, Action& action);
 void add_version_command(CLI::App& app, const GlobalOptions& globals, Action& action);
 void add_serve_command(CLI::App& app, const GlobalOptions& globals, Action& action);
+void add_user_command(CLI::App& app, const GlobalOptions& globals, Action& action);
 
 }  // namespace strata::cli

@@ -1,7 +1,8 @@
 // `strata serve`: the long-running server. It serves the project's lake tables over the
 // PostgreSQL wire protocol (psql, BI tools, drivers) and, with --http-port (or serve.http_port),
-// over the HTTP query API; tables committed while it runs become visible to both. It runs until
-// SIGINT or SIGTERM.
+// over the HTTP query API; tables committed while it runs become visible to both. TLS, users and
+// roles come from serve: in strata.yml; a listener on a non-loopback address needs users (or, for
+// HTTP, a token). It runs until SIGINT or SIGTERM.
 #include <cstdlib>
 #include <iostream>
 #include <optional>
@@ -14,6 +15,8 @@
 #include "core/time_text.hpp"
 #include "engine/session.hpp"
 #include "orchestrate/process_lock.hpp"
+#include "serve/auth/access_control.hpp"
+#include "serve/auth/tls.hpp"
 #include "serve/http/api_server.hpp"
 #include "serve/http/pipeline_api.hpp"
 #include "serve/lake_sync.hpp"
@@ -74,10 +77,10 @@ std::vector<serve::pgwire::CatalogTable> catalog_tables(
 }
 
 // The HTTP API, bound but not started, when a port is configured; nothing otherwise.
-std::unique_ptr<serve::http::ApiServer> make_http_api(ProjectContext& context,
-                                                      const ServeOptions& options,
-                                                      const engine::Database& database,
-                                                      serve::LakeSync& lake_sync) {
+std::unique_ptr<serve::http::ApiServer> make_http_api(
+    ProjectContext& context, const ServeOptions& options, const engine::Database& database,
+    serve::LakeSync& lake_sync, serve::auth::AccessControl& access,
+    const std::optional<serve::auth::TlsFiles>& tls) {
   const ServeConfig& config = context.config().serve;
   std::optional<int64_t> port =
       options.http_port ? std::optional<int64_t>(*options.http_port) : config.http_port;
@@ -89,6 +92,8 @@ std::unique_ptr<serve::http::ApiServer> make_http_api(ProjectContext& context,
   api.listener.threads = static_cast<size_t>(config.http_threads);
   api.listener.max_body_bytes = static_cast<size_t>(config.max_body_bytes);
   api.listener.token = http_token(config);
+  api.listener.access = &access;
+  api.listener.tls = tls;
   api.queries.timeout = query_timeout(options, config);
   api.queries.cache_bytes = static_cast<size_t>(config.cache_bytes);
   return std::make_unique<serve::http::ApiServer>(database, lake_sync, context.store(),
@@ -99,11 +104,18 @@ int serve(const GlobalOptions& globals, const ServeOptions& options) {
   ProjectContext context(globals);
   const ServeConfig& config = context.config().serve;
   const std::string host = options.host.value_or(config.host);
-  if (!serve::pgwire::is_loopback_host(host)) {
+  serve::auth::AccessControl access(config);
+  if (!serve::pgwire::is_loopback_host(host) && !access.authentication_required()) {
     throw Error(ErrorKind::kUsage,
-                "--host " + host +
-                    " is not a loopback address; the PostgreSQL protocol listener has no "
-                    "authentication yet, so it listens only on 127.0.0.1, ::1 or localhost");
+                "the PostgreSQL protocol listener would listen on " + host +
+                    ", which is not a loopback address, without authentication; declare users "
+                    "(serve.users in strata.yml, `strata user add NAME`) or listen on 127.0.0.1");
+  }
+  std::optional<serve::auth::TlsFiles> tls_files;
+  std::unique_ptr<serve::auth::TlsContext> tls;
+  if (config.tls.enabled) {
+    tls_files = serve::auth::prepare_tls_files(config.tls, context.config().root);
+    tls = std::make_unique<serve::auth::TlsContext>(*tls_files);
   }
   // One server per project: a second one stops here, naming the first one's pid.
   const orchestrate::FileLock server_lock = orchestrate::lock_server(context.config().root);
@@ -130,6 +142,10 @@ int serve(const GlobalOptions& globals, const ServeOptions& options) {
         serve::pgwire::add_catalog_tables(connection, catalog_tables(changed));
       });
   server_options.session.refresh_lake = [&lake_sync] { lake_sync.refresh(); };
+  server_options.session.lake_state = [&lake_sync] { return lake_sync.current(); };
+  server_options.session.access = &access;
+  server_options.session.tls = tls.get();
+  server_options.session.tls_required = config.tls.required;
   serve::QueryWatchdog statement_watchdog;
   server_options.session.watchdog = &statement_watchdog;
   server_options.session.statement_timeout = query_timeout(options, config);
@@ -137,18 +153,21 @@ int serve(const GlobalOptions& globals, const ServeOptions& options) {
   ServedPipelines pipelines(context, options.scheduler);
   serve::http::PipelineApi pipeline_api{pipelines.service(), context.store()};
   std::unique_ptr<serve::http::ApiServer> http =
-      make_http_api(context, options, database, lake_sync);
+      make_http_api(context, options, database, lake_sync, access, tls_files);
   if (http) {
     serve::http::add_pipeline_routes(http->router(), pipeline_api);
     http->start();
-    std::cerr << "strata: HTTP API on http://" << http->address() << "/api/v1"
-              << (http->requires_token() ? " (bearer token required)" : "") << "\n"
+    std::cerr << "strata: HTTP API on " << (tls ? "https://" : "http://") << http->address()
+              << "/api/v1" << (http->requires_authentication() ? " (authentication required)" : "")
+              << "\n"
               << std::flush;
   }
   std::cerr << "strata: serving project '" << context.config().name
             << "' over the PostgreSQL protocol on " << server.address() << " (psql -h " << host
-            << " -p " << server.port() << " -U strata -d " << context.config().name
-            << "); Ctrl-C stops\n"
+            << " -p " << server.port() << " -U strata -d " << context.config().name << ")"
+            << (tls ? ", TLS with " + tls_files->cert.string() : std::string())
+            << (access.authentication_required() ? ", SCRAM-SHA-256 passwords" : "")
+            << "; Ctrl-C stops\n"
             << std::flush;
   server.run([] { return interrupt_requested(); });
   if (http) http->stop();
@@ -164,12 +183,14 @@ void add_serve_command(CLI::App& app, const GlobalOptions& globals, Action& acti
   auto options = std::make_shared<ServeOptions>();
   command->add_option("--pg-port", options->pg_port,
                       "Port of the PostgreSQL protocol listener (default: serve.pg_port or 5433)");
-  command->add_option("--host", options->host,
-                      "Address of the PostgreSQL protocol listener (loopback only for now)");
+  command->add_option(
+      "--host", options->host,
+      "Address of the PostgreSQL protocol listener (default 127.0.0.1; others require users)");
   command->add_option("--http-port", options->http_port,
                       "Port of the HTTP query API (default: serve.http_port; absent: no HTTP)");
-  command->add_option("--http-host", options->http_host,
-                      "Address of the HTTP API (default 127.0.0.1; others require a token)");
+  command->add_option(
+      "--http-host", options->http_host,
+      "Address of the HTTP API (default 127.0.0.1; others require a token or users)");
   command->add_option("--query-timeout", options->query_timeout,
                       "Per-query timeout of both listeners, e.g. 30s (default: serve.query_timeout "
                       "or 30s)");

@@ -41,6 +41,7 @@ class ApiServer {
   uint16_t port() const { return listener_->port(); }
   std::string address() const { return listener_->address(); }
   bool requires_token() const { return listener_->requires_token(); }
+  bool requires_authentication() const { return listener_->requires_authentication(); }
 
  private:
   NamedQueries named_;

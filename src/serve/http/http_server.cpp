@@ -9,6 +9,7 @@
 #include "core/error.hpp"
 #include "core/log.hpp"
 #include "core/text.hpp"
+#include "serve/auth/scram.hpp"
 #include "serve/pgwire/socket.hpp"
 
 namespace strata::serve::http {
@@ -79,12 +80,25 @@ bool constant_time_equal(const std::string& a, const std::string& b) {
 }
 
 HttpServer::HttpServer(const Router& router, HttpServerOptions options)
-    : router_(router), options_(std::move(options)), server_(std::make_unique<httplib::Server>()) {
-  if (options_.token.empty() && !pgwire::is_loopback_host(options_.host)) {
+    : router_(router), options_(std::move(options)) {
+  if (!requires_authentication() && !pgwire::is_loopback_host(options_.host)) {
     throw Error(ErrorKind::kUsage,
                 "the HTTP API would listen on " + options_.host +
                     ", which is not a loopback address, without authentication; set a token "
-                    "(serve.token in strata.yml or STRATA_HTTP_TOKEN) or listen on 127.0.0.1");
+                    "(serve.token in strata.yml or STRATA_HTTP_TOKEN), declare serve.users, or "
+                    "listen on 127.0.0.1");
+  }
+  if (options_.tls) {
+    auto server =
+        std::make_unique<httplib::SSLServer>(options_.tls->cert.c_str(), options_.tls->key.c_str());
+    if (!server->is_valid()) {
+      throw Error(ErrorKind::kConfig, "serve.tls: the HTTP API cannot use certificate " +
+                                          options_.tls->cert.string() + " with key " +
+                                          options_.tls->key.string());
+    }
+    server_ = std::move(server);
+  } else {
+    server_ = std::make_unique<httplib::Server>();
   }
   const size_t threads = options_.threads;
   // cpp-httplib owns the queue it gets from this factory.
@@ -173,14 +187,31 @@ void HttpServer::stop() {
   if (thread_.joinable()) thread_.join();
 }
 
-bool HttpServer::authorized(const Request& request) const {
-  if (options_.token.empty()) return true;
-  const std::string header = request.header("authorization");
-  const std::string prefix = "Bearer ";
-  if (header.size() <= prefix.size() || to_lower(header.substr(0, prefix.size())) != "bearer ") {
-    return false;
+bool HttpServer::authorized(Request& request) const {
+  const RoleConfig* token_role = options_.access ? &options_.access->token_role() : nullptr;
+  if (!requires_authentication()) {
+    request.role = token_role;
+    return true;
   }
-  return constant_time_equal(header.substr(prefix.size()), options_.token);
+  const std::string header = request.header("authorization");
+  const size_t space = header.find(' ');
+  if (space == std::string::npos) return false;
+  const std::string scheme = to_lower(header.substr(0, space));
+  const std::string credentials = header.substr(space + 1);
+  if (scheme == "bearer" && !options_.token.empty() &&
+      constant_time_equal(credentials, options_.token)) {
+    request.role = token_role;
+    return true;
+  }
+  if (scheme == "basic" && options_.access && options_.access->authentication_required()) {
+    const std::optional<std::string> decoded = auth::base64_decode(credentials);
+    const size_t colon = decoded ? decoded->find(':') : std::string::npos;
+    if (colon == std::string::npos) return false;
+    request.role =
+        options_.access->authenticate(decoded->substr(0, colon), decoded->substr(colon + 1));
+    return request.role != nullptr;
+  }
+  return false;
 }
 
 Response HttpServer::dispatch(Request& request) const {
@@ -193,11 +224,17 @@ Response HttpServer::dispatch(Request& request) const {
       return error_response(404, "no such endpoint: " + request.method + " " + request.path);
     }
     if (match.route->options.requires_auth && !authorized(request)) {
-      Response response =
-          error_response(401, request.header("authorization").empty()
-                                  ? "authentication required: send Authorization: Bearer <token>"
-                                  : "invalid token");
+      Response response = error_response(
+          401, request.header("authorization").empty()
+                   ? "authentication required: send Authorization: Bearer <token>" +
+                         std::string(options_.access && options_.access->authentication_required()
+                                         ? " or Basic <user:password>"
+                                         : "")
+                   : "invalid token or credentials");
       response.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"strata\"");
+      if (options_.access && options_.access->authentication_required()) {
+        response.headers.emplace_back("WWW-Authenticate", "Basic realm=\"strata\"");
+      }
       return response;
     }
     request.path_params = std::move(match.path_params);

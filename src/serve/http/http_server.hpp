@@ -1,8 +1,10 @@
 // The HTTP/1.1 listener of `strata serve`, on cpp-httplib (Debian's libcpp-httplib): a bounded
-// pool of worker threads (each serves one client connection at a time, keep-alive included), a
-// request body limit (413), and one dispatcher that sends every request through the Router:
-// unknown paths get 404, known paths with another method 405, routes that require it get 401
-// without the right `Authorization: Bearer` token, and a handler's strata::Error becomes a JSON
+// pool of worker threads (each serves one client connection at a time, keep-alive included), HTTPS
+// when TLS files are given, a request body limit (413), and one dispatcher that sends every
+// request through the Router: unknown paths get 404, known paths with another method 405, routes
+// that require it get 401 without the right `Authorization: Bearer` token or, when users are
+// declared, `Authorization: Basic` user and password (the request then runs as the user's role;
+// with the token, as serve.token_role), and a handler's strata::Error becomes a JSON
 // error (400 for bad input and SQL, 500 for storage and internal failures). Streamed responses go
 // out with chunked transfer encoding; a stream that fails midway ends the connection without the
 // final chunk, so the client sees a truncated response rather than a complete-looking one.
@@ -11,9 +13,12 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 
+#include "serve/auth/access_control.hpp"
+#include "serve/auth/tls.hpp"
 #include "serve/http/router.hpp"
 
 namespace httplib {
@@ -27,7 +32,10 @@ struct HttpServerOptions {
   uint16_t port = 0;  // 0 picks a free port
   size_t threads = 32;
   size_t max_body_bytes = 1024 * 1024;
-  std::string token;  // empty: no authentication (then only loopback hosts are allowed)
+  std::string token;  // empty: no bearer token
+  // Users for Basic authentication and the token's role; null or no users: token only.
+  auth::AccessControl* access = nullptr;
+  std::optional<auth::TlsFiles> tls;  // HTTPS with these files
 };
 
 class HttpServer {
@@ -42,6 +50,10 @@ class HttpServer {
   uint16_t port() const { return port_; }
   std::string address() const;
   bool requires_token() const { return !options_.token.empty(); }
+  bool requires_authentication() const {
+    return requires_token() || (options_.access && options_.access->authentication_required());
+  }
+  bool https() const { return options_.tls.has_value(); }
   // Serves on a thread of its own until stop() (or destruction).
   void start();
   void stop();
@@ -54,7 +66,8 @@ class HttpServer {
   int listen_fd_ = -1;
   std::thread thread_;
 
-  bool authorized(const Request& request) const;
+  // Sets the request's role when it is authorized.
+  bool authorized(Request& request) const;
   Response dispatch(Request& request) const;
 };
 

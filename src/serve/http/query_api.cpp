@@ -60,6 +60,7 @@ Response run_sql(QueryApi& api, const Request& request) {
     }
   }
   query.format = format_of(request, &body);
+  query.role = request.role;
   return api.queries.run(query);
 }
 
@@ -89,7 +90,9 @@ Response run_named(QueryApi& api, const Request& request) {
     }
     format = format_of(request, nullptr);
   }
-  return api.queries.run(api.named.request(*query, values, format));
+  QueryRequest named = api.named.request(*query, values, format);
+  named.role = request.role;
+  return api.queries.run(named);
 }
 
 nlohmann::json table_list(QueryApi& api) {

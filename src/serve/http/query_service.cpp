@@ -11,6 +11,7 @@
 #include "core/error.hpp"
 #include "core/log.hpp"
 #include "engine/duckdb_api.hpp"
+#include "serve/auth/query_guard.hpp"
 
 namespace strata::serve::http {
 
@@ -89,13 +90,13 @@ void check_encodable(const std::vector<EncodedColumn>& columns) {
 // DuckDB's C API gives no Parquet writer for a stream, so DuckDB writes the result (streaming,
 // in bounded memory) to a temporary file, which the response then sends. The SELECT was prepared
 // alone before, so it is one statement; the line breaks keep a trailing comment inside.
-void write_parquet(Execution& execution, const QueryRequest& request) {
+void write_parquet(Execution& execution, const QueryRequest& request, const std::string& sql) {
   static std::atomic<uint64_t> counter{0};
   execution.parquet = std::make_unique<TemporaryFile>();
   execution.parquet->path =
       std::filesystem::temp_directory_path() /
       ("strata-http-" + std::to_string(::getpid()) + "-" + std::to_string(counter++) + ".parquet");
-  std::string select = request.sql;
+  std::string select = sql;
   while (!select.empty() &&
          (std::isspace(static_cast<unsigned char>(select.back())) || select.back() == ';')) {
     select.pop_back();
@@ -186,7 +187,16 @@ Response QueryService::run(const QueryRequest& request) {
     if (analysis.rejection) return error_response(400, *analysis.rejection);
     if (analysis.forbidden) return error_response(analysis.forbidden_status, *analysis.forbidden);
   }
-  const std::string key = analysis.normalized + '\n' + parameters_key(request) + '\n' +
+  // Checked and masked for the role before DuckDB binds it; what runs is `sql`.
+  std::string sql = request.sql;
+  if (request.role) {
+    auth::GuardedQuery guarded = auth::guard_query(connection, request.sql, *request.role, *state,
+                                                   request.apply_read_policy);
+    if (guarded.denied) return error_response(403, *guarded.denied);
+    sql = std::move(guarded.sql);
+  }
+  const std::string key = (request.role ? request.role->name : std::string("*")) + '\n' +
+                          analysis.normalized + '\n' + parameters_key(request) + '\n' +
                           result_format_name(request.format);
   if (analysis.cacheable) {
     if (auto hit = cache_.find(key, analysis.reads)) {
@@ -202,11 +212,11 @@ Response QueryService::run(const QueryRequest& request) {
 
   execution->watch = watchdog_.watch(connection, options_.timeout);
   try {
-    execution->statement.emplace(connection.prepare(request.sql));
+    execution->statement.emplace(connection.prepare(sql));
     check_read_only(*execution->statement);
     bind_parameters(*execution->statement, request);
     if (request.format == ResultFormat::kParquet) {
-      write_parquet(*execution, request);
+      write_parquet(*execution, request, sql);
     } else {
       execution->result = execution->statement->execute();
       std::vector<EncodedColumn> columns = result_columns(execution->result);

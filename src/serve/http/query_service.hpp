@@ -3,7 +3,8 @@
 // fires), read-only (only SELECT statements), parameters bound through a DuckDB prepared statement
 // (never put into the SQL text), and the result streamed in the asked format. Cacheable queries
 // (see query_analysis.hpp) are answered from the result cache while the snapshots of the tables
-// they read are unchanged; the X-Cache header says hit, miss or bypass (not cacheable).
+// they read are unchanged (entries are per role, as masks differ); the X-Cache header says hit,
+// miss or bypass (not cacheable).
 #pragma once
 
 #include <chrono>
@@ -30,6 +31,9 @@ struct QueryRequest {
   // Ad-hoc SQL from a client obeys the read policy (query_analysis.hpp); the project's own named
   // queries do not.
   bool apply_read_policy = true;
+  // Whose query it is: its tables are checked and its columns masked for this role
+  // (serve/auth/query_guard.hpp); null runs it unrestricted (tests, internal use).
+  const RoleConfig* role = nullptr;
 };
 
 struct QueryServiceOptions {

@@ -10,11 +10,14 @@
 
 #include <functional>
 #include <map>
+
 #include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
+
+#include "core/serve_config.hpp"
 
 namespace strata::serve::http {
 
@@ -25,6 +28,8 @@ struct Request {
   std::multimap<std::string, std::string> query;   // ?a=1&b=2
   std::map<std::string, std::string> headers;      // names in lower case
   std::string body;
+  // The role the request authenticated as (set by the listener; null: not authenticated).
+  const RoleConfig* role = nullptr;
 
   std::string header(const std::string& lower_case_name) const;
   std::optional<std::string> query_param(const std::string& name) const;

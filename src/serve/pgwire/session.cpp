@@ -110,8 +110,10 @@ bool Session::start_up() {
     const StartupPacket packet = decode_startup_packet(frame->body);
     switch (packet.kind) {
       case StartupPacket::Kind::kSslRequest:
+        answer_ssl_request();
+        continue;
       case StartupPacket::Kind::kGssEncRequest:
-        socket_.write_all("N");  // no encryption yet: the client goes on in plain text or stops
+        socket_.write_all("N");  // no GSS encryption: the client goes on without or stops
         continue;
       case StartupPacket::Kind::kCancel: {
         const bool found = registry_.cancel(packet.process_id, packet.secret_key);
@@ -129,8 +131,14 @@ bool Session::start_up() {
     }
     user_ = packet.option("user");
     if (user_.empty()) {
-      throw SqlError("28000", "no PostgreSQL user name specified in startup packet");
+      throw SqlError(sqlstate::kInvalidAuthorization,
+                     "no PostgreSQL user name specified in startup packet");
     }
+    if (options_.tls_required && !socket_.encrypted()) {
+      throw SqlError(sqlstate::kInvalidAuthorization,
+                     "this server requires TLS: connect with sslmode=require");
+    }
+    authenticate();
     greet(packet);
     return true;
   }
@@ -165,7 +173,7 @@ void Session::greet(const StartupPacket& startup) {
       {"TimeZone", "UTC"},
       {"integer_datetimes", "on"},
       {"standard_conforming_strings", "on"},
-      {"is_superuser", "on"},
+      {"is_superuser", !role_ || role_->admin ? "on" : "off"},
       {"session_authorization", user_},
       {"application_name", startup.option("application_name")},
   };
@@ -176,6 +184,8 @@ void Session::greet(const StartupPacket& startup) {
   log::info("pgwire client connected", {{"client", peer_},
                                         {"pid", slot_->process_id},
                                         {"user", user_},
+                                        {"role", role_ ? role_->name : "(trusted)"},
+                                        {"tls", socket_.encrypted() ? "on" : "off"},
                                         {"database", database_name_},
                                         {"application", parameters_["application_name"]}});
 }
@@ -275,6 +285,7 @@ void Session::on_query(const std::string& text) {
       refresh_lake_if_idle();
       if (std::optional<CopyOutPlan> copy = parse_copy_to_stdout(sql)) {
         park_streaming_portal();
+        copy->query = guarded_select(copy->query);
         const uint64_t rows = with_statement_timeout(
             [&] { return run_copy_out(*connection_, *copy, out_, [this] { flush(); }); });
         write_command_complete(out_, "COPY " + std::to_string(rows));
@@ -302,6 +313,7 @@ std::shared_ptr<PreparedQuery> Session::prepare(const std::string& sql,
                                                 const std::vector<uint32_t>& declared) {
   StatementPlan plan = plan_statement(sql, parameters_);
   park_streaming_portal();
+  apply_role(plan);
   return prepare_query(*connection_, std::move(plan), declared);
 }
 

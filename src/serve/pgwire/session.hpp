@@ -1,5 +1,7 @@
-// One client connection speaking PostgreSQL protocol 3.0: the startup exchange (SSL and GSS
-// encryption declined, trust authentication, the parameter statuses clients expect, a cancel key),
+// One client connection speaking PostgreSQL protocol 3.0: the startup exchange (TLS when the
+// server has a certificate, GSS encryption declined; SCRAM-SHA-256 authentication when users are
+// declared, else trust; the parameter statuses clients expect, a cancel key), statements checked
+// and masked for the user's role (serve/auth/query_guard.hpp),
 // then the simple query protocol and the extended protocol (named and unnamed statements and
 // portals, Describe, Execute with row limits, Sync, Flush, Close), each statement run on the
 // session's own DuckDB connection. Errors become ErrorResponses and the session goes on; a
@@ -17,6 +19,9 @@
 
 #include "core/error.hpp"
 #include "engine/database.hpp"
+#include "serve/auth/access_control.hpp"
+#include "serve/auth/tls.hpp"
+#include "serve/lake_sync.hpp"
 #include "serve/pgwire/backend_messages.hpp"
 #include "serve/pgwire/compatibility.hpp"
 #include "serve/pgwire/frame_decoder.hpp"
@@ -38,6 +43,13 @@ struct SessionOptions {
   // Statements running longer are interrupted (SQLSTATE 57014); none when 0 or no watchdog.
   QueryWatchdog* watchdog = nullptr;
   std::chrono::milliseconds statement_timeout{0};
+  // TLS on SSLRequest when set; `tls_required` refuses clients that do not ask for it.
+  const auth::TlsContext* tls = nullptr;
+  bool tls_required = false;
+  // Users and roles; none (or no users declared): trust, and statements run unrestricted.
+  auth::AccessControl* access = nullptr;
+  // The lake as attached now, for the role's checks and masks.
+  std::function<std::shared_ptr<const LakeState>()> lake_state;
 };
 
 class Session {
@@ -64,6 +76,7 @@ class Session {
   std::map<std::string, std::string> parameters_;  // reported with ParameterStatus
   std::string user_;
   std::string database_name_;
+  const RoleConfig* role_ = nullptr;  // null: trusted, unrestricted
 
   std::map<std::string, std::shared_ptr<PreparedQuery>> statements_;
   std::map<std::string, std::unique_ptr<Portal>> portals_;
@@ -77,6 +90,14 @@ class Session {
   // Startup: false when the connection ends there (a cancel request, a refused startup).
   bool start_up();
   void greet(const StartupPacket& startup);
+  // SSLRequest: 'S' and the TLS handshake, or 'N'.
+  void answer_ssl_request();
+  // SCRAM-SHA-256 when users are declared; throws SqlError 28P01 when it fails.
+  void authenticate();
+  Frame read_password_message();
+  // Refuses or masks the statement for the session's role (nothing for trusted sessions).
+  void apply_role(StatementPlan& plan);
+  std::string guarded_select(const std::string& sql);
   void serve_messages();
   void dispatch(const Frame& frame);
 

@@ -35,16 +35,19 @@ Socket& Socket::operator=(Socket&& other) noexcept {
   if (this != &other) {
     close();
     fd_ = std::exchange(other.fd_, -1);
+    tls_ = std::move(other.tls_);
   }
   return *this;
 }
 
 void Socket::close() {
+  tls_.reset();
   if (fd_ >= 0) ::close(fd_);
   fd_ = -1;
 }
 
 size_t Socket::read_some(char* buffer, size_t size) {
+  if (tls_) return tls_->read_some(buffer, size);
   while (true) {
     const ssize_t count = ::recv(fd_, buffer, size, 0);
     if (count >= 0) return static_cast<size_t>(count);
@@ -54,7 +57,12 @@ size_t Socket::read_some(char* buffer, size_t size) {
   }
 }
 
+void Socket::start_tls(const auth::TlsContext& context) {
+  tls_ = std::make_unique<auth::TlsConnection>(context, fd_);
+}
+
 void Socket::write_all(std::string_view data) {
+  if (tls_) return tls_->write_all(data.data(), data.size());
   while (!data.empty()) {
     const ssize_t count = ::send(fd_, data.data(), data.size(), MSG_NOSIGNAL);
     if (count < 0) {

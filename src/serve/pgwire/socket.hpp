@@ -1,15 +1,19 @@
-// Plain POSIX TCP sockets with RAII: a listening socket bound to one address, accept with a
-// timeout (so the accept loop can notice a shutdown request), and a connected socket whose reads
-// return what arrived and whose writes send everything or throw. Errors are strata::Error(kUsage)
+// POSIX TCP sockets with RAII: a listening socket bound to one address, accept with a timeout (so
+// the accept loop can notice a shutdown request), and a connected socket whose reads return what
+// arrived and whose writes send everything or throw, in plain text or, after start_tls(), through
+// TLS. Errors are strata::Error(kUsage)
 // for a bad address, kStorage for socket failures (the closest kind: an I/O failure).
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
+
+#include "serve/auth/tls.hpp"
 
 namespace strata::serve::pgwire {
 
@@ -17,7 +21,8 @@ class Socket {
  public:
   Socket() = default;
   explicit Socket(int fd) : fd_(fd) {}
-  Socket(Socket&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+  Socket(Socket&& other) noexcept
+      : fd_(std::exchange(other.fd_, -1)), tls_(std::move(other.tls_)) {}
   Socket& operator=(Socket&& other) noexcept;
   Socket(const Socket&) = delete;
   Socket& operator=(const Socket&) = delete;
@@ -35,8 +40,13 @@ class Socket {
   // The peer's address as "host:port", for log lines.
   std::string peer_name() const;
 
+  // Runs the TLS handshake; reads and writes are encrypted from then on. Throws Error(kStorage).
+  void start_tls(const auth::TlsContext& context);
+  bool encrypted() const { return tls_ != nullptr; }
+
  private:
   int fd_ = -1;
+  std::unique_ptr<auth::TlsConnection> tls_;
 };
 
 // Whether `host` is a loopback address (127.0.0.0/8, ::1 or "localhost").
