@@ -22,6 +22,11 @@ struct Endpoint {
   std::string connection_string;  // with the password: never printed
   std::string server;             // "host:port" for messages
   std::string password;           // as given, to be removed from messages
+  // The parts, for clients that connect by themselves (MySQL CDC speaks the protocol itself).
+  std::string host;
+  int port = 0;
+  std::string user;
+  std::string database;
 };
 
 // libpq keyword/value form, or the URI or keyword/value form given as `dsn`.

@@ -11,6 +11,7 @@
 #include "ingest/batch.hpp"
 #include "ingest/current_state.hpp"
 #include "ingest/database_connection.hpp"
+#include "ingest/mysql_cdc.hpp"
 #include "ingest/postgres_cdc.hpp"
 
 namespace strata::ingest {
@@ -210,6 +211,7 @@ DatabaseLoadResult load_database_table(const SourceConfig& source, const TableCo
                                        const std::function<void(const LoadProgress&)>& on_progress,
                                        const std::vector<lake::StateChange>& extra_state) {
   if (table.database && table.database->mode == LoadMode::kCdc) {
+    if (source.kind == "mysql") return load_mysql_cdc(source, table, lake, connection, on_progress);
     return load_postgres_cdc(source, table, lake, connection, on_progress);
   }
   const auto started = std::chrono::steady_clock::now();
@@ -300,8 +302,9 @@ DatabaseLoadResult load_database_table(const SourceConfig& source, const TableCo
     discard(written.files);
     lake::Commit commit;
     commit.state = extra_state;
-    result.current_rows = add_current_state(
-        connection, lake, {result.table, database.primary_key, {}, true, {}}, {}, commit);
+    CurrentStateMerge merge{result.table, database.primary_key, {}, true, {}};
+    merge.soft_deletes = database.soft_deletes;
+    result.current_rows = add_current_state(connection, lake, merge, {}, commit);
     if (!commit.tables.empty()) lake.commit(commit);
   } else {
     lake::TableChange change;
@@ -326,14 +329,14 @@ DatabaseLoadResult load_database_table(const SourceConfig& source, const TableCo
       }
     }
     if (database.current_state) {
-      result.current_rows = add_current_state(
-          connection, lake,
-          {result.table,
-           database.primary_key,
-           incremental ? std::vector<std::string>{database.cursor} : std::vector<std::string>{},
-           !incremental,
-           {}},
-          written.files, commit);
+      CurrentStateMerge merge{
+          result.table,
+          database.primary_key,
+          incremental ? std::vector<std::string>{database.cursor} : std::vector<std::string>{},
+          !incremental,
+          {}};
+      merge.soft_deletes = database.soft_deletes;
+      result.current_rows = add_current_state(connection, lake, merge, written.files, commit);
     }
     result.snapshot = lake.commit(commit).front();
   }
