@@ -76,9 +76,13 @@ uint64_t fraction_micros(ByteReader& reader, int fsp) {
 }
 
 std::string with_fraction(std::string text, uint64_t micros, int fsp) {
-  if (fsp > 0) {
+  // As DuckDB's mysql extension writes it (a full load's TIME is its text): the digits of the
+  // fraction without trailing zeros, no fraction when it is zero.
+  if (fsp > 0 && micros > 0) {
+    std::string digits = padded(micros, 6);
+    digits.erase(digits.find_last_not_of('0') + 1);
     text += '.';
-    text += padded(micros, 6);
+    text += digits;
   }
   return text;
 }
@@ -251,6 +255,7 @@ std::optional<std::string> decode_value(ByteReader& reader, uint8_t type, uint16
     }
     case kBit: {
       const size_t bytes = (meta >> 8) + ((meta & 0xff) ? 1 : 0);
+      if (column.binary) return hex(reader.bytes(bytes));
       return std::to_string(reader.uint_be(bytes));
     }
     case kVarchar:

@@ -48,8 +48,8 @@ std::vector<std::string> element_names(const std::string& column_type) {
 }
 
 bool is_binary_type(const std::string& data_type) {
-  static const std::vector<std::string> kBinary = {"binary",     "varbinary", "tinyblob", "blob",
-                                                   "mediumblob", "longblob",  "geometry"};
+  static const std::vector<std::string> kBinary = {"bit",  "binary",     "varbinary", "tinyblob",
+                                                   "blob", "mediumblob", "longblob",  "geometry"};
   return std::find(kBinary.begin(), kBinary.end(), to_lower(data_type)) != kBinary.end();
 }
 

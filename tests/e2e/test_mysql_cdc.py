@@ -80,3 +80,66 @@ items: {table: items, mode: cdc, primary_key: [id], current_state: true}
     assert "shop.items: 0 rows (cdc changes" in out, out
     assert query(strata_bin, root, "SELECT count(*) AS n FROM shop.items "
                                    "WHERE _strata_op IS NOT NULL") == [{"n": 18}]
+
+
+KINDS = """CREATE TABLE kinds (
+  id INT PRIMARY KEY, tiny TINYINT, utiny TINYINT UNSIGNED, small SMALLINT,
+  usmall SMALLINT UNSIGNED, medium MEDIUMINT, umedium MEDIUMINT UNSIGNED, plain INT,
+  uplain INT UNSIGNED, big BIGINT, ubig BIGINT UNSIGNED, amount DECIMAL(12,2),
+  precise DECIMAL(30,10), tiny_dec DECIMAL(4,1), ratio DOUBLE, single FLOAT, flag TINYINT(1),
+  day DATE, at DATETIME(6), at0 DATETIME, at3 DATETIME(3), stamp TIMESTAMP(3) NULL,
+  stamp0 TIMESTAMP NULL, clock TIME, clock3 TIME(3), yr YEAR, note VARCHAR(200),
+  body TEXT, doc JSON, raw BLOB, vb VARBINARY(20), code CHAR(3), color ENUM('red','gré''en','blue'),
+  tags SET('a','b','c'), bits BIT(10))"""
+
+KIND_VALUES = """SELECT seq, CAST(seq AS SIGNED) % 100 - 50, 200 + seq % 50, -seq * 7, 65000 + seq,
+    -8000000 + seq, 16000000 + seq, -2000000000 + seq, 4000000000 + seq,
+    -9000000000000000000 + seq, 18446744073709551615 - seq * 1000, seq * 12.34 - 500,
+    -seq / 7, -seq / 10, seq / 3.0, seq / 8.0, seq % 2, DATE '2024-01-01' + INTERVAL seq DAY,
+    TIMESTAMP '2024-01-01 10:00:00.123456' + INTERVAL (seq * 3601) SECOND,
+    TIMESTAMP '1999-12-31 23:59:59' + INTERVAL seq MINUTE,
+    TIMESTAMP '2024-03-01 00:00:00.5' + INTERVAL seq SECOND,
+    TIMESTAMP '2024-02-01 00:00:00.250' + INTERVAL seq HOUR,
+    TIMESTAMP '2030-06-01 12:00:00' + INTERVAL seq DAY,
+    SEC_TO_TIME(seq * 997), SEC_TO_TIME(seq * 61.125), 1990 + seq,
+    CASE WHEN seq % 7 = 0 THEN CONCAT('quote '' and "double" \\\\ ', seq)
+         ELSE CONCAT('héllo ✓ ', seq) END,
+    REPEAT('long text ', seq), JSON_OBJECT('i', seq, 'nested', JSON_ARRAY(seq, 'x')),
+    UNHEX(LPAD(HEX(seq * 1000003), 8, '0')), UNHEX(CONCAT('00FF', LPAD(HEX(seq), 2, '0'))),
+    LPAD(seq, 3, '0'), ELT(1 + seq % 3, 'red', 'gré''en', 'blue'),
+    ELT(1 + seq % 4, '', 'a', 'b,c', 'a,b,c'), seq * 3 % 1024"""
+
+
+def test_cdc_types_round_trip(mariadb_server, strata_bin, tmp_path):  # noqa: F811
+    db = mariadb_server.create_database("cdc_types")
+    mariadb_server.execute(db, KINDS, f"INSERT INTO kinds {KIND_VALUES} FROM (SELECT CAST(seq AS SIGNED) AS seq "
+                               "FROM seq_1_to_40) AS t",
+                           "INSERT INTO kinds (id) VALUES (100)")
+    root = make_project(tmp_path / "p", mariadb_server, db, """
+kinds: {table: kinds, mode: cdc, primary_key: [id], current_state: true}
+""")
+    ingest(strata_bin, root)
+    # The same values again, through the binary log this time.
+    mariadb_server.execute(db, "INSERT INTO kinds SELECT id + 1000, tiny, utiny, small, usmall, "
+                               "medium, umedium, plain, uplain, big, ubig, amount, precise, "
+                               "tiny_dec, ratio, single, flag, day, at, at0, at3, stamp, stamp0, "
+                               "clock, clock3, yr, note, body, doc, raw, vb, code, color, tags, "
+                               "bits FROM kinds")
+    out = ingest(strata_bin, root)
+    assert "shop.kinds: 41 rows (cdc changes" in out, out
+    lineage = ("_strata_loaded_at, _strata_batch_id, _strata_source, _strata_op, "
+               "_strata_binlog_file, _strata_binlog_pos, _strata_gtid, _strata_seq")
+    snapshot = query(strata_bin, root, f"SELECT * EXCLUDE ({lineage}) FROM shop.kinds "
+                                       "WHERE id < 1000 ORDER BY id")
+    changes = query(strata_bin, root, f"SELECT * EXCLUDE ({lineage}) FROM shop.kinds "
+                                      "WHERE id > 1000 ORDER BY id")
+    assert len(snapshot) == len(changes) == 41
+    for before, after in zip(snapshot, changes):
+        after["id"] -= 1000
+        assert after == before
+    # And both equal the source (what the driver reads).
+    source = mariadb_server.rows(db, "SELECT id, ubig, amount, precise, at, stamp, note, raw, "
+                                     "code FROM kinds")
+    assert_same_rows(source, query(strata_bin, root, 'SELECT id, ubig, amount, precise, "at", '
+                                                     "stamp, note, raw, code FROM "
+                                                     "shop_current.kinds"))
