@@ -253,13 +253,15 @@ BinlogBatch read_binlog_batch(Client& client, const StreamTarget& target,
       TableMap parsed = parse_table_map(
           event, reader.post_header_length(static_cast<uint8_t>(EventType::kTableMap)), where);
       if (parsed.database == target.database && parsed.table == target.table) {
-        if (parsed.types.size() != columns.size()) {
+        // The columns are today's: a change logged before columns were added at the end has
+        // fewer (they are NULL in it); more than today means columns were dropped since.
+        if (parsed.types.size() > columns.size()) {
           throw Error(ErrorKind::kInput,
                       "the binary log has " + std::to_string(parsed.types.size()) +
                           " columns for " + table_name + " at " + where + ", the table has " +
                           std::to_string(columns.size()) +
-                          " now: its definition changed after that change in a way mode: cdc "
-                          "cannot follow (load again from a new snapshot)");
+                          " now: columns were dropped after that change, which mode: cdc cannot "
+                          "follow (load again from a new snapshot)");
         }
         map = std::move(parsed);
       } else if (map && parsed.table_id == map->table_id) {
@@ -272,12 +274,14 @@ BinlogBatch read_binlog_batch(Client& client, const StreamTarget& target,
       ByteReader images(rows.rows, "the rows " + place);
       while (!images.at_end()) {
         TextRow before = decode_row_image(images, *map, rows.present, columns, place);
+        before.resize(columns.size());
         if (rows.kind == RowsKind::kInsert) {
           pending.push_back({"insert", std::move(before)});
         } else if (rows.kind == RowsKind::kDelete) {
           pending.push_back({"delete", std::move(before)});
         } else {
           TextRow after = decode_row_image(images, *map, rows.present_after, columns, place);
+          after.resize(columns.size());
           bool key_changed = false;
           for (size_t i : key_indexes) key_changed = key_changed || before[i] != after[i];
           if (key_changed) pending.push_back({"delete", std::move(before)});

@@ -143,3 +143,67 @@ kinds: {table: kinds, mode: cdc, primary_key: [id], current_state: true}
     assert_same_rows(source, query(strata_bin, root, 'SELECT id, ubig, amount, precise, "at", '
                                                      "stamp, note, raw, code FROM "
                                                      "shop_current.kinds"))
+
+
+def test_cdc_soft_deletes_truncate_and_new_column(mariadb_server, strata_bin, tmp_path):  # noqa: F811
+    db = mariadb_server.create_database("cdc_soft")
+    mariadb_server.execute(db, "CREATE TABLE items (id INT PRIMARY KEY, note VARCHAR(20))",
+                           "INSERT INTO items VALUES (1, 'a'), (2, 'b'), (3, 'c')")
+    root = make_project(tmp_path / "p", mariadb_server, db, """
+items: {table: items, mode: cdc, primary_key: [id], current_state: true, deletes: soft}
+""")
+    ingest(strata_bin, root)
+    current = "SELECT id, note, _strata_deleted AS d, _strata_deleted_at IS NOT NULL AS d_at " \
+              "FROM shop_current.items ORDER BY id"
+    assert query(strata_bin, root, current) == [
+        {"id": 1, "note": "a", "d": False, "d_at": False},
+        {"id": 2, "note": "b", "d": False, "d_at": False},
+        {"id": 3, "note": "c", "d": False, "d_at": False}]
+    mariadb_server.execute(db, "DELETE FROM items WHERE id = 2", "INSERT INTO items VALUES (4, 'd')",
+                           "UPDATE items SET note = 'c2' WHERE id = 3")
+    ingest(strata_bin, root)
+    assert query(strata_bin, root, current) == [
+        {"id": 1, "note": "a", "d": False, "d_at": False},
+        {"id": 2, "note": "b", "d": True, "d_at": True},  # the last values, flagged
+        {"id": 3, "note": "c2", "d": False, "d_at": False},
+        {"id": 4, "note": "d", "d": False, "d_at": False}]
+
+    # A new column, then more changes, in the same load: the batch ends before the DDL and the
+    # rows after it are decoded with the new definition.
+    mariadb_server.execute(db, "INSERT INTO items VALUES (5, 'e')",
+                           "ALTER TABLE items ADD COLUMN extra INT",
+                           "INSERT INTO items VALUES (6, 'f', 60)",
+                           "UPDATE items SET extra = 10, note = NULL WHERE id = 1")
+    ingest(strata_bin, root)
+    rows = query(strata_bin, root, "SELECT id, note, extra FROM shop_current.items "
+                                   "WHERE NOT _strata_deleted ORDER BY id")
+    assert rows == [{"id": 1, "note": None, "extra": "10"}, {"id": 3, "note": "c2", "extra": None},
+                    {"id": 4, "note": "d", "extra": None}, {"id": 5, "note": "e", "extra": None},
+                    {"id": 6, "note": "f", "extra": "60"}], rows
+
+    # TRUNCATE: every row before it is deleted (flagged); what follows it stays.
+    mariadb_server.execute(db, "UPDATE items SET note = 'x' WHERE id = 4", "TRUNCATE TABLE items",
+                           "INSERT INTO items VALUES (7, 'g', 70)")
+    ingest(strata_bin, root)
+    assert query(strata_bin, root, "SELECT id FROM shop_current.items WHERE NOT _strata_deleted"
+                 ) == [{"id": 7}]
+    assert query(strata_bin, root, "SELECT count(*) AS n FROM shop_current.items "
+                                   "WHERE _strata_deleted AND _strata_deleted_at IS NOT NULL"
+                 ) == [{"n": 6}]
+    ops = query(strata_bin, root, "SELECT _strata_op AS op, count(*) AS n FROM shop.items "
+                                  "GROUP BY ALL ORDER BY op NULLS FIRST")
+    assert ops == [{"op": None, "n": 3}, {"op": "delete", "n": 1}, {"op": "insert", "n": 4},
+                   {"op": "truncate", "n": 1}, {"op": "update", "n": 3}], ops
+
+    # Hard deletes (the default): the key leaves the current state.
+    root = make_project(tmp_path / "h", mariadb_server, db, """
+items: {table: items, mode: cdc, primary_key: [id], current_state: true}
+""")
+    ingest(strata_bin, root)
+    mariadb_server.execute(db, "INSERT INTO items VALUES (8, 'h', 80)",
+                           "DELETE FROM items WHERE id = 7")
+    ingest(strata_bin, root)
+    assert query(strata_bin, root, "SELECT id FROM shop_current.items") == [{"id": 8}]
+    mariadb_server.execute(db, "TRUNCATE items")
+    ingest(strata_bin, root)
+    assert query(strata_bin, root, "SELECT count(*) AS n FROM shop_current.items") == [{"n": 0}]
