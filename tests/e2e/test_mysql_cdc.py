@@ -207,3 +207,90 @@ items: {table: items, mode: cdc, primary_key: [id], current_state: true}
     mariadb_server.execute(db, "TRUNCATE items")
     ingest(strata_bin, root)
     assert query(strata_bin, root, "SELECT count(*) AS n FROM shop_current.items") == [{"n": 0}]
+
+
+def test_killed_cdc_loads_apply_every_change_exactly_once(mariadb_server, strata_bin,  # noqa: F811
+                                                          tmp_path):
+    db = mariadb_server.create_database("cdc_kills")
+    mariadb_server.execute(db, "CREATE TABLE events (id BIGINT PRIMARY KEY, payload VARCHAR(20), "
+                               "n INT)",
+                           "INSERT INTO events SELECT seq, CONCAT('p', seq), 0 FROM seq_1_to_20000")
+    root = make_project(tmp_path / "p", mariadb_server, db, """
+events: {table: events, mode: cdc, primary_key: [id], current_state: true, batch_changes: 2000}
+""")
+    ingest(strata_bin, root)  # the snapshot; the killed loads read the binary log
+    rng = random.Random(12)
+    killed = 0
+    latest = 1.0  # kill within this many seconds; shrinks when a load ended before its kill
+    for round_ in range(24):
+        if round_ >= 8 and killed >= 4:
+            break
+        base = 100000 + round_ * 10000
+        mariadb_server.execute(
+            db, f"INSERT INTO events SELECT seq, 'new', 0 FROM seq_{base}_to_{base + 9999}",
+            f"UPDATE events SET n = n + 1, payload = 'u{round_}' WHERE id % 7 = {round_ % 7}",
+            f"DELETE FROM events WHERE id % 97 = {round_}")
+        proc = subprocess.Popen([strata_bin, "--project", str(root), "ingest"],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(rng.uniform(0.02, latest))
+        proc.send_signal(signal.SIGKILL)
+        was_killed = proc.wait(timeout=60) == -signal.SIGKILL
+        killed += was_killed
+        if not was_killed:
+            latest = max(0.1, latest / 2)
+    print(f"{killed} of {round_ + 1} loads were killed while running")
+    assert killed >= 3, f"only {killed} loads were still running when killed"
+    ingest(strata_bin, root)
+    ingest(strata_bin, root)  # nothing left: applies nothing twice
+
+    source = mariadb_server.rows(db, "SELECT id, payload, n FROM events")
+    assert_same_rows(source, query(strata_bin, root,
+                                   "SELECT id, payload, n FROM shop_current.events"))
+    # Every change exactly once: no two bronze rows share a transaction position and order.
+    dup = query(strata_bin, root, """SELECT count(*) AS n, count(DISTINCT (_strata_binlog_file,
+        _strata_binlog_pos, _strata_seq)) AS distinct_changes FROM shop.events
+        WHERE _strata_op IS NOT NULL""")[0]
+    assert dup["n"] == dup["distinct_changes"] and dup["n"] > 0, dup
+    replayed = query(strata_bin, root, """SELECT id, payload, n FROM shop.events
+        QUALIFY row_number() OVER (PARTITION BY id ORDER BY _strata_binlog_file DESC NULLS LAST,
+            _strata_binlog_pos DESC NULLS LAST, _strata_seq DESC) = 1
+        AND _strata_op IS DISTINCT FROM 'delete'""")
+    assert_same_rows(source, replayed)
+    snapshot = query(strata_bin, root, """SELECT count(*) AS n, count(DISTINCT id) AS ids,
+        count(DISTINCT _strata_batch_id) AS batches FROM shop.events WHERE _strata_op IS NULL""")[0]
+    assert snapshot == {"n": 20000, "ids": 20000, "batches": 1}, snapshot
+
+
+def test_cdc_change_rate_and_errors(mariadb_server, strata_bin, tmp_path):  # noqa: F811
+    db = mariadb_server.create_database("cdc_rate")
+    mariadb_server.execute(db, "CREATE TABLE accounts (id BIGINT PRIMARY KEY, "
+                               "balance DECIMAL(14,2), owner VARCHAR(40), updated_at DATETIME(6))",
+                           "INSERT INTO accounts SELECT seq, 0, CONCAT('owner ', seq), NOW(6) "
+                           "FROM seq_1_to_50000")
+    root = make_project(tmp_path / "p", mariadb_server, db, """
+accounts: {table: accounts, mode: cdc, primary_key: [id], current_state: true}
+""")
+    ingest(strata_bin, root)
+    mariadb_server.execute(db, "UPDATE accounts SET balance = balance + 10, updated_at = NOW(6)",
+                           "INSERT INTO accounts SELECT seq, 1, 'late', NOW(6) "
+                           "FROM seq_50001_to_80000",
+                           "DELETE FROM accounts WHERE id > 60000")
+    started = time.monotonic()
+    out = ingest(strata_bin, root)
+    seconds = time.monotonic() - started
+    assert "shop.accounts: 100,000 rows (cdc changes" in out, out
+    print(f"MySQL CDC: 100,000 changes (50,000 updates, 30,000 inserts, 20,000 deletes) applied "
+          f"to bronze and the current state in {seconds:.2f} s ({100000 / seconds:,.0f} "
+          f"changes/s)")
+    source = mariadb_server.rows(db, "SELECT id, balance, owner FROM accounts")
+    assert_same_rows(source, query(strata_bin, root,
+                                   "SELECT id, balance, owner FROM shop_current.accounts"))
+
+    # The loader may read the tables but not the binary log: a clear error naming what to grant.
+    other = make_project(tmp_path / "q", mariadb_server, db, """
+accounts: {table: accounts, mode: cdc, primary_key: [id]}
+""", user="loader")
+    proc = run(strata_bin, other, "ingest")
+    assert proc.returncode == 1, proc.stderr  # the table failed
+    assert "BINLOG MONITOR" in proc.stderr and mariadb_server.password not in proc.stderr, \
+        proc.stderr
