@@ -6,6 +6,7 @@
 #include "core/log.hpp"
 #include "core/text.hpp"
 #include "ingest/batch.hpp"
+#include "ingest/bronze_partitioning.hpp"
 #include "ingest/current_state.hpp"
 
 namespace strata::ingest {
@@ -73,6 +74,7 @@ bool is_lineage_column(const std::string& name) {
 std::optional<uint64_t> apply_cdc_changes(engine::Connection& connection, lake::Lake& lake,
                                           const CdcTarget& target, CdcChanges& changes,
                                           int64_t& snapshot) {
+  partition_by_load_day(lake, target.bronze);
   const Batch batch = start_batch();
   const std::optional<lake::TableInfo> bronze = lake.store().find_table(target.bronze);
   if (!bronze) {

@@ -9,6 +9,7 @@
 #include "core/text.hpp"
 #include "engine/query_monitor.hpp"
 #include "ingest/batch.hpp"
+#include "ingest/bronze_partitioning.hpp"
 #include "ingest/current_state.hpp"
 #include "ingest/database_connection.hpp"
 #include "ingest/mysql_cdc.hpp"
@@ -233,6 +234,7 @@ DatabaseLoadResult load_database_table(const SourceConfig& source, const TableCo
 
   // What is already loaded. The table's snapshot is read before the cursor state and the commit
   // expects it unchanged, so a concurrent load of the same table cannot slip in between.
+  partition_by_load_day(lake, result.table);
   const std::optional<lake::TableInfo> bronze = lake.store().find_table(result.table);
   std::optional<std::string> previous;
   if (incremental) previous = lake.store().state(scope, "cursor");
@@ -339,6 +341,7 @@ DatabaseLoadResult load_database_table(const SourceConfig& source, const TableCo
       result.current_rows = add_current_state(connection, lake, merge, written.files, commit);
     }
     result.snapshot = lake.commit(commit).front();
+    partition_by_load_day(lake, result.table);
   }
   result.seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
