@@ -95,4 +95,9 @@ void with_retries(
     const std::function<bool(const Error&)>& retryable,
     const std::function<void(const Error&, int, std::chrono::milliseconds)>& on_retry);
 
+// with_retries with the default policy for connection errors, logging each retry with the
+// table and the server (never the password).
+void with_connection_retries(const Dialect& dialect, const Endpoint& endpoint,
+                             const std::string& table, const std::function<void(int)>& attempt);
+
 }  // namespace strata::ingest::database

@@ -274,17 +274,7 @@ DatabaseLoadResult load_database_table(const SourceConfig& source, const TableCo
   };
 
   try {
-    database::with_retries(
-        database::RetryPolicy{}, attempt,
-        [](const Error& e) { return database::is_connection_error(e.message()); },
-        [&](const Error& e, int n, std::chrono::milliseconds delay) {
-          log::warn(std::string(dialect.product) + " connection failed; retrying",
-                    {{"table", result.table.str()},
-                     {"server", endpoint.server},
-                     {"attempt", n},
-                     {"retry_in_ms", delay.count()},
-                     {"error", database::redact(e.message(), endpoint)}});
-        });
+    database::with_connection_retries(dialect, endpoint, result.table.str(), attempt);
   } catch (const Error& e) {
     if (e.kind() == ErrorKind::kInterrupted || e.kind() == ErrorKind::kConfig) throw;
     throw source_error(e, dialect, endpoint, what, result.attempts, where);

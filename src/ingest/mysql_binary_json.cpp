@@ -47,7 +47,7 @@ void quoted(std::string& out, std::string_view text) {
 
 class JsonWriter {
  public:
-  JsonWriter(std::string_view bytes, const std::string& where) : bytes_(bytes), where_(where) {}
+  explicit JsonWriter(const std::string& where) : where_(where) {}
 
   void value(uint8_t type, std::string_view data, std::string& out) {
     ByteReader reader(data, "JSON value of " + where_);
@@ -107,7 +107,6 @@ class JsonWriter {
   }
 
  private:
-  std::string_view bytes_;
   const std::string& where_;
 
   static std::string literal(uint8_t code) {
@@ -160,7 +159,7 @@ class JsonWriter {
 
 std::string binary_json_to_text(std::string_view bytes, const std::string& where) {
   if (bytes.empty()) return "null";
-  JsonWriter writer(bytes, where);
+  JsonWriter writer(where);
   std::string out;
   writer.value(static_cast<uint8_t>(bytes[0]), bytes.substr(1), out);
   return out;

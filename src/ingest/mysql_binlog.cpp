@@ -16,28 +16,6 @@ std::string in_log(const std::string& what, const std::string& where) {
   return what + " at binlog position " + where;
 }
 
-// Column types whose table-map metadata is one byte, or two.
-enum ColumnType : uint8_t {
-  kFloat = 4,
-  kDouble = 5,
-  kVarchar = 15,
-  kBit = 16,
-  kTimestamp2 = 17,
-  kDatetime2 = 18,
-  kTime2 = 19,
-  kJson = 245,
-  kNewDecimal = 246,
-  kEnum = 247,
-  kSet = 248,
-  kTinyBlob = 249,
-  kMediumBlob = 250,
-  kLongBlob = 251,
-  kBlob = 252,
-  kVarString = 253,
-  kString = 254,
-  kGeometry = 255,
-};
-
 std::vector<bool> bitmap(ByteReader& reader, uint64_t bits) {
   const std::string_view bytes = reader.bytes((bits + 7) / 8);
   std::vector<bool> out(bits);

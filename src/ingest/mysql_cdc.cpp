@@ -152,17 +152,7 @@ DatabaseLoadResult load_mysql_cdc(const SourceConfig& source, const TableConfig&
       batch = mysql::read_binlog_batch(client, target, position);
     };
     try {
-      database::with_retries(
-          database::RetryPolicy{}, attempt,
-          [](const Error& e) { return database::is_connection_error(e.message()); },
-          [&](const Error& e, int n, std::chrono::milliseconds delay) {
-            log::warn("MySQL connection failed; retrying",
-                      {{"table", result.table.str()},
-                       {"server", endpoint.server},
-                       {"attempt", n},
-                       {"retry_in_ms", delay.count()},
-                       {"error", database::redact(e.message(), endpoint)}});
-          });
+      database::with_connection_retries(dialect, endpoint, result.table.str(), attempt);
     } catch (const Error& e) {
       if (e.kind() == ErrorKind::kInterrupted) throw;
       throw cdc_error(e, endpoint, where);
