@@ -64,7 +64,14 @@ BinlogPosition current_position(mysql::Client& client, const Location& where) {
                     "; mode: cdc needs binlog_format=ROW and binlog_row_image=FULL",
                 where);
   }
-  const mysql::TextResult status = client.query("SHOW MASTER STATUS");
+  mysql::TextResult status;
+  try {
+    status = client.query("SHOW MASTER STATUS");
+  } catch (const Error& e) {
+    // MySQL 8.4 renamed it.
+    if (e.message().find("error 1064") == std::string::npos) throw;
+    status = client.query("SHOW BINARY LOG STATUS");
+  }
   BinlogPosition position;
   position.file = value(status, 0);
   position.position = std::stoull(value(status, 1).empty() ? "4" : value(status, 1));
