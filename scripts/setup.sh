@@ -25,7 +25,7 @@ say() { printf '[setup] %s\n' "$*"; }
 # --- Debian packages -------------------------------------------------------
 DEBIAN_PACKAGES=(build-essential cmake ninja-build pkg-config
   libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libsqlite3-dev libcpp-httplib-dev
-  libgtest-dev libgmock-dev libssl-dev clang-format unzip ca-certificates tzdata)
+  libgtest-dev libgmock-dev libssl-dev zlib1g-dev clang-format unzip ca-certificates tzdata)
 # Real servers the tests run against (started by the test harness, never as a system service).
 TEST_DEBIAN_PACKAGES=(postgresql mariadb-server)
 if ((WANT_TEST)); then DEBIAN_PACKAGES+=("${TEST_DEBIAN_PACKAGES[@]}"); fi

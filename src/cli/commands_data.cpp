@@ -70,8 +70,10 @@ uint64_t ingest_database(ProjectContext& context, const SourceConfig& source,
   if (result.mode == LoadMode::kFull) {
     std::cout << " (full snapshot)";
   } else if (result.mode == LoadMode::kCdc) {
-    std::cout << (result.cursor_from.empty() ? " (cdc, initial snapshot; changes from LSN "
-                                             : " (cdc changes, LSN " + result.cursor_from + " to ")
+    const std::string position = source.kind == "mysql" ? "binlog " : "LSN ";
+    std::cout << (result.cursor_from.empty()
+                      ? " (cdc, initial snapshot; changes from " + position
+                      : " (cdc changes, " + position + result.cursor_from + " to ")
               << result.cursor_to << ")";
   } else if (result.cursor_from.empty()) {
     std::cout << " (incremental, first load, up to " << table.database->cursor << " = '"

@@ -165,9 +165,10 @@ TableConfig parse_database_table(const std::string& name, const yaml::Reader& ta
   } else {
     const std::string what = "table '" + name + "'";
     table.expect_map(what);
-    table.expect_keys({"table", "query", "mode", "cursor", "lookback", "primary_key",
-                       "current_state", "description", "slot", "publication", "batch_changes"},
-                      what);
+    table.expect_keys(
+        {"table", "query", "mode", "cursor", "lookback", "primary_key", "current_state",
+         "description", "slot", "publication", "batch_changes", "deletes"},
+        what);
     relation = table.string("table", "");
     database.query = table.string("query", "");
     if (relation.empty() == database.query.empty()) {
@@ -187,13 +188,23 @@ TableConfig parse_database_table(const std::string& name, const yaml::Reader& ta
     database.slot = table.string("slot", "");
     database.publication = table.string("publication", "");
     database.batch_changes = table.integer("batch_changes", database.batch_changes);
-    if (database.mode != LoadMode::kCdc &&
-        (table.has("slot") || table.has("publication") || table.has("batch_changes"))) {
-      table.fail_at(table.node()[table.has("slot")          ? "slot"
-                                 : table.has("publication") ? "publication"
-                                                            : "batch_changes"],
-                    "'slot', 'publication' and 'batch_changes' apply only to mode: cdc");
+    if (database.mode != LoadMode::kCdc) {
+      for (const char* key : {"slot", "publication", "batch_changes", "deletes"}) {
+        if (table.has(key)) {
+          table.fail_at(table.node()[key],
+                        "'slot', 'publication', 'batch_changes' and 'deletes' apply only to "
+                        "mode: cdc");
+        }
+      }
     }
+    const std::string deletes = table.string("deletes", "hard");
+    if (deletes != "hard" && deletes != "soft") {
+      table.fail_at(table.node()["deletes"], "unknown deletes '" + deletes + "'" +
+                                                 did_you_mean(deletes, {"hard", "soft"}) +
+                                                 "; use hard (deleted keys leave the current "
+                                                 "state) or soft (they stay, flagged)");
+    }
+    database.soft_deletes = deletes == "soft";
     database.lookback = table.string("lookback", "");
     database.primary_key = table.string_list("primary_key");
     database.current_state = table.boolean("current_state", false);
@@ -202,10 +213,16 @@ TableConfig parse_database_table(const std::string& name, const yaml::Reader& ta
                     "current_state needs 'primary_key: [column, ...]' (the latest row per key)");
     }
     if (database.mode == LoadMode::kCdc) {
-      if (default_schema.empty() || relation.empty()) {
+      if (relation.empty()) {
         table.fail_at(table.node()["mode"],
-                      "mode: cdc reads PostgreSQL logical replication: it needs a postgres source "
-                      "and 'table: schema.name' (not a query)");
+                      "mode: cdc reads the changes of one table: it needs 'table: " +
+                          std::string(default_schema.empty() ? "name" : "schema.name") +
+                          "' (not a query)");
+      }
+      if (default_schema.empty() && (table.has("slot") || table.has("publication"))) {
+        table.fail_at(table.node()[table.has("slot") ? "slot" : "publication"],
+                      "'slot' and 'publication' are PostgreSQL's; a MySQL source reads the binary "
+                      "log");
       }
       if (database.primary_key.empty()) {
         table.fail(what + " is mode: cdc and needs 'primary_key: [column, ...]'");

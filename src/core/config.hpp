@@ -34,11 +34,15 @@ struct DatabaseTableConfig {
   std::string lookback;                  // incremental: '1 hour' for time cursors, a number else
   std::vector<std::string> primary_key;  // lets a lookback re-read skip rows already loaded
   bool current_state = false;  // also keep `<source>_current.<table>`: the latest row per key
-  // cdc (PostgreSQL logical replication): the slot and publication (default
-  // strata_<source>_<table>, created on the first load) and the most messages one commit reads.
+  // cdc (PostgreSQL logical replication, or the MySQL/MariaDB binary log): the slot and
+  // publication (PostgreSQL; default strata_<source>_<table>, created on the first load) and the
+  // most messages (PostgreSQL) or row changes (MySQL) one commit reads.
   std::string slot;
   std::string publication;
   int64_t batch_changes = 100000;
+  // cdc: deleted keys stay in the current-state table flagged `_strata_deleted` (`deletes: soft`)
+  // instead of leaving it (`deletes: hard`, the default).
+  bool soft_deletes = false;
 };
 
 // Where a database source is: a `dsn` (libpq's, or mysql://...), or host, port (default 5432 for

@@ -1,5 +1,7 @@
 #include "ingest/current_state.hpp"
 
+#include <algorithm>
+
 #include "core/text.hpp"
 
 namespace strata::ingest {
@@ -8,6 +10,18 @@ namespace {
 
 using engine::quote_identifier;
 using engine::quote_literal;
+
+std::vector<std::string> column_names(engine::Connection& connection, const std::string& sql) {
+  std::vector<std::string> names;
+  for (const auto& row : connection.query("DESCRIBE " + sql).fetch_all()) {
+    names.push_back(std::get<std::string>(row.at(0)));
+  }
+  return names;
+}
+
+bool contains(const std::vector<std::string>& names, const std::string& name) {
+  return std::find(names.begin(), names.end(), name) != names.end();
+}
 
 }  // namespace
 
@@ -42,22 +56,72 @@ uint64_t add_current_state(engine::Connection& connection, lake::Lake& lake,
     same_key.push_back("c." + quote_identifier(key) + " IS NOT DISTINCT FROM b." +
                        quote_identifier(key));
   }
-  // The batch's latest row of each key.
   std::vector<std::string> order;
+  std::vector<std::string> ascending;
   for (const std::string& column : merge.latest_by) {
     order.push_back(quote_identifier(column) + " DESC NULLS LAST");
+    ascending.push_back(quote_identifier(column) + " ASC NULLS FIRST");
   }
+  // A truncate in the batch: only the changes after the last one count, and every row of the
+  // table before it goes (or is flagged).
+  std::string truncated = "false";
+  std::string truncated_at = "NULL";
+  if (merge.truncates) {
+    const std::string ranked = "(SELECT *, row_number() OVER (ORDER BY " + join(ascending, ", ") +
+                               ") AS __strata_n FROM " + batch + ")";
+    truncated = "EXISTS (SELECT 1 FROM " + batch + " WHERE _strata_op = 'truncate')";
+    truncated_at =
+        "(SELECT max(_strata_loaded_at) FROM " + batch + " WHERE _strata_op = 'truncate')";
+    batch = "(SELECT * EXCLUDE (__strata_n) FROM " + ranked +
+            " WHERE __strata_n > (SELECT coalesce(max(__strata_n), 0) FROM " + ranked +
+            " WHERE _strata_op = 'truncate'))";
+  }
+  // The batch's latest row of each key.
   const std::string latest = "SELECT * FROM " + batch +
                              " QUALIFY row_number() OVER (PARTITION BY " + join(keys, ", ") +
                              (order.empty() ? "" : " ORDER BY " + join(order, ", ")) + ") = 1";
-  std::string latest_kept = latest;
-  if (!merge.deleted_when.empty()) {
-    latest_kept = "SELECT * FROM (" + latest + ") WHERE NOT (" + merge.deleted_when + ")";
+  const std::string deleted = merge.deleted_when.empty() ? "false" : merge.deleted_when;
+  std::string latest_kept = "SELECT * FROM (" + latest + ") WHERE NOT (" + deleted + ")";
+  const std::vector<std::string> current_columns =
+      existing ? column_names(connection, "SELECT * FROM " + current_sql)
+               : std::vector<std::string>{};
+  if (merge.soft_deletes) {
+    // Deleted keys keep their last known values (a delete may carry only the key).
+    std::vector<std::string> select;
+    for (const std::string& column : column_names(connection, "SELECT * FROM " + batch)) {
+      if (column == "_strata_deleted" || column == "_strata_deleted_at") continue;
+      const std::string b = "b." + quote_identifier(column);
+      const bool fill = existing && contains(current_columns, column) &&
+                        !contains(merge.primary_key, column) && !starts_with(column, "_strata_");
+      select.push_back((fill ? "CASE WHEN b.__strata_deleted THEN coalesce(" + b + ", c." +
+                                   quote_identifier(column) + ") ELSE " + b + " END"
+                             : b) +
+                       " AS " + quote_identifier(column));
+    }
+    latest_kept =
+        "SELECT " + join(select, ", ") +
+        ", b.__strata_deleted AS _strata_deleted, CASE WHEN b.__strata_deleted THEN "
+        "b._strata_loaded_at END AS _strata_deleted_at FROM (SELECT *, coalesce(" +
+        deleted + ", false) AS __strata_deleted FROM (" + latest + ")) AS b" +
+        (existing ? " LEFT JOIN " + current_sql + " AS c ON " + join(same_key, " AND ") : "");
   }
   std::string sql = latest_kept;
   if (existing && !merge.replace_all) {
     // The rows of keys the batch did not touch stay; the others are replaced.
-    sql = "SELECT * FROM " + current_sql + " AS c WHERE NOT EXISTS (SELECT 1 FROM " + batch +
+    std::string kept = "SELECT * FROM " + current_sql + " AS c";
+    if (merge.soft_deletes) {
+      const bool flagged = contains(current_columns, "_strata_deleted");
+      const std::string was = flagged ? "coalesce(c._strata_deleted, false)" : "false";
+      const std::string was_at = flagged ? "c._strata_deleted_at" : "NULL::TIMESTAMPTZ";
+      kept = "SELECT c.* " +
+             (flagged ? std::string("EXCLUDE (_strata_deleted, _strata_deleted_at)") : "") + ", " +
+             was + " OR " + truncated + " AS _strata_deleted, CASE WHEN " + was + " THEN " +
+             was_at + " WHEN " + truncated + " THEN " + truncated_at +
+             " END AS _strata_deleted_at FROM " + current_sql + " AS c";
+    } else if (merge.truncates) {
+      kept += " WHERE NOT " + truncated;
+    }
+    sql = "SELECT * FROM (" + kept + ") AS c WHERE NOT EXISTS (SELECT 1 FROM " + batch +
           " AS b WHERE " + join(same_key, " AND ") + ") UNION ALL BY NAME " + latest_kept;
   }
   lake::WriteResult written =

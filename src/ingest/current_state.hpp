@@ -25,6 +25,11 @@ struct CurrentStateMerge {
   bool replace_all = false;            // a full load: the batch is the whole current state
   // CDC: a key whose latest batch row matches this SQL condition (a delete) leaves the table.
   std::string deleted_when;
+  // Deleted keys stay, flagged `_strata_deleted` (true) with `_strata_deleted_at` (the load time
+  // of the delete); their values are the last known ones. Every row has the flag.
+  bool soft_deletes = false;
+  // CDC: a batch row with `_strata_op = 'truncate'` deletes (or flags) every row before it.
+  bool truncates = false;
 };
 
 // Writes the new version of the current-state table from the batch's data files and adds it to

@@ -139,4 +139,18 @@ void with_retries(
   }
 }
 
+void with_connection_retries(const Dialect& dialect, const Endpoint& endpoint,
+                             const std::string& table, const std::function<void(int)>& attempt) {
+  with_retries(
+      RetryPolicy{}, attempt, [](const Error& e) { return is_connection_error(e.message()); },
+      [&](const Error& e, int n, std::chrono::milliseconds delay) {
+        log::warn(std::string(dialect.product) + " connection failed; retrying",
+                  {{"table", table},
+                   {"server", endpoint.server},
+                   {"attempt", n},
+                   {"retry_in_ms", delay.count()},
+                   {"error", redact(e.message(), endpoint)}});
+      });
+}
+
 }  // namespace strata::ingest::database

@@ -22,6 +22,11 @@ struct Endpoint {
   std::string connection_string;  // with the password: never printed
   std::string server;             // "host:port" for messages
   std::string password;           // as given, to be removed from messages
+  // The parts, for clients that connect by themselves (MySQL CDC speaks the protocol itself).
+  std::string host;
+  int port = 0;
+  std::string user;
+  std::string database;
 };
 
 // libpq keyword/value form, or the URI or keyword/value form given as `dsn`.
@@ -89,5 +94,10 @@ void with_retries(
     const RetryPolicy& policy, const std::function<void(int)>& attempt,
     const std::function<bool(const Error&)>& retryable,
     const std::function<void(const Error&, int, std::chrono::milliseconds)>& on_retry);
+
+// with_retries with the default policy for connection errors, logging each retry with the
+// table and the server (never the password).
+void with_connection_retries(const Dialect& dialect, const Endpoint& endpoint,
+                             const std::string& table, const std::function<void(int)>& attempt);
 
 }  // namespace strata::ingest::database

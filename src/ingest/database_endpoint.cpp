@@ -2,6 +2,7 @@
 // quoted the way the client library reads it) or taken from `dsn`, and described for messages
 // (server and password) whichever form was used.
 #include <algorithm>
+#include <cstdlib>
 #include <initializer_list>
 
 #include "core/text.hpp"
@@ -49,6 +50,12 @@ std::string keyword_value(std::string_view dsn, std::initializer_list<std::strin
   return found;
 }
 
+void set_server(Endpoint& endpoint, const std::string& host, const std::string& port) {
+  endpoint.server = host + ":" + port;
+  endpoint.host = host;
+  endpoint.port = std::atoi(port.c_str());
+}
+
 // Server and password of a DSN: a URI (scheme://user:pw@host:port/db) or keyword/value pairs.
 void describe_dsn(const std::string& dsn, std::initializer_list<std::string_view> schemes,
                   std::string_view default_port, Endpoint& endpoint) {
@@ -57,10 +64,17 @@ void describe_dsn(const std::string& dsn, std::initializer_list<std::string_view
   for (std::string_view scheme : schemes) {
     if (!starts_with(dsn, scheme)) continue;
     std::string_view rest = std::string_view(dsn).substr(scheme.size());
-    rest = rest.substr(0, std::min(rest.find('/'), rest.find('?')));
+    const size_t path = std::min(rest.find('/'), rest.find('?'));
+    if (path < rest.size() && rest[path] == '/') {
+      const std::string_view tail = rest.substr(path + 1);
+      endpoint.database = std::string(tail.substr(0, tail.find('?')));
+    }
+    rest = rest.substr(0, path);
     if (const size_t at = rest.rfind('@'); at != std::string_view::npos) {
       const std::string_view user = rest.substr(0, at);
-      if (const size_t colon = user.find(':'); colon != std::string_view::npos) {
+      const size_t colon = user.find(':');
+      endpoint.user = std::string(user.substr(0, colon));
+      if (colon != std::string_view::npos) {
         endpoint.password = std::string(user.substr(colon + 1));
       }
       rest = rest.substr(at + 1);
@@ -71,13 +85,15 @@ void describe_dsn(const std::string& dsn, std::initializer_list<std::string_view
       rest = rest.substr(0, colon);
     }
     if (!rest.empty()) host = std::string(rest);
-    endpoint.server = host + ":" + port;
+    set_server(endpoint, host, port);
     return;
   }
   if (std::string value = keyword_value(dsn, {"host"}); !value.empty()) host = value;
   if (std::string value = keyword_value(dsn, {"port"}); !value.empty()) port = value;
   endpoint.password = keyword_value(dsn, {"password", "passwd"});
-  endpoint.server = host + ":" + port;
+  endpoint.user = keyword_value(dsn, {"user"});
+  endpoint.database = keyword_value(dsn, {"database", "dbname", "db"});
+  set_server(endpoint, host, port);
 }
 
 // The keyword/value string of the configured parts, each value quoted with `quote`.
@@ -91,7 +107,11 @@ Endpoint from_parts(const DatabaseConnectionConfig& config, char quote,
   std::string text = "host=" + quote_value(host, quote) + " port=" + std::to_string(config.port) +
                      " " + std::string(database_key) + "=" +
                      quote_value(expand(config.database), quote);
-  if (!config.user.empty()) text += " user=" + quote_value(expand(config.user), quote);
+  endpoint.user = expand(config.user);
+  endpoint.database = expand(config.database);
+  endpoint.host = host;
+  endpoint.port = static_cast<int>(config.port);
+  if (!config.user.empty()) text += " user=" + quote_value(endpoint.user, quote);
   if (!config.password.empty()) {
     endpoint.password = expand(config.password);
     text += " password=" + quote_value(endpoint.password, quote);

@@ -9,8 +9,10 @@
 #include "core/text.hpp"
 #include "engine/query_monitor.hpp"
 #include "ingest/batch.hpp"
+#include "ingest/bronze_partitioning.hpp"
 #include "ingest/current_state.hpp"
 #include "ingest/database_connection.hpp"
+#include "ingest/mysql_cdc.hpp"
 #include "ingest/postgres_cdc.hpp"
 
 namespace strata::ingest {
@@ -210,6 +212,7 @@ DatabaseLoadResult load_database_table(const SourceConfig& source, const TableCo
                                        const std::function<void(const LoadProgress&)>& on_progress,
                                        const std::vector<lake::StateChange>& extra_state) {
   if (table.database && table.database->mode == LoadMode::kCdc) {
+    if (source.kind == "mysql") return load_mysql_cdc(source, table, lake, connection, on_progress);
     return load_postgres_cdc(source, table, lake, connection, on_progress);
   }
   const auto started = std::chrono::steady_clock::now();
@@ -231,6 +234,7 @@ DatabaseLoadResult load_database_table(const SourceConfig& source, const TableCo
 
   // What is already loaded. The table's snapshot is read before the cursor state and the commit
   // expects it unchanged, so a concurrent load of the same table cannot slip in between.
+  partition_by_load_day(lake, result.table);
   const std::optional<lake::TableInfo> bronze = lake.store().find_table(result.table);
   std::optional<std::string> previous;
   if (incremental) previous = lake.store().state(scope, "cursor");
@@ -270,17 +274,7 @@ DatabaseLoadResult load_database_table(const SourceConfig& source, const TableCo
   };
 
   try {
-    database::with_retries(
-        database::RetryPolicy{}, attempt,
-        [](const Error& e) { return database::is_connection_error(e.message()); },
-        [&](const Error& e, int n, std::chrono::milliseconds delay) {
-          log::warn(std::string(dialect.product) + " connection failed; retrying",
-                    {{"table", result.table.str()},
-                     {"server", endpoint.server},
-                     {"attempt", n},
-                     {"retry_in_ms", delay.count()},
-                     {"error", database::redact(e.message(), endpoint)}});
-        });
+    database::with_connection_retries(dialect, endpoint, result.table.str(), attempt);
   } catch (const Error& e) {
     if (e.kind() == ErrorKind::kInterrupted || e.kind() == ErrorKind::kConfig) throw;
     throw source_error(e, dialect, endpoint, what, result.attempts, where);
@@ -300,8 +294,9 @@ DatabaseLoadResult load_database_table(const SourceConfig& source, const TableCo
     discard(written.files);
     lake::Commit commit;
     commit.state = extra_state;
-    result.current_rows = add_current_state(
-        connection, lake, {result.table, database.primary_key, {}, true, {}}, {}, commit);
+    CurrentStateMerge merge{result.table, database.primary_key, {}, true, {}};
+    merge.soft_deletes = database.soft_deletes;
+    result.current_rows = add_current_state(connection, lake, merge, {}, commit);
     if (!commit.tables.empty()) lake.commit(commit);
   } else {
     lake::TableChange change;
@@ -326,16 +321,17 @@ DatabaseLoadResult load_database_table(const SourceConfig& source, const TableCo
       }
     }
     if (database.current_state) {
-      result.current_rows = add_current_state(
-          connection, lake,
-          {result.table,
-           database.primary_key,
-           incremental ? std::vector<std::string>{database.cursor} : std::vector<std::string>{},
-           !incremental,
-           {}},
-          written.files, commit);
+      CurrentStateMerge merge{
+          result.table,
+          database.primary_key,
+          incremental ? std::vector<std::string>{database.cursor} : std::vector<std::string>{},
+          !incremental,
+          {}};
+      merge.soft_deletes = database.soft_deletes;
+      result.current_rows = add_current_state(connection, lake, merge, written.files, commit);
     }
     result.snapshot = lake.commit(commit).front();
+    partition_by_load_day(lake, result.table);
   }
   result.seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

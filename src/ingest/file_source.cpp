@@ -9,6 +9,7 @@
 #include "core/text.hpp"
 #include "engine/query_monitor.hpp"
 #include "ingest/batch.hpp"
+#include "ingest/bronze_partitioning.hpp"
 #include "ingest/current_state.hpp"
 #include "ingest/ndjson_scan.hpp"
 #include "ingest/s3_objects.hpp"
@@ -197,6 +198,7 @@ LoadResult load_file_table(const ProjectConfig& project, const SourceConfig& sou
   if (to_load.empty()) return result;
   for (const auto& file : to_load) result.bytes += file.size;
 
+  partition_by_load_day(lake, result.table);
   const Batch batch = start_batch();
   const std::string& suffix = batch.suffix;
   const std::string& loaded_at = batch.loaded_at;
@@ -296,6 +298,7 @@ LoadResult load_file_table(const ProjectConfig& project, const SourceConfig& sou
   }
   std::vector<int64_t> snapshots = lake.commit(commit);
   result.snapshot = snapshots.front();
+  partition_by_load_day(lake, result.table);
   result.files_loaded = to_load.size();
   std::vector<std::string> temporary = ndjson_temporary_tables(suffix);
   for (const char* temp : {"strata_rejects_", "strata_scans_", "strata_quarantine_"}) {

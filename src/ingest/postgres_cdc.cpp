@@ -8,7 +8,7 @@
 #include "core/log.hpp"
 #include "core/text.hpp"
 #include "ingest/batch.hpp"
-#include "ingest/current_state.hpp"
+#include "ingest/cdc_apply.hpp"
 #include "ingest/database_connection.hpp"
 #include "ingest/postgres_cdc_changes.hpp"
 
@@ -22,11 +22,6 @@ using pgoutput::format_lsn;
 using pgoutput::parse_lsn;
 
 constexpr const char* kPositionKey = "lsn";
-
-// The lineage columns strata adds; the rest of a bronze table's columns are the source's.
-bool is_lineage_column(const std::string& name) {
-  return starts_with(name, "_strata_");
-}
 
 std::string default_replication_name(const SourceConfig& source, const TableConfig& table) {
   std::string name = to_lower("strata_" + source.name + "_" + table.name);
@@ -150,43 +145,6 @@ std::string typed(const std::string& column, const std::string& type, const Repl
   return "CAST(" + value + " AS " + type + ")";
 }
 
-// A staging table of the engine holding one batch of changes as text; dropped when done.
-class Staging {
- public:
-  Staging(engine::Connection& connection, const std::string& suffix,
-          const pgoutput::Relation& relation, std::vector<ChangeRow>& rows)
-      : connection_(connection), name_("strata_cdc_" + suffix) {
-    std::string columns = "_strata_op VARCHAR, _strata_lsn BIGINT, _strata_seq BIGINT";
-    for (const auto& column : relation.columns) {
-      columns += ", " + quote_identifier(column.name) + " VARCHAR";
-    }
-    connection_.execute("CREATE TABLE main." + quote_identifier(name_) + " (" + columns + ")");
-    engine::Appender appender = connection_.appender("main", name_);
-    for (ChangeRow& row : rows) {
-      appender.append(row.op).append(static_cast<int64_t>(row.commit_lsn)).append(row.seq);
-      for (auto& value : row.values) {
-        appender.append(value ? engine::Value(std::move(*value)) : engine::Value());
-      }
-      appender.end_row();
-    }
-    appender.flush();
-  }
-  ~Staging() {
-    try {
-      connection_.execute("DROP TABLE IF EXISTS main." + quote_identifier(name_));
-    } catch (const Error& e) {
-      log::warn("could not drop a CDC staging table", {{"error", e.message()}});
-    }
-  }
-  Staging(const Staging&) = delete;
-  Staging& operator=(const Staging&) = delete;
-  std::string sql() const { return "main." + quote_identifier(name_); }
-
- private:
-  engine::Connection& connection_;
-  std::string name_;
-};
-
 // Appends one batch of changes to bronze and the current state, with the new position, in one
 // commit. Returns the rows of the current-state table when it was updated.
 std::optional<uint64_t> apply_changes(engine::Connection& connection, lake::Lake& lake,
@@ -194,64 +152,27 @@ std::optional<uint64_t> apply_changes(engine::Connection& connection, lake::Lake
                                       const lake::TableName& bronze_name, ChangeCollector& changes,
                                       const std::string& origin, const std::string& scope,
                                       uint64_t position, int64_t& snapshot) {
-  const Batch batch = start_batch();
-  const std::optional<lake::TableInfo> bronze = lake.store().find_table(bronze_name);
-  if (!bronze) {
-    throw Error(ErrorKind::kInternal, "the bronze table of a CDC table is missing", r.where);
+  CdcChanges batch;
+  batch.lineage = {{"_strata_op", "VARCHAR"}, {"_strata_lsn", "BIGINT"}, {"_strata_seq", "BIGINT"}};
+  batch.order_by = {"_strata_lsn", "_strata_seq"};
+  for (const auto& column : changes.relation()->columns) batch.columns.push_back(column.name);
+  batch.rows.reserve(changes.rows().size());
+  for (ChangeRow& row : changes.rows()) {
+    batch.rows.push_back(
+        {{engine::Value(row.op), engine::Value(static_cast<int64_t>(row.commit_lsn)),
+          engine::Value(row.seq)},
+         std::move(row.values)});
   }
-  lake.attach(connection, bronze_name);
-  const pgoutput::Relation& relation = *changes.relation();
-  Staging staging(connection, batch.suffix, relation, changes.rows());
-
-  std::vector<std::string> select;
-  std::vector<std::string> in_bronze;
-  for (const auto& row :
-       connection
-           .query("DESCRIBE SELECT * FROM " + quote_identifier(bronze_name.space) + "." +
-                  quote_identifier(bronze_name.name))
-           .fetch_all()) {
-    const std::string name = text(row.at(0));
-    const std::string type = text(row.at(1));
-    if (is_lineage_column(name)) continue;
-    in_bronze.push_back(name);
-    bool sent = false;
-    for (const auto& column : relation.columns) sent = sent || column.name == name;
-    select.push_back((sent ? typed(name, type, r) : "CAST(NULL AS " + type + ")") + " AS " +
-                     quote_identifier(name));
-  }
-  for (const auto& column : relation.columns) {  // added to the source since the bronze table
-    if (std::find(in_bronze.begin(), in_bronze.end(), column.name) == in_bronze.end()) {
-      select.push_back(quote_identifier(column.name));
-    }
-  }
-  const std::string sql = "SELECT " + join(select, ", ") + ", _strata_op, _strata_lsn, " +
-                          "_strata_seq, " + batch.loaded_at + " AS _strata_loaded_at, " +
-                          quote_literal(batch.id) + " AS _strata_batch_id, " +
-                          quote_literal(origin) + " AS _strata_source FROM " + staging.sql() +
-                          " ORDER BY _strata_lsn, _strata_seq";
-  lake::WriteResult written = lake.write_files(connection, bronze_name, sql);
-
-  lake::Commit commit;
-  lake::TableChange change;
-  change.table = bronze_name;
-  change.kind = lake::TableKind::kTable;
-  change.mode = lake::WriteMode::kAppend;
-  change.location = lake.table_location(bronze_name).string();
-  change.expected_snapshot = bronze->current_snapshot;
-  change.added_files = written.files;
-  commit.tables.push_back(std::move(change));
-  commit.state.push_back({scope, kPositionKey, format_lsn(position)});
-  std::optional<uint64_t> current_rows;
-  if (table.database->current_state) {
-    CurrentStateMerge merge{bronze_name,
-                            table.database->primary_key,
-                            {"_strata_lsn", "_strata_seq"},
-                            false,
-                            "_strata_op = 'delete'"};
-    current_rows = add_current_state(connection, lake, merge, written.files, commit);
-  }
-  snapshot = lake.commit(commit).front();
-  return current_rows;
+  CdcTarget target;
+  target.bronze = bronze_name;
+  target.table = &*table.database;
+  target.origin = origin;
+  target.state = {{scope, kPositionKey, format_lsn(position)}};
+  target.where = r.where;
+  target.typed = [&r](const std::string& column, const std::string& type) {
+    return typed(column, type, r);
+  };
+  return apply_cdc_changes(connection, lake, target, batch, snapshot);
 }
 
 }  // namespace

@@ -98,11 +98,8 @@ bool ChangeCollector::add(std::string_view bytes) {
       if (relation_ && !skipping_ &&
           std::find(message.truncated.begin(), message.truncated.end(), relation_->oid) !=
               message.truncated.end()) {
-        throw Error(ErrorKind::kInput, "table " + schema_ + "." + table_ +
-                                           " was truncated (transaction committed at " +
-                                           pgoutput::format_lsn(commit_lsn_) +
-                                           "); mode: cdc cannot apply a TRUNCATE: nothing after " +
-                                           pgoutput::format_lsn(from_) + " was committed");
+        pending_.push_back({"truncate", commit_lsn_, static_cast<int64_t>(pending_.size()),
+                            std::vector<std::optional<std::string>>(relation_->columns.size())});
       }
       break;
     case Message::Type::kInsert:

@@ -5,7 +5,8 @@
 // changes the primary key becomes a delete of the old key followed by the update. Columns
 // added to the table are added to the batch (NULL in the changes before). Unchanged
 // TOASTed values are taken from the old row (REPLICA IDENTITY FULL), else the change is a kInput
-// error: strata never writes a value it did not receive. A TRUNCATE of the table is a kInput error.
+// error: strata never writes a value it did not receive. A TRUNCATE of the table is a change
+// "truncate" with every value NULL.
 #pragma once
 
 #include <cstdint>
@@ -19,7 +20,7 @@
 namespace strata::ingest {
 
 struct ChangeRow {
-  std::string op;  // "insert", "update", "delete"
+  std::string op;  // "insert", "update", "delete", "truncate"
   uint64_t commit_lsn = 0;
   int64_t seq = 0;                                 // order within the transaction, from 0
   std::vector<std::optional<std::string>> values;  // by the relation's columns, in text form

@@ -5,7 +5,9 @@ free port bound to 127.0.0.1, with its unix socket and pid file in the same dire
 everything at stop. The binaries are Debian's (`scripts/setup.sh --test` installs them); as root
 the server runs as the `mysql` system user (mariadbd refuses to run as root). The tests' own SQL
 connects as root over the socket; strata connects over TCP as `loader`, a user with a password and
-only SELECT rights, so it authenticates for real.
+only SELECT rights, so it authenticates for real, or as `replicator` (SELECT, REPLICATION SLAVE,
+BINLOG MONITOR) for CDC. The server writes a row-based binary log (log_bin, binlog_format=ROW,
+binlog_row_image=FULL, server_id 1).
 
 The `mariadb_server` fixture gives one server to a whole test session; tests isolate themselves
 with `server.create_database()`.
@@ -24,6 +26,7 @@ from pg_server import free_port
 
 PASSWORD = 'se"cr\'et pw'  # quotes and a space: the connection string must quote them
 USER = "loader"
+CDC_USER = "replicator"
 
 
 class MariadbServer:
@@ -64,7 +67,10 @@ class MariadbServer:
              f"--socket={self.socket}", f"--pid-file={os.path.join(self.dir, 'mariadbd.pid')}",
              f"--log-error={self.log}", f"--bind-address={self.host}", f"--port={self.port}",
              "--skip-name-resolve", "--innodb-buffer-pool-size=64M", "--innodb-log-file-size=16M",
-             "--innodb-flush-log-at-trx-commit=0", "--skip-log-bin", "--max-connections=50",
+             "--innodb-flush-log-at-trx-commit=0", "--max-connections=50",
+             # The row-based binary log that CDC reads (server id 1; strata is a replica).
+             "--log-bin=mariadb-bin", "--binlog-format=ROW", "--binlog-row-image=FULL",
+             "--server-id=1",
              "--character-set-server=utf8mb4", "--collation-server=utf8mb4_unicode_ci",
              *self._system_user],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -80,6 +86,11 @@ class MariadbServer:
         with self.connect() as conn, conn.cursor() as cur:
             cur.execute(f"CREATE USER IF NOT EXISTS '{USER}'@'%%' IDENTIFIED BY %s", (PASSWORD,))
             cur.execute(f"GRANT SELECT ON *.* TO '{USER}'@'%'")
+            # CDC's user: may also read the binary log (the loader may not).
+            cur.execute(f"CREATE USER IF NOT EXISTS '{CDC_USER}'@'%%' IDENTIFIED BY %s",
+                        (PASSWORD,))
+            cur.execute(f"GRANT SELECT, REPLICATION SLAVE, BINLOG MONITOR ON *.* TO "
+                        f"'{CDC_USER}'@'%'")
 
     def stop(self):
         if self._process and self._process.poll() is None:

@@ -271,6 +271,46 @@ TEST(MysqlConnection, QuotesValuesForTheExtensionAndNeverShowsThePassword) {
   EXPECT_EQ(endpoint.server, "db.example:3306");
   EXPECT_EQ(endpoint.password, "hunter2");
   EXPECT_EQ(endpoint.connection_string, "mysql://loader:hunter2@db.example/shop");
+  // The parts, for MySQL CDC's own client.
+  EXPECT_EQ(endpoint.host, "db.example");
+  EXPECT_EQ(endpoint.port, 3306);
+  EXPECT_EQ(endpoint.user, "loader");
+  EXPECT_EQ(endpoint.database, "shop");
+  endpoint = ingest::database::mysql_endpoint(config);
+  EXPECT_EQ(endpoint.host, "127.0.0.1");
+  EXPECT_EQ(endpoint.port, 3307);
+  EXPECT_EQ(endpoint.user, "loader");
+  EXPECT_EQ(endpoint.password, R"(a "quoted" \secret)");
+}
+
+TEST(MysqlConfig, CdcTablesAndDeletes) {
+  ProjectConfig config = parse(R"(name: x
+sources:
+  shop:
+    kind: mysql
+    connection: {host: db, database: shop}
+    tables:
+      orders: {table: orders, mode: cdc, primary_key: [id], current_state: true, deletes: soft}
+)");
+  const DatabaseTableConfig& orders = *config.sources.at(0).tables.at(0).database;
+  EXPECT_EQ(orders.mode, LoadMode::kCdc);
+  EXPECT_TRUE(orders.soft_deletes);
+  EXPECT_EQ(orders.table, "orders");
+  auto mysql_with = [](const std::string& table) {
+    return "name: x\nsources:\n  shop:\n    kind: mysql\n    connection: {host: db, database: "
+           "shop}\n    tables:\n      t: " +
+           table + "\n";
+  };
+  Error deletes =
+      parse_error(mysql_with("{table: t, mode: cdc, primary_key: [id], deletes: sofft}"));
+  EXPECT_NE(deletes.message().find("did you mean 'soft'"), std::string::npos) << deletes.message();
+  Error full = parse_error(mysql_with("{table: t, deletes: soft}"));
+  EXPECT_NE(full.message().find("apply only to mode: cdc"), std::string::npos) << full.message();
+  Error slot = parse_error(mysql_with("{table: t, mode: cdc, primary_key: [id], slot: s}"));
+  EXPECT_NE(slot.message().find("PostgreSQL's"), std::string::npos) << slot.message();
+  Error query = parse_error(mysql_with("{query: SELECT 1, mode: cdc, primary_key: [id]}"));
+  EXPECT_NE(query.message().find("needs 'table: name' (not a query)"), std::string::npos)
+      << query.message();
 }
 
 TEST(MysqlConnection, QuotesIdentifiersAndLiteralsTheMysqlWay) {

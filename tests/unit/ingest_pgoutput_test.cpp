@@ -232,11 +232,18 @@ TEST(ChangeCollector, UnchangedToastNeedsTheOldRow) {
   }
 }
 
-TEST(ChangeCollector, TruncateAndUnknownKeysAreClearErrors) {
+TEST(ChangeCollector, TruncateIsAChangeAndUnknownKeysAreClearErrors) {
   ChangeCollector changes("public", "items", {"id"}, 0);
   changes.add(begin(0x100, 1));
   changes.add(relation());
-  EXPECT_THROW(changes.add(Bytes().tag('T').integer(1, 4).byte(0).integer(16384, 4).data), Error);
+  changes.add(Bytes().tag('T').integer(1, 4).byte(0).integer(16384, 4).data);
+  EXPECT_TRUE(changes.rows().empty());                                      // until the commit
+  changes.add(Bytes().tag('T').integer(1, 4).byte(0).integer(99, 4).data);  // another table
+  changes.add(commit(0x100, 0x140));
+  ASSERT_EQ(changes.rows().size(), 1u);
+  EXPECT_EQ(changes.rows()[0].op, "truncate");
+  EXPECT_EQ(changes.rows()[0].values.size(), 2u);
+  EXPECT_FALSE(changes.rows()[0].values[0].has_value());
   ChangeCollector wrong_key("public", "items", {"ident"}, 0);
   wrong_key.add(begin(0x100, 1));
   try {
