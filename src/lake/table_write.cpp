@@ -117,6 +117,7 @@ WriteResult Lake::write_files(engine::Connection& connection, const TableName& t
 WriteResult Lake::write_files_sized(engine::Connection& connection, const TableName& table,
                                     const std::string& select_sql, WriteMode mode,
                                     uint64_t file_bytes) {
+  connect_storage(connection);
   const std::optional<TableInfo> info = store_.find_table(table);
   std::shared_ptr<const iceberg::TableMetadata> metadata;
   if (info && !info->metadata_location.empty()) metadata = load_metadata(info->metadata_location);
@@ -128,7 +129,7 @@ WriteResult Lake::write_files_sized(engine::Connection& connection, const TableN
   auto schema = std::make_shared<const iceberg::Schema>(plan.file_schema);
 
   const std::filesystem::path directory = table_location(table) / "data" / unique_batch_name();
-  paths::ensure_directory(directory.parent_path());
+  ensure_directory(directory.parent_path().string());
   const iceberg::PartitionSpec spec =
       metadata ? metadata->default_partition_spec() : iceberg::PartitionSpec{};
   const PartitionColumns partitioning = partition_columns(spec, plan.file_schema, table);
@@ -240,9 +241,8 @@ std::vector<int64_t> Lake::commit(const Commit& commit) {
       return snapshots;
     } catch (const Error& e) {
       for (const TableChange& change : attempt.tables) {
-        std::error_code ec;  // the version that lost is referenced by nothing
-        if (!change.metadata_location.empty())
-          std::filesystem::remove(change.metadata_location, ec);
+        // The version that lost is referenced by nothing.
+        if (!change.metadata_location.empty()) remove_file(change.metadata_location);
       }
       if (e.kind() != ErrorKind::kConflict || !may_retry || n >= kCommitAttempts) throw;
       log::debug("another writer committed first; building the commit again",
