@@ -81,6 +81,22 @@ PartitionColumns partition_columns(const iceberg::PartitionSpec& spec,
   return out;
 }
 
+// Runs the COPY writing data files to `directory`; on object storage, an I/O failure becomes a
+// storage error naming the directory (DuckDB names only the request).
+engine::Result run_copy(engine::Connection& connection, const std::string& sql,
+                        const std::string& directory) {
+  try {
+    return connection.query(sql);
+  } catch (const Error& e) {
+    const std::string message = e.message();
+    if (!is_object_store(directory) || (message.find("IO Error") == std::string::npos &&
+                                        message.find("HTTP") == std::string::npos)) {
+      throw;
+    }
+    throw Error(ErrorKind::kStorage, "cannot write data files: " + message, Location(directory));
+  }
+}
+
 }  // namespace
 
 std::shared_ptr<const iceberg::TableMetadata> Lake::load_metadata(const std::string& location) {
@@ -142,12 +158,13 @@ WriteResult Lake::write_files_sized(engine::Connection& connection, const TableN
   } else {
     options += "PARTITION_BY (" + join(partitioning.names, ", ") + ")";
   }
-  engine::Result result = connection.query(
-      "COPY (SELECT *" + partitioning.select_sql + " FROM (SELECT " + join(plan.select_list, ", ") +
-      " FROM (" + select_sql + "\n) AS strata_rows_) AS strata_typed_) TO " +
-      quote_literal(directory.string()) + " (" + options +
-      ", FILENAME_PATTERN 'part_{i}', RETURN_STATS true, FIELD_IDS " +
-      iceberg::field_ids_sql(plan.file_schema.fields) + ")");
+  const std::string copy_sql = "COPY (SELECT *" + partitioning.select_sql + " FROM (SELECT " +
+                               join(plan.select_list, ", ") + " FROM (" + select_sql +
+                               "\n) AS strata_rows_) AS strata_typed_) TO " +
+                               quote_literal(directory.string()) + " (" + options +
+                               ", FILENAME_PATTERN 'part_{i}', RETURN_STATS true, FIELD_IDS " +
+                               iceberg::field_ids_sql(plan.file_schema.fields) + ")";
+  engine::Result result = run_copy(connection, copy_sql, directory.string());
   WriteResult written;
   while (auto chunk = result.next_chunk()) {
     for (uint64_t row = 0; row < chunk->size(); ++row) {
