@@ -5,6 +5,7 @@ iceberg extension read the same rows from the bucket on their own; expiry and or
 delete objects; a writer SIGKILLed mid-commit leaves the table readable with whole commits only.
 The settings also come from the AWS_* environment variables."""
 
+import json
 import os
 import random
 import signal
@@ -15,16 +16,14 @@ import duckdb
 import pytest
 
 from lake_catalog import metadata_location
-from s3_server import ACCESS_KEY, REGION, SECRET_KEY, s3_server  # noqa: F401  (the fixture)
+from s3_server import (ACCESS_KEY, REGION, SECRET_KEY, no_aws_environment,  # noqa: F401
+                       s3_server)  # noqa: F401  (the fixtures)
 from source_checks import query, run
 
 
 @pytest.fixture(autouse=True)
-def clean_environment(monkeypatch):
-    for variable in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
-                     "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3",
-                     "STRATA_LOG_FORMAT"):
-        monkeypatch.delenv(variable, raising=False)
+def clean_environment(no_aws_environment):
+    pass
 
 
 def s3_project(root, server, bucket, settings=True):
@@ -47,20 +46,6 @@ def ok(strata_bin, root, *args):
 def keys(server, bucket):
     pages = server.client().get_paginator("list_objects_v2").paginate(Bucket=bucket)
     return sorted(o["Key"] for page in pages for o in page.get("Contents", []))
-
-
-def snapshot_ids(root, table):
-    return [r["snapshot_id"] for r in query_catalog(root, table)]
-
-
-def query_catalog(root, table):
-    import sqlite3
-    space, name = table.split(".")
-    with sqlite3.connect(f"file:{root}/.strata/catalog.db?mode=ro", uri=True) as db:
-        rows = db.execute("SELECT s.snapshot_id FROM snapshots s JOIN tables t ON t.id = s.table_id "
-                          "WHERE t.namespace = ? AND t.name = ? ORDER BY s.snapshot_id",
-                          (space, name)).fetchall()
-    return [{"snapshot_id": r[0]} for r in rows]
 
 
 def test_tables_live_in_the_bucket_and_other_readers_read_them(s3_server, strata_bin, tmp_path):
@@ -176,7 +161,6 @@ def test_a_killed_writer_leaves_the_table_readable(s3_server, strata_bin, tmp_pa
     if "no such table" in proc.stderr or "does not exist" in proc.stderr:
         pytest.skip("every writer was killed before its first commit")
     assert proc.returncode == 0, proc.stderr
-    import json
     rows = json.loads(proc.stdout)
     # Whole commits only: every batch that is there is there once, completely.
     assert all(r["n"] == batch for r in rows), rows
