@@ -4,6 +4,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include <charconv>
 #include <chrono>
 #include <ctime>
 #include <map>
@@ -78,8 +79,10 @@ std::string xml_decode(std::string_view text) {
 
 // The text of the first <tag>...</tag> in `xml` at or after `from`.
 std::string xml_value(std::string_view xml, std::string_view tag, size_t from = 0) {
-  const std::string open = "<" + std::string(tag) + ">";
-  const std::string close = "</" + std::string(tag) + ">";
+  std::string open = "<";
+  open.append(tag).append(">");
+  std::string close = "</";
+  close.append(tag).append(">");
   const size_t start = xml.find(open, from);
   if (start == std::string_view::npos) return "";
   const size_t end = xml.find(close, start);
@@ -276,8 +279,10 @@ std::vector<ObjectInfo> list_objects(const std::string& prefix) {
       const size_t end = xml.find("</Contents>", at);
       const std::string_view entry = xml.substr(at, end == std::string_view::npos ? end : end - at);
       ObjectInfo object;
-      object.location = "s3://" + request.bucket + "/" + xml_value(entry, "Key");
-      object.size = std::stoull("0" + xml_value(entry, "Size"));
+      object.location = "s3://";
+      object.location.append(request.bucket).append("/").append(xml_value(entry, "Key"));
+      const std::string size = xml_value(entry, "Size");
+      std::from_chars(size.data(), size.data() + size.size(), object.size);
       object.modified_ms = parse_time_ms(xml_value(entry, "LastModified"));
       objects.push_back(std::move(object));
     }
