@@ -14,7 +14,7 @@ lake::MetadataStore& ProjectContext::store() {
 }
 
 lake::Lake& ProjectContext::lake() {
-  if (!lake_) lake_ = std::make_unique<lake::Lake>(config_.lake_dir, store());
+  if (!lake_) lake_ = std::make_unique<lake::Lake>(config_.lake_dir, store(), config_.lake_s3);
   return *lake_;
 }
 

@@ -253,13 +253,12 @@ TableConfig parse_database_table(const std::string& name, const yaml::Reader& ta
   return config;
 }
 
-// `s3:` of a files source: where and how its s3:// paths are read.
-S3Config parse_s3(const std::string& source_name, const yaml::Reader& source) {
+// `s3:` of a files source or of the lake (`what` names it): how its s3:// paths are reached.
+S3Config parse_s3(const std::string& what, const yaml::Reader& source) {
   S3Config config;
   config.where = source.where();
   if (!source.has("s3")) return config;
   yaml::Reader s3 = source.child("s3");
-  const std::string what = "s3 settings of source '" + source_name + "'";
   s3.expect_map(what);
   s3.expect_keys({"endpoint", "region", "path_style", "use_ssl", "access_key_id",
                   "secret_access_key", "session_token"},
@@ -299,7 +298,7 @@ SourceConfig parse_source(const std::string& name, const yaml::Reader& source) {
     config.connection = parse_connection(name, config.kind, source);
   } else {
     source.expect_keys({"kind", "tables", "s3", "description"}, "source '" + name + "'");
-    config.s3 = parse_s3(name, source);
+    config.s3 = parse_s3("s3 settings of source '" + name + "'", source);
   }
   if (!source.has("tables")) source.fail("source '" + name + "' has no tables");
   yaml::Reader tables = source.child("tables");
@@ -389,9 +388,18 @@ ProjectConfig parse_project(const std::string& yaml_text, const fs::path& root,
   check_name(top, document["name"], config.name, "project");
 
   yaml::Reader lake = top.child("lake");
-  lake.expect_keys({"path", "catalog"}, "lake");
-  config.lake_dir =
-      paths::resolve(root, lake.string("path", paths::default_lake_dir(root).string()));
+  lake.expect_keys({"path", "catalog", "s3"}, "lake");
+  // A local directory (relative to the project) or an S3 warehouse location s3://bucket/prefix.
+  const std::string lake_path = lake.string("path", paths::default_lake_dir(root).string());
+  if (starts_with(lake_path, "s3://")) {
+    std::string location = lake_path;
+    while (location.ends_with('/')) location.pop_back();
+    if (location.size() <= 5) lake.fail("the lake path '" + lake_path + "' names no bucket");
+    config.lake_dir = location;
+  } else {
+    config.lake_dir = paths::resolve(root, lake_path);
+  }
+  config.lake_s3 = parse_s3("s3 settings of the lake", lake);
   config.catalog_file =
       paths::resolve(root, lake.string("catalog", paths::default_catalog_file(root).string()));
 

@@ -80,7 +80,8 @@ struct TableConfig {
 };
 using FileTableConfig = TableConfig;  // the name the file loader and its tests know it by
 
-// How a `files` source reaches `s3://` paths. Every value may name environment variables as
+// How a `files` source or the lake reaches `s3://` paths. Every value may name environment
+// variables as
 // ${NAME}; what is not set here comes from the standard AWS variables (AWS_ACCESS_KEY_ID,
 // AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_REGION or AWS_DEFAULT_REGION, AWS_ENDPOINT_URL).
 struct S3Config {
@@ -112,7 +113,8 @@ struct ProjectConfig {
   fs::path root;
   fs::path config_file;  // empty when running on embedded defaults
   std::string name;
-  fs::path lake_dir;
+  fs::path lake_dir;  // a local directory, or s3://bucket/prefix
+  S3Config lake_s3;   // how an s3:// lake is reached
   fs::path catalog_file;
   fs::path models_dir;
   std::map<std::string, std::string> vars;

@@ -1,96 +1,33 @@
 #include "ingest/s3_objects.hpp"
 
-#include <cstdlib>
-#include <map>
-
 #include "core/error.hpp"
 #include "core/text.hpp"
+#include "lake/s3_settings.hpp"
 
 namespace strata::ingest::s3 {
 
-namespace {
-
-using engine::quote_literal;
-
-// The value configured, else the first of the environment variables that is set.
-std::string setting(const std::string& configured, const Location& where,
-                    std::initializer_list<const char*> variables) {
-  if (!configured.empty()) return expand_environment(configured, where);
-  for (const char* variable : variables) {
-    if (const char* value = std::getenv(variable); value && *value) return value;
-  }
-  return "";
-}
-
-std::string bucket_of(const std::string& path) {
-  const std::string rest = path.substr(5);  // after "s3://"
-  return rest.substr(0, rest.find('/'));
-}
-
-}  // namespace
-
 bool is_s3_path(std::string_view path) {
-  return starts_with(path, "s3://");
+  return lake::s3::is_s3_location(path);
 }
 
 void configure(engine::Connection& connection, const SourceConfig& source,
                const std::string& path) {
-  const S3Config& config = source.s3;
-  const Location& where = config.where;
-  try {
-    connection.execute("LOAD httpfs");
-  } catch (const Error& e) {
-    throw Error(ErrorKind::kEngine,
-                "the DuckDB httpfs extension cannot be loaded (scripts/setup.sh installs it): " +
-                    e.message());
-  }
-  const std::string bucket = bucket_of(path);
-  if (bucket.empty()) throw Error(ErrorKind::kConfig, "'" + path + "' names no bucket", where);
-
-  std::string endpoint =
-      setting(config.endpoint, where, {"AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"});
-  bool use_ssl = config.use_ssl.value_or(true);
-  for (const auto& [scheme, ssl] : {std::pair{"http://", false}, std::pair{"https://", true}}) {
-    if (starts_with(endpoint, scheme)) {
-      endpoint = endpoint.substr(std::string_view(scheme).size());
-      if (!config.use_ssl) use_ssl = ssl;
-    }
-  }
-  while (!endpoint.empty() && endpoint.back() == '/') endpoint.pop_back();
-
-  std::map<std::string, std::string> options;
-  options["REGION"] = setting(config.region, where, {"AWS_REGION", "AWS_DEFAULT_REGION"});
-  if (options["REGION"].empty()) options["REGION"] = "us-east-1";
-  options["KEY_ID"] = setting(config.access_key_id, where, {"AWS_ACCESS_KEY_ID"});
-  options["SECRET"] = setting(config.secret_access_key, where, {"AWS_SECRET_ACCESS_KEY"});
-  options["SESSION_TOKEN"] = setting(config.session_token, where, {"AWS_SESSION_TOKEN"});
-  options["ENDPOINT"] = endpoint;
-  if (config.path_style) options["URL_STYLE"] = "path";
-  std::string sql = "CREATE OR REPLACE TEMPORARY SECRET " +
-                    engine::quote_identifier("strata_s3_" + source.name + "_" + bucket) +
-                    " (TYPE s3, SCOPE " + quote_literal("s3://" + bucket) + ", USE_SSL " +
-                    (use_ssl ? "true" : "false");
-  for (const auto& [name, value] : options) {
-    if (!value.empty()) sql += ", " + name + " " + quote_literal(value);
-  }
-  try {
-    connection.execute(sql + ")");
-  } catch (const Error& e) {
-    throw Error(ErrorKind::kConfig, "invalid S3 settings: " + e.message(), where);
-  }
+  const std::string bucket = lake::s3::bucket_of(path);
+  lake::s3::install_secret(connection, lake::s3::resolve(source.s3), bucket,
+                           "strata_s3_" + source.name + "_" + bucket, source.s3.where);
 }
 
 std::vector<Object> list(engine::Connection& connection, const std::string& pattern) {
   const std::string glob = pattern.ends_with('/') ? pattern + "**" : pattern;
   std::vector<std::string> keys;
   for (const auto& row :
-       connection.query("SELECT file FROM glob(" + quote_literal(glob) + ") ORDER BY file")
+       connection.query("SELECT file FROM glob(" + engine::quote_literal(glob) + ") ORDER BY file")
            .fetch_all()) {
     keys.push_back(std::get<std::string>(row.at(0)));
   }
   if (keys.empty()) return {};
   std::string list;
-  for (const auto& key : keys) list += (list.empty() ? "" : ", ") + quote_literal(key);
+  for (const auto& key : keys) list += (list.empty() ? "" : ", ") + engine::quote_literal(key);
 
   // Size and time come from HEAD requests (read_blob reads no content when none is asked for);
   // the ETag of each response is in the engine's HTTP log, matched to its object by the URL's end.
@@ -115,7 +52,7 @@ std::vector<Object> list(engine::Connection& connection, const std::string& patt
   // A request for s3://bucket/key is http(s)://host/bucket/key (path style) or
   // http(s)://bucket.host/key (virtual host style).
   auto etag_of = [&heads](const std::string& path) -> std::string {
-    const std::string bucket = bucket_of(path);
+    const std::string bucket = lake::s3::bucket_of(path);
     const std::string key = path.substr(5 + bucket.size());  // "/key"
     for (const auto& head : heads) {
       const auto* url = std::get_if<std::string>(&head.at(0));

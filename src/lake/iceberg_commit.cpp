@@ -274,27 +274,19 @@ NewVersion write_new_version(const TableMetadata* base, const std::string& base_
 }
 
 void write_version_hint(const std::string& table_location, const std::string& metadata_location) {
-  namespace fs = std::filesystem;
   // The file name without ".metadata.json": both pyiceberg and DuckDB's iceberg extension find
-  // "<hint>.metadata.json" next to the hint.
-  std::string hint = fs::path(metadata_location).filename().string();
+  // "<hint>.metadata.json" next to the hint. The only file ever rewritten: a hint, not the truth
+  // (the catalog is), so a lost race between two writers here is harmless.
+  std::string hint = std::filesystem::path(metadata_location).filename().string();
   const std::string suffix = ".metadata.json";
   if (hint.size() > suffix.size() && hint.ends_with(suffix))
     hint.resize(hint.size() - suffix.size());
-  const fs::path target = fs::path(table_location) / "metadata" / "version-hint.text";
-  const fs::path temporary = target.string() + "." + ids::uuid4() + ".tmp";
-  std::error_code ec;
-  {
-    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    out << hint;
-    out.close();
-    if (!out) ec = std::make_error_code(std::errc::io_error);
-  }
-  if (!ec) fs::rename(temporary, target, ec);
-  if (ec) {
-    fs::remove(temporary, ec);
+  const std::string target = table_location + "/metadata/version-hint.text";
+  try {
+    write_file(target, hint);
+  } catch (const Error& e) {
     log::warn("cannot write the Iceberg version hint (the catalog is unaffected)",
-              {{"file", target.string()}});
+              {{"file", target}, {"error", e.what()}});
   }
 }
 

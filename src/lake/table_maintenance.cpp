@@ -21,18 +21,36 @@ namespace fs = std::filesystem;
 
 size_t remove_all(const std::set<std::string>& paths) {
   size_t removed = 0;
-  std::error_code ec;
   for (const std::string& path : paths) {
-    if (fs::remove(path, ec)) ++removed;
+    if (remove_file(path)) ++removed;
   }
   return removed;
 }
 
 // Files of a table's directory that strata writes and may therefore remove.
-bool is_table_file(const fs::path& path) {
-  const std::string name = path.filename().string();
+bool is_table_file(const std::string& location) {
+  const std::string name = fs::path(location).filename().string();
   return name.ends_with(".parquet") || name.ends_with(".avro") ||
          name.ends_with(".metadata.json") || name.ends_with(".tmp");
+}
+
+// Local directories under `data/` left empty (deepest first; an object store has none).
+void remove_empty_batch_directories(const std::string& root, int64_t cutoff_ms) {
+  std::error_code ec;
+  std::vector<fs::path> directories;
+  for (auto it = fs::recursive_directory_iterator(fs::path(root) / "data", ec);
+       it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    if (ec) break;
+    if (it->is_directory(ec)) directories.push_back(it->path());
+  }
+  for (auto it = directories.rbegin(); it != directories.rend(); ++it) {
+    if (!fs::is_empty(*it, ec) || ec) continue;
+    const auto modified = std::chrono::file_clock::to_sys(fs::last_write_time(*it, ec));
+    if (!ec && std::chrono::duration_cast<std::chrono::milliseconds>(modified.time_since_epoch())
+                       .count() <= cutoff_ms) {
+      fs::remove(*it, ec);
+    }
+  }
 }
 
 }  // namespace
@@ -58,8 +76,7 @@ void Lake::commit_metadata(const TableState& state, iceberg::TableMetadata next,
   try {
     store_.commit(commit);
   } catch (...) {
-    std::error_code ec;
-    fs::remove(location, ec);
+    remove_file(location);
     throw;
   }
   iceberg::write_version_hint(next.location(), location);
@@ -154,7 +171,8 @@ ExpireResult Lake::expire_snapshots(const TableName& table, const ExpireOptions&
 }
 
 size_t Lake::remove_orphan_files(std::chrono::seconds min_age) {
-  const auto cutoff = fs::file_time_type::clock::now() - min_age;
+  const int64_t cutoff_ms =
+      iceberg::now_ms() - std::chrono::duration_cast<std::chrono::milliseconds>(min_age).count();
   std::set<std::string> legacy;  // tables written without Iceberg metadata: the catalog's files
   for (auto& path : store_.referenced_files()) legacy.insert(std::move(path));
   size_t removed = 0;
@@ -179,27 +197,14 @@ size_t Lake::remove_orphan_files(std::chrono::seconds min_age) {
         continue;
       }
     }
-    std::error_code ec;
-    const fs::path root = table_location(table.name);
-    if (!fs::exists(root, ec)) continue;
-    std::vector<fs::path> directories;
-    for (auto it = fs::recursive_directory_iterator(root, ec);
-         it != fs::recursive_directory_iterator(); it.increment(ec)) {
-      if (ec) break;
-      if (it->is_directory(ec)) {
-        directories.push_back(it->path());
-      } else if (it->is_regular_file(ec) && is_table_file(it->path()) &&
-                 !referenced.contains(it->path().string()) && it->last_write_time(ec) <= cutoff) {
-        if (fs::remove(it->path(), ec)) ++removed;
+    const std::string root = table_location(table.name).string();
+    for (const StoredFile& file : list_files(root)) {
+      if (is_table_file(file.location) && !referenced.contains(file.location) &&
+          file.modified_ms <= cutoff_ms && remove_file(file.location)) {
+        ++removed;
       }
     }
-    // Batch directories left empty (deepest first); a directory in use is not empty.
-    for (auto it = directories.rbegin(); it != directories.rend(); ++it) {
-      if (it->parent_path().filename() == "data" && fs::is_empty(*it, ec) &&
-          fs::last_write_time(*it, ec) <= cutoff) {
-        fs::remove(*it, ec);
-      }
-    }
+    if (!is_object_store(root)) remove_empty_batch_directories(root, cutoff_ms);
   }
   return removed;
 }

@@ -8,6 +8,7 @@
 #include "core/error.hpp"
 #include "core/ids.hpp"
 #include "core/text.hpp"
+#include "lake/file_io.hpp"
 #include "lake/table_store.hpp"
 
 namespace strata::lake {
@@ -59,24 +60,22 @@ uint64_t rows_in(const std::vector<DataFile>& files, const std::set<std::string>
 }
 
 void remove_files(const std::vector<DataFile>& files) {
-  std::error_code ec;
-  for (const DataFile& file : files) fs::remove(file.path, ec);
+  for (const DataFile& file : files) remove_file(file.path);
 }
 
 // Drops the empty files a write may produce (DuckDB reports them under a temporary name).
 void drop_empty_files(WriteResult& written) {
   std::vector<DataFile> kept;
-  std::error_code ec;
   for (DataFile& file : written.files) {
     if (file.rows > 0) {
       kept.push_back(std::move(file));
       continue;
     }
     const fs::path reported(file.path);
-    fs::remove(reported, ec);
+    remove_file(file.path);
     std::string directory = reported.parent_path().filename().string();
     if (directory.starts_with("tmp_")) directory.erase(0, 4);
-    fs::remove(reported.parent_path().parent_path() / directory / reported.filename(), ec);
+    remove_file((reported.parent_path().parent_path() / directory / reported.filename()).string());
   }
   written.files = std::move(kept);
 }
@@ -129,6 +128,7 @@ int64_t Lake::commit_rewrite(const TableName& table, WriteResult& written,
 
 RewriteResult Lake::delete_where(engine::Connection& connection, const TableName& table,
                                  const std::string& predicate) {
+  connect_storage(connection);
   const TableState state = load_table(table);
   const int64_t read_snapshot = state.metadata->current_snapshot_id().value_or(0);
   const std::vector<DataFile> files = snapshot_files(state.info, *state.metadata, std::nullopt);
@@ -177,6 +177,7 @@ RewriteResult Lake::merge(engine::Connection& connection, const TableName& table
     throw Error(ErrorKind::kInput, "merge needs at least one key column",
                 Location::of(table.str()));
   }
+  connect_storage(connection);
   // The source is read once: later steps see the same rows even if it is not deterministic.
   const std::string deleted = options.delete_condition.empty()
                                   ? std::string("false")
@@ -264,6 +265,7 @@ RewriteResult Lake::merge(engine::Connection& connection, const TableName& table
 
 RewriteResult Lake::compact(engine::Connection& connection, const TableName& table,
                             const CompactOptions& options) {
+  connect_storage(connection);
   const TableState state = load_table(table);
   const int64_t read_snapshot = state.metadata->current_snapshot_id().value_or(0);
   const std::vector<DataFile> files = snapshot_files(state.info, *state.metadata, std::nullopt);

@@ -48,7 +48,19 @@ std::string create_schema_sql(const std::string& space) {
   return "CREATE SCHEMA IF NOT EXISTS " + quote_identifier(space);
 }
 
-Lake::Lake(fs::path root, MetadataStore& store) : root_(std::move(root)), store_(store) {}
+Lake::Lake(fs::path root, MetadataStore& store, const S3Config& s3)
+    : root_(std::move(root)), store_(store) {
+  if (s3::is_s3_location(root_.string())) {
+    s3_ = s3::resolve(s3);
+    s3::register_bucket(s3::bucket_of(root_.string()), *s3_);
+  }
+}
+
+void Lake::connect_storage(engine::Connection& connection) {
+  if (!s3_) return;
+  const std::string bucket = s3::bucket_of(root_.string());
+  s3::install_secret(connection, *s3_, bucket, "strata_lake_" + bucket, Location(root_.string()));
+}
 
 fs::path Lake::table_location(const TableName& name) const {
   return root_ / name.space / name.name;
@@ -157,6 +169,7 @@ void Lake::attach_table(engine::Connection& connection, const TableInfo& table) 
 
 void Lake::attach_at(engine::Connection& connection, const TableName& name, int64_t snapshot_id,
                      const std::string& view_name) {
+  connect_storage(connection);
   connection.execute("CREATE OR REPLACE VIEW " + quote_identifier(view_name) + " AS " +
                      snapshot_sql(name, snapshot_id));
 }
@@ -164,10 +177,12 @@ void Lake::attach_at(engine::Connection& connection, const TableName& name, int6
 void Lake::attach(engine::Connection& connection, const TableName& name) {
   std::optional<TableInfo> table = store_.find_table(name);
   if (!table) throw Error(ErrorKind::kInput, "no such table", Location::of(name.str()));
+  connect_storage(connection);
   attach_table(connection, *table);
 }
 
 void Lake::attach_all(engine::Connection& connection) {
+  connect_storage(connection);
   // Views may depend on other views: attach tables first, then retry views until none progress.
   std::vector<TableInfo> pending;
   for (const TableInfo& table : store_.list_tables()) {

@@ -25,6 +25,7 @@
 #include "engine/database.hpp"
 #include "lake/iceberg_metadata.hpp"
 #include "lake/metastore.hpp"
+#include "lake/s3_settings.hpp"
 
 namespace strata::lake {
 
@@ -68,7 +69,9 @@ struct ExpireResult {
 
 class Lake {
  public:
-  Lake(std::filesystem::path root, MetadataStore& store);
+  // `root` is a local directory or an S3 warehouse location `s3://bucket/prefix`, reached with
+  // the settings `s3` (completed from the AWS_* environment variables).
+  Lake(std::filesystem::path root, MetadataStore& store, const S3Config& s3 = {});
 
   MetadataStore& store() { return store_; }
   const std::filesystem::path& root() const { return root_; }
@@ -94,6 +97,11 @@ class Lake {
                     const std::string& select_sql, uint64_t* rows_written = nullptr);
   int64_t create_or_replace_view(engine::Connection& connection, const TableName& view,
                                  const std::string& select_sql);
+
+  // Lets `connection` read and write the lake's data files: for an S3 lake, loads httpfs and
+  // creates the bucket's secret (nothing to do on local disk). The attach functions and every
+  // write call it; call it before reading data files of the lake by other means.
+  void connect_storage(engine::Connection& connection);
 
   // Makes every table and view of the catalog queryable in `connection` as `namespace.name`.
   void attach_all(engine::Connection& connection);
@@ -153,6 +161,7 @@ class Lake {
  private:
   std::filesystem::path root_;
   MetadataStore& store_;
+  std::optional<s3::Settings> s3_;  // for an S3 lake
   // Metadata files never change once written, so parsed ones are kept by location (the versions
   // this process committed included): a writer appending again parses nothing.
   std::mutex metadata_mutex_;

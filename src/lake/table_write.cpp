@@ -81,6 +81,22 @@ PartitionColumns partition_columns(const iceberg::PartitionSpec& spec,
   return out;
 }
 
+// Runs the COPY writing data files to `directory`; on object storage, an I/O failure becomes a
+// storage error naming the directory (DuckDB names only the request).
+engine::Result run_copy(engine::Connection& connection, const std::string& sql,
+                        const std::string& directory) {
+  try {
+    return connection.query(sql);
+  } catch (const Error& e) {
+    const std::string message = e.message();
+    if (!is_object_store(directory) || (message.find("IO Error") == std::string::npos &&
+                                        message.find("HTTP") == std::string::npos)) {
+      throw;
+    }
+    throw Error(ErrorKind::kStorage, "cannot write data files: " + message, Location(directory));
+  }
+}
+
 }  // namespace
 
 std::shared_ptr<const iceberg::TableMetadata> Lake::load_metadata(const std::string& location) {
@@ -117,6 +133,7 @@ WriteResult Lake::write_files(engine::Connection& connection, const TableName& t
 WriteResult Lake::write_files_sized(engine::Connection& connection, const TableName& table,
                                     const std::string& select_sql, WriteMode mode,
                                     uint64_t file_bytes) {
+  connect_storage(connection);
   const std::optional<TableInfo> info = store_.find_table(table);
   std::shared_ptr<const iceberg::TableMetadata> metadata;
   if (info && !info->metadata_location.empty()) metadata = load_metadata(info->metadata_location);
@@ -128,7 +145,7 @@ WriteResult Lake::write_files_sized(engine::Connection& connection, const TableN
   auto schema = std::make_shared<const iceberg::Schema>(plan.file_schema);
 
   const std::filesystem::path directory = table_location(table) / "data" / unique_batch_name();
-  paths::ensure_directory(directory.parent_path());
+  ensure_directory(directory.parent_path().string());
   const iceberg::PartitionSpec spec =
       metadata ? metadata->default_partition_spec() : iceberg::PartitionSpec{};
   const PartitionColumns partitioning = partition_columns(spec, plan.file_schema, table);
@@ -141,12 +158,13 @@ WriteResult Lake::write_files_sized(engine::Connection& connection, const TableN
   } else {
     options += "PARTITION_BY (" + join(partitioning.names, ", ") + ")";
   }
-  engine::Result result = connection.query(
-      "COPY (SELECT *" + partitioning.select_sql + " FROM (SELECT " + join(plan.select_list, ", ") +
-      " FROM (" + select_sql + "\n) AS strata_rows_) AS strata_typed_) TO " +
-      quote_literal(directory.string()) + " (" + options +
-      ", FILENAME_PATTERN 'part_{i}', RETURN_STATS true, FIELD_IDS " +
-      iceberg::field_ids_sql(plan.file_schema.fields) + ")");
+  const std::string copy_sql = "COPY (SELECT *" + partitioning.select_sql + " FROM (SELECT " +
+                               join(plan.select_list, ", ") + " FROM (" + select_sql +
+                               "\n) AS strata_rows_) AS strata_typed_) TO " +
+                               quote_literal(directory.string()) + " (" + options +
+                               ", FILENAME_PATTERN 'part_{i}', RETURN_STATS true, FIELD_IDS " +
+                               iceberg::field_ids_sql(plan.file_schema.fields) + ")";
+  engine::Result result = run_copy(connection, copy_sql, directory.string());
   WriteResult written;
   while (auto chunk = result.next_chunk()) {
     for (uint64_t row = 0; row < chunk->size(); ++row) {
@@ -240,9 +258,8 @@ std::vector<int64_t> Lake::commit(const Commit& commit) {
       return snapshots;
     } catch (const Error& e) {
       for (const TableChange& change : attempt.tables) {
-        std::error_code ec;  // the version that lost is referenced by nothing
-        if (!change.metadata_location.empty())
-          std::filesystem::remove(change.metadata_location, ec);
+        // The version that lost is referenced by nothing.
+        if (!change.metadata_location.empty()) remove_file(change.metadata_location);
       }
       if (e.kind() != ErrorKind::kConflict || !may_retry || n >= kCommitAttempts) throw;
       log::debug("another writer committed first; building the commit again",

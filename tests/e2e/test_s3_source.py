@@ -9,16 +9,14 @@ import gzip
 
 import pytest
 
-from s3_server import ACCESS_KEY, REGION, SECRET_KEY, s3_server  # noqa: F401  (the fixture)
+from s3_server import (ACCESS_KEY, REGION, SECRET_KEY, no_aws_environment,  # noqa: F401
+                       s3_server)  # noqa: F401  (the fixtures)
 from source_checks import ingest, query, run
 
 
 @pytest.fixture(autouse=True)
-def clean_environment(monkeypatch):
-    for variable in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
-                     "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3",
-                     "STRATA_LOG_FORMAT"):
-        monkeypatch.delenv(variable, raising=False)
+def clean_environment(no_aws_environment):
+    pass
 
 
 def project(root, text):
