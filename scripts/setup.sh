@@ -24,7 +24,7 @@ say() { printf '[setup] %s\n' "$*"; }
 
 # --- Debian packages -------------------------------------------------------
 DEBIAN_PACKAGES=(build-essential cmake ninja-build pkg-config
-  libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libsqlite3-dev libcpp-httplib-dev
+  libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libsqlite3-dev libcpp-httplib-dev zlib1g-dev
   libgtest-dev libgmock-dev clang-format unzip ca-certificates tzdata)
 # Real servers the tests run against (started by the test harness, never as a system service).
 TEST_DEBIAN_PACKAGES=(postgresql mariadb-server)

@@ -99,13 +99,14 @@ ServeConfig parse_serve(const yaml::Reader& serve) {
   if (!serve.node().IsDefined() || serve.node().IsNull()) return config;
   serve.expect_map("serve");
   serve.expect_keys({"host", "http_host", "pg_port", "http_port", "token", "query_timeout",
-                     "http_threads", "cache_mb", "max_body_kb"},
+                     "http_threads", "cache_mb", "max_body_kb", "iceberg_rest"},
                     "serve");
   config.host = serve.string("host", config.host);
   config.http_host = serve.string("http_host", config.http_host);
   config.pg_port = port(serve, "pg_port");
   config.http_port = port(serve, "http_port");
   config.token = serve.string("token", "");
+  config.iceberg_rest = serve.boolean("iceberg_rest", config.iceberg_rest);
   if (serve.has("token")) config.token_where = yaml::location(serve.node()["token"], serve.file());
   const std::string timeout = serve.string("query_timeout", "");
   if (!timeout.empty()) {

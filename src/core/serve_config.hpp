@@ -28,6 +28,7 @@ struct ServeConfig {
   int64_t http_threads = 32;  // clients served at once; more wait in a queue
   int64_t cache_bytes = 256LL * 1024 * 1024;
   int64_t max_body_bytes = 1024 * 1024;
+  bool iceberg_rest = true;  // the Iceberg REST catalog at /iceberg on the HTTP listener
 };
 
 enum class QueryParamType { kInteger, kNumber, kString, kBoolean, kDate, kTimestamp };
