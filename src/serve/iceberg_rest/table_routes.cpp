@@ -2,6 +2,7 @@
 // commit, drop (with purge), rename and metrics reports. The work is the lake's
 // (lake/rest_catalog.hpp); here are the protocol's payloads and error types.
 #include "core/error.hpp"
+#include "core/text.hpp"
 #include "lake/rest_catalog.hpp"
 #include "serve/iceberg_rest/rest_api.hpp"
 
@@ -122,7 +123,8 @@ http::Response commit_table(RestCatalogApi& api, const http::Request& request) {
 http::Response drop_table(RestCatalogApi& api, const http::Request& request) {
   const lake::TableName name = table_param(request);
   if (!is_iceberg_table(api, name)) return no_such_table(name);
-  const std::string purge = request.query_param("purgeRequested").value_or("false");
+  // Python clients send the flag as "True".
+  const std::string purge = to_lower(request.query_param("purgeRequested").value_or("false"));
   if (!lake::drop_iceberg_table(api.lake, name, purge == "true")) return no_such_table(name);
   return no_content();
 }
