@@ -160,6 +160,32 @@ LoadedTable commit_iceberg_table(Lake& lake, const TableName& name,
   }
 }
 
+int alter_iceberg_schema(Lake& lake, const TableName& name,
+                         const iceberg::SchemaAlteration& alteration) {
+  const LoadedTable table = load_iceberg_table(lake, name);
+  const iceberg::Schema schema = table.metadata->current_schema();
+  if (alteration.kind == iceberg::AlterKind::kDrop) {
+    const iceberg::Field* field = schema.find(alteration.column);
+    for (const iceberg::PartitionField& p : table.metadata->default_partition_spec().fields) {
+      if (field && p.source_id == field->id) {
+        throw Error(ErrorKind::kInput,
+                    "column '" + alteration.column +
+                        "' partitions the table: change the partition spec first",
+                    Location::of(name.str()));
+      }
+    }
+  }
+  iceberg::Schema next{0, iceberg::alter_fields(schema, alteration, name.str())};
+  const nlohmann::json requirements = nlohmann::json::array(
+      {{{"type", "assert-current-schema-id"}, {"current-schema-id", schema.schema_id}}});
+  const nlohmann::json updates =
+      nlohmann::json::array({{{"action", "add-schema"}, {"schema", iceberg::schema_to_json(next)}},
+                             {{"action", "set-current-schema"}, {"schema-id", -1}}});
+  return commit_iceberg_table(lake, name, requirements, updates)
+      .metadata->current_schema()
+      .schema_id;
+}
+
 bool drop_iceberg_table(Lake& lake, const TableName& name, bool purge) {
   std::optional<TableInfo> info = lake.store().find_table(name);
   if (!info) return false;

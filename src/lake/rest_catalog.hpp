@@ -15,6 +15,7 @@
 #include <string>
 
 #include "lake/iceberg_metadata.hpp"
+#include "lake/iceberg_schema_evolution.hpp"
 #include "lake/table_store.hpp"
 
 namespace strata::lake {
@@ -44,6 +45,13 @@ LoadedTable create_iceberg_table(Lake& lake, const TableName& name,
 // include assert-create. Returns the new current metadata.
 LoadedTable commit_iceberg_table(Lake& lake, const TableName& name,
                                  const nlohmann::json& requirements, const nlohmann::json& updates);
+
+// `strata table alter`: the table's schema with one column dropped, renamed, moved or widened
+// (lake/iceberg_schema_evolution.hpp), committed as a new current schema like a REST client's
+// schema update; kConflict when another writer changed the schema meanwhile. Data files are not
+// rewritten: readers resolve columns by field id. Returns the new schema id.
+int alter_iceberg_schema(Lake& lake, const TableName& name,
+                         const iceberg::SchemaAlteration& alteration);
 
 // Drops the table from the catalog; with `purge`, also deletes its files (its whole directory
 // when it lies inside the lake). False when there was no such table.

@@ -188,3 +188,34 @@ def test_rename_and_drop_visible_to_strata(server, strata_bin):
     catalog.drop_namespace("empty_ns")
     with pytest.raises(NamespaceNotEmptyError):
         catalog.drop_namespace("silver")
+
+
+def test_strata_table_alter(server, strata_bin):
+    """`strata table alter`: rename, drop, move, widen by field id; old snapshots keep their
+    schema for pyiceberg, renamed columns keep their data in both readers."""
+    root, port, catalog = server
+    run(strata_bin, "table", "append", "gold.scores", "--from",
+        "SELECT range::INTEGER AS a, 'n' || range AS b, (range / 2)::DECIMAL(6, 2) AS c, "
+        "true AS gone FROM range(3)", cwd=root)
+    old_snapshot = catalog.load_table("gold.scores").current_snapshot().snapshot_id
+    for change in (["--rename-column", "b=label"], ["--drop-column", "gone"],
+                   ["--widen", "a=long"], ["--widen", "c=decimal(12, 2)"],
+                   ["--move-first", "label"]):
+        run(strata_bin, "table", "alter", "gold.scores", *change, cwd=root)
+    bad = subprocess.run([strata_bin, "table", "alter", "gold.scores", "--widen", "c=double"],
+                         cwd=root, capture_output=True, text=True)
+    assert bad.returncode == 4 and "cannot change column 'c'" in bad.stderr
+    run(strata_bin, "table", "append", "gold.scores", "--from",
+        "SELECT 'new' AS label, 9::BIGINT AS a, 4.5::DECIMAL(12, 2) AS c", cwd=root)
+    got = query(strata_bin, root, "SELECT * FROM gold.scores ORDER BY a")
+    assert list(got[0].keys()) == ["label", "a", "c"]
+    assert [(r["label"], r["a"], float(r["c"])) for r in got] == [
+        ("n0", 0, 0.0), ("n1", 1, 0.5), ("n2", 2, 1.0), ("new", 9, 4.5)]
+    table = catalog.load_table("gold.scores")
+    assert [f.name for f in table.schema().fields] == ["label", "a", "c"]
+    assert str(table.schema().find_field("c").field_type) == "decimal(12, 2)"
+    rows = table.scan().to_arrow().to_pylist()
+    assert sorted((r["label"], r["a"]) for r in rows) == [("n0", 0), ("n1", 1), ("n2", 2),
+                                                          ("new", 9)]
+    old = table.scan(snapshot_id=old_snapshot).to_arrow()
+    assert old.column_names == ["a", "b", "c", "gone"] and old.num_rows == 3
