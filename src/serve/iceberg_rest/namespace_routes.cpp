@@ -11,10 +11,6 @@ namespace {
 
 using nlohmann::json;
 
-http::Response no_such_namespace(const std::string& space) {
-  return rest_error(404, "NoSuchNamespaceException", "namespace does not exist: " + space);
-}
-
 std::map<std::string, std::string> string_map(const json& value, const std::string& what) {
   if (value.is_null()) return {};
   if (!value.is_object()) throw Error(ErrorKind::kInput, what + " must be an object of strings");
@@ -104,13 +100,8 @@ http::Response update_properties(RestCatalogApi& api, const http::Request& reque
 void add_namespace_routes(http::Router& router, RestCatalogApi& api) {
   const std::string base = api.prefix + "/v1/namespaces";
   auto route = [&router, &api](const char* method, const std::string& path, const char* conflict,
-                               http::Response (*handler)(RestCatalogApi&, const http::Request&),
-                               const char* summary) {
-    router.add(method, path,
-               [&api, conflict, handler](const http::Request& request) {
-                 return guarded(conflict, [&] { return handler(api, request); });
-               },
-               {.summary = summary});
+                               RestHandler handler, const char* summary) {
+    add_route(router, api, method, path, conflict, handler, summary);
   };
   route("GET", base, "ServiceFailureException", list_namespaces,
         "Iceberg REST catalog: list namespaces");

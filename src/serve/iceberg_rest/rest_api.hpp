@@ -36,6 +36,12 @@ std::string namespace_param(const http::Request& request);
 // A table or namespace name strata can use; kInput naming it otherwise.
 void check_name(const std::string& name, const std::string& what);
 http::Response no_content();
+http::Response no_such_namespace(const std::string& space);
+// Registers `handler` at `path`, its errors turned into the spec's by guarded().
+using RestHandler = http::Response (*)(RestCatalogApi&, const http::Request&);
+void add_route(http::Router& router, RestCatalogApi& api, const char* method,
+               const std::string& path, const char* conflict_type, RestHandler handler,
+               const char* summary);
 
 void add_namespace_routes(http::Router& router, RestCatalogApi& api);
 void add_table_routes(http::Router& router, RestCatalogApi& api);

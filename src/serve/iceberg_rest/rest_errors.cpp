@@ -52,6 +52,20 @@ http::Response no_content() {
   return response;
 }
 
+http::Response no_such_namespace(const std::string& space) {
+  return rest_error(404, "NoSuchNamespaceException", "namespace does not exist: " + space);
+}
+
+void add_route(http::Router& router, RestCatalogApi& api, const char* method,
+               const std::string& path, const char* conflict_type, RestHandler handler,
+               const char* summary) {
+  router.add(method, path,
+             [&api, conflict_type, handler](const http::Request& request) {
+               return guarded(conflict_type, [&] { return handler(api, request); });
+             },
+             {.summary = summary});
+}
+
 void add_rest_catalog_routes(http::Router& router, RestCatalogApi& api) {
   router.add(
       "GET", api.prefix + "/v1/config",

@@ -27,10 +27,6 @@ http::Response no_such_table(const lake::TableName& name) {
   return rest_error(404, "NoSuchTableException", "table does not exist: " + name.str());
 }
 
-http::Response no_such_namespace(const std::string& space) {
-  return rest_error(404, "NoSuchNamespaceException", "namespace does not exist: " + space);
-}
-
 json load_result(const lake::LoadedTable& table) {
   json out = {{"metadata", table.metadata->document()}, {"config", json::object()}};
   if (!table.metadata_location.empty()) out["metadata-location"] = table.metadata_location;
@@ -152,13 +148,8 @@ void add_table_routes(http::Router& router, RestCatalogApi& api) {
   const std::string tables = api.prefix + "/v1/namespaces/{namespace}/tables";
   const std::string table = tables + "/{table}";
   auto route = [&router, &api](const char* method, const std::string& path, const char* conflict,
-                               http::Response (*handler)(RestCatalogApi&, const http::Request&),
-                               const char* summary) {
-    router.add(method, path,
-               [&api, conflict, handler](const http::Request& request) {
-                 return guarded(conflict, [&] { return handler(api, request); });
-               },
-               {.summary = summary});
+                               RestHandler handler, const char* summary) {
+    add_route(router, api, method, path, conflict, handler, summary);
   };
   route("GET", tables, "ServiceFailureException", list_tables,
         "Iceberg REST catalog: the tables of a namespace");
