@@ -56,6 +56,16 @@ def raw(port, method, path, body=None):
         return e.code, json.loads(data) if data else None
 
 
+def served_query(port, sql):
+    """A query through the server's HTTP API (its attached lake), as JSON."""
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/api/v1/query", method="POST",
+        data=json.dumps({"sql": sql}).encode(),
+        headers={"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.loads(response.read())
+
+
 @pytest.fixture(scope="module")
 def server(strata_bin, tmp_path_factory):
     root = tmp_path_factory.mktemp("rest") / "proj"
@@ -156,12 +166,18 @@ def test_schema_evolution_keeps_data_by_field_id(server, strata_bin):
     table = catalog.create_table("ext.people", schema=schema)
     table.append(pa.table({"id": [1, 2], "name": ["ann", "bob"], "extra": ["x", "y"]}))
     old_snapshot = catalog.load_table("ext.people").current_snapshot().snapshot_id
+    served = served_query(port, "SELECT * FROM ext.people ORDER BY id")
+    assert [c["name"] for c in served["columns"]] == ["id", "name", "extra"]
     with table.update_schema() as update:
         update.rename_column("name", "label")
         update.delete_column("extra")
     got = query(strata_bin, root, "SELECT * FROM ext.people ORDER BY id")
     assert list(got[0].keys()) == ["id", "label"]
     assert rows_of(got) == [[1, "ann"], [2, "bob"]]
+    # The running server re-attaches the table after the schema-only commit.
+    served = served_query(port, "SELECT * FROM ext.people ORDER BY id")
+    assert [c["name"] for c in served["columns"]] == ["id", "label"]
+    assert served["rows"] == [[1, "ann"], [2, "bob"]]
     # strata writes the renamed column under its field id; pyiceberg reads old and new rows.
     run(strata_bin, "table", "append", "ext.people", "--from",
         "SELECT 3::BIGINT AS id, 'cid' AS label", cwd=root)
