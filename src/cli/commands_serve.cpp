@@ -19,6 +19,7 @@
 #include "serve/auth/tls.hpp"
 #include "serve/http/api_server.hpp"
 #include "serve/http/pipeline_api.hpp"
+#include "serve/iceberg_rest/rest_api.hpp"
 #include "serve/lake_sync.hpp"
 #include "serve/pgwire/compatibility.hpp"
 #include "serve/pgwire/server.hpp"
@@ -36,7 +37,8 @@ struct ServeOptions {
   std::optional<int> http_port;
   std::optional<std::string> http_host;
   size_t max_connections = 64;
-  bool scheduler = true;  // --no-scheduler: pipelines run only when triggered
+  bool scheduler = true;     // --no-scheduler: pipelines run only when triggered
+  bool iceberg_rest = true;  // --no-iceberg-rest: no Iceberg REST catalog on the HTTP listener
 };
 
 constexpr int kDefaultPgPort = 5433;
@@ -154,13 +156,19 @@ int serve(const GlobalOptions& globals, const ServeOptions& options) {
   serve::http::PipelineApi pipeline_api{pipelines.service(), context.store()};
   std::unique_ptr<serve::http::ApiServer> http =
       make_http_api(context, options, database, lake_sync, access, tls_files);
+  serve::iceberg_rest::RestCatalogApi rest_catalog{context.lake()};
   if (http) {
     serve::http::add_pipeline_routes(http->router(), pipeline_api);
+    const bool rest = options.iceberg_rest && config.iceberg_rest;
+    if (rest) serve::iceberg_rest::add_rest_catalog_routes(http->router(), rest_catalog);
     http->start();
-    std::cerr << "strata: HTTP API on " << (tls ? "https://" : "http://") << http->address()
-              << "/api/v1" << (http->requires_authentication() ? " (authentication required)" : "")
-              << "\n"
-              << std::flush;
+    const char* scheme = tls ? "https://" : "http://";
+    std::cerr << "strata: HTTP API on " << scheme << http->address() << "/api/v1"
+              << (http->requires_authentication() ? " (authentication required)" : "") << "\n";
+    if (rest) {
+      std::cerr << "strata: Iceberg REST catalog on " << scheme << http->address() << "/iceberg\n";
+    }
+    std::cerr << std::flush;
   }
   std::cerr << "strata: serving project '" << context.config().name
             << "' over the PostgreSQL protocol on " << server.address() << " (psql -h " << host
@@ -201,6 +209,9 @@ void add_serve_command(CLI::App& app, const GlobalOptions& globals, Action& acti
       ->check(CLI::Range(1, 10000));
   command->add_flag("!--no-scheduler", options->scheduler,
                     "Do not run pipelines on their schedules (they still run when triggered)");
+  command->add_flag("!--no-iceberg-rest", options->iceberg_rest,
+                    "Do not serve the Iceberg REST catalog at /iceberg on the HTTP listener "
+                    "(also serve.iceberg_rest: false)");
   command->callback([&action, &globals, options] {
     action = [&globals, options] { return serve(globals, *options); };
   });

@@ -7,6 +7,7 @@
 #include "core/error.hpp"
 #include "core/text.hpp"
 #include "core/time_text.hpp"
+#include "lake/rest_catalog.hpp"
 
 namespace strata::cli {
 
@@ -24,6 +25,7 @@ struct ChangeOptions {
   uint64_t target_mb = 128;
   std::string orphans_older_than = "1h";
   std::string partition_by;
+  std::string drop_column, rename_column, move_first, move_after, widen;
 };
 
 // A time given as an ISO-8601 instant (UTC unless it has an offset) or as an age ("7d", "12h").
@@ -132,6 +134,43 @@ int run_expire(ProjectContext& context, const lake::TableName& table, const Chan
   return 0;
 }
 
+// "a=b" -> (a, b); kUsage naming the option otherwise.
+std::pair<std::string, std::string> pair_of(const std::string& text, const char* option) {
+  const size_t equals = text.find('=');
+  if (equals == std::string::npos || equals == 0 || equals + 1 == text.size()) {
+    throw Error(ErrorKind::kUsage, std::string(option) + " takes COLUMN=VALUE, not '" + text + "'");
+  }
+  return {text.substr(0, equals), text.substr(equals + 1)};
+}
+
+int run_alter(ProjectContext& context, const lake::TableName& table, const ChangeOptions& o) {
+  using lake::iceberg::AlterKind;
+  std::vector<lake::iceberg::SchemaAlteration> changes;
+  if (!o.drop_column.empty()) changes.push_back({AlterKind::kDrop, o.drop_column, ""});
+  if (!o.rename_column.empty()) {
+    auto [from, to] = pair_of(o.rename_column, "--rename-column");
+    changes.push_back({AlterKind::kRename, from, to});
+  }
+  if (!o.move_first.empty()) changes.push_back({AlterKind::kMoveFirst, o.move_first, ""});
+  if (!o.move_after.empty()) {
+    auto [column, after] = pair_of(o.move_after, "--move-after");
+    changes.push_back({AlterKind::kMoveAfter, column, after});
+  }
+  if (!o.widen.empty()) {
+    auto [column, type] = pair_of(o.widen, "--widen");
+    changes.push_back({AlterKind::kWiden, column, type});
+  }
+  if (changes.size() != 1) {
+    throw Error(ErrorKind::kUsage,
+                "give exactly one of --drop-column, --rename-column, --move-first, "
+                "--move-after, --widen");
+  }
+  const int schema = lake::alter_iceberg_schema(context.lake(), table, changes.front());
+  std::cout << table.str() << ": schema " << schema
+            << " is current (data files unchanged; columns are read by field id)\n";
+  return 0;
+}
+
 }  // namespace
 
 void add_table_change_commands(CLI::App& command, const GlobalOptions& globals, Action& action) {
@@ -184,6 +223,16 @@ void add_table_change_commands(CLI::App& command, const GlobalOptions& globals, 
                      "Expire snapshots older than an age (7d, 12h) or an ISO-8601 time");
   expire->add_option("--retain-last", o->retain_last,
                      "Keep at least the newest N snapshots of the current history");
+  auto* alter = add("alter",
+                    "Change the schema by field id: drop, rename, move or widen one column "
+                    "(old snapshots keep theirs)",
+                    run_alter);
+  alter->add_option("--drop-column", o->drop_column, "Drop this column");
+  alter->add_option("--rename-column", o->rename_column, "OLD=NEW: rename a column");
+  alter->add_option("--move-first", o->move_first, "Make this column the first");
+  alter->add_option("--move-after", o->move_after, "COLUMN=OTHER: move COLUMN after OTHER");
+  alter->add_option("--widen", o->widen,
+                    "COLUMN=TYPE: int to long, float to double, decimal(P,S) to a larger P");
   add("compact", "Rewrite small data files into larger ones (rows unchanged)", run_compact)
       ->add_option("--target-size-mb", o->target_mb, "Target file size in MB (default 128)");
 

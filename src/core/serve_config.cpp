@@ -269,7 +269,7 @@ ServeConfig parse_serve(const yaml::Reader& serve) {
   serve.expect_map("serve");
   serve.expect_keys(
       {"host", "http_host", "pg_port", "http_port", "token", "query_timeout", "http_threads",
-       "cache_mb", "max_body_kb", "tls", "users", "roles", "token_role"},
+       "cache_mb", "max_body_kb", "tls", "users", "roles", "token_role", "iceberg_rest"},
       "serve");
   config.tls = parse_tls(serve);
   parse_access(serve, config);
@@ -278,6 +278,7 @@ ServeConfig parse_serve(const yaml::Reader& serve) {
   config.pg_port = port(serve, "pg_port");
   config.http_port = port(serve, "http_port");
   config.token = serve.string("token", "");
+  config.iceberg_rest = serve.boolean("iceberg_rest", config.iceberg_rest);
   if (serve.has("token")) config.token_where = yaml::location(serve.node()["token"], serve.file());
   const std::string timeout = serve.string("query_timeout", "");
   if (!timeout.empty()) {

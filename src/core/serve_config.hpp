@@ -76,6 +76,7 @@ struct ServeConfig {
   std::vector<RoleConfig> roles;  // the built-in "reader" included
   std::vector<UserConfig> users;  // none: no password authentication (loopback listeners only)
   std::string token_role = kDefaultRole;  // the role of requests with the bearer token
+  bool iceberg_rest = true;  // the Iceberg REST catalog at /iceberg on the HTTP listener
 
   const RoleConfig* role(const std::string& name) const;
   const UserConfig* user(const std::string& name) const;

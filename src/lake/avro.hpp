@@ -3,7 +3,8 @@
 // strings, unions as a branch index, arrays and maps as counted blocks) and object container files
 // (the magic "Obj\x01", a metadata map holding avro.schema and avro.codec, a 16-byte sync marker,
 // then blocks of records each followed by the marker). Files are written with the null codec.
-// The reader decodes any container file with the null codec into JSON by its own schema (records
+// The reader decodes any container file with the null or deflate codec (other writers, such as
+// pyiceberg, compress manifests) into JSON by its own schema (records
 // as objects, unions as their value, bytes and fixed as JSON binary values), which is what strata
 // needs to read back the manifests of a table.
 #pragma once

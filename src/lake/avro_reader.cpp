@@ -1,3 +1,5 @@
+#include <zlib.h>
+
 #include <cstring>
 
 #include "core/error.hpp"
@@ -61,6 +63,32 @@ class Decoder {
   size_t position_ = 0;
   const std::string& path_;
 };
+
+std::string inflate_raw(std::string_view data, const std::string& path) {
+  z_stream stream{};
+  if (inflateInit2(&stream, -MAX_WBITS) != Z_OK) {
+    throw Error(ErrorKind::kInternal, "cannot initialize zlib", Location(path));
+  }
+  std::string out;
+  stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+  stream.avail_in = static_cast<uInt>(data.size());
+  char buffer[1 << 16];
+  int status = Z_OK;
+  while (status != Z_STREAM_END) {
+    stream.next_out = reinterpret_cast<Bytef*>(buffer);
+    stream.avail_out = sizeof buffer;
+    status = inflate(&stream, Z_NO_FLUSH);
+    if (status != Z_OK && status != Z_STREAM_END) {
+      inflateEnd(&stream);
+      throw Error(ErrorKind::kStorage, "not a readable Avro file: a deflate block is corrupt",
+                  Location(path));
+    }
+    out.append(buffer, sizeof buffer - stream.avail_out);
+    if (status == Z_OK && stream.avail_in == 0 && stream.avail_out != 0) break;
+  }
+  inflateEnd(&stream);
+  return out;
+}
 
 json binary_json(std::string_view bytes) {
   return json::binary(std::vector<uint8_t>(bytes.begin(), bytes.end()));
@@ -175,7 +203,8 @@ ContainerFile read_container(std::string_view bytes, const std::string& path) {
   }
   const std::string sync(in.take(16));
   const std::string codec = file.metadata.count("avro.codec") ? file.metadata["avro.codec"] : "";
-  if (!codec.empty() && codec != "null") {
+  const bool deflated = codec == "deflate";
+  if (!codec.empty() && codec != "null" && !deflated) {
     throw Error(ErrorKind::kStorage,
                 "the Avro file uses the '" + codec + "' codec, which strata cannot read yet",
                 Location(path));
@@ -185,10 +214,15 @@ ContainerFile read_container(std::string_view bytes, const std::string& path) {
   } catch (const std::exception&) {
     in.corrupt("no readable avro.schema");
   }
-  SchemaReader reader(file.schema, in);
   while (!in.at_end()) {
     const int64_t records = in.int64();
-    in.int64();  // the block's size in bytes
+    const int64_t size = in.int64();
+    if (records < 0 || size < 0) in.corrupt("negative block header");
+    const std::string_view block = in.take(static_cast<size_t>(size));
+    // Each block is compressed on its own (deflate: raw RFC 1951 data, no zlib header).
+    const std::string inflated = deflated ? inflate_raw(block, path) : std::string();
+    Decoder records_in(deflated ? std::string_view(inflated) : block, path);
+    SchemaReader reader(file.schema, records_in);
     for (int64_t i = 0; i < records; ++i) file.records.push_back(reader.read(file.schema));
     if (in.take(16) != sync) in.corrupt("sync marker mismatch");
   }

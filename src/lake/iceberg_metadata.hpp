@@ -40,6 +40,9 @@ class TableMetadata {
 
   std::string dump() const { return json_.dump(); }
   const nlohmann::json& document() const { return json_; }
+  // The document to change in place, for the Iceberg REST catalog's generic metadata updates
+  // (lake/iceberg_table_update.hpp); the typed changes below are preferred elsewhere.
+  nlohmann::json& mutable_document() { return json_; }
 
   std::string table_uuid() const;
   std::string location() const;

@@ -1,10 +1,12 @@
 #include "lake/iceberg_schema_evolution.hpp"
 
 #include <algorithm>
+#include <cstdio>
 #include <map>
 #include <set>
 
 #include "core/error.hpp"
+#include "core/text.hpp"
 #include "lake/iceberg_type_mapping.hpp"
 
 namespace strata::lake::iceberg {
@@ -206,6 +208,86 @@ EvolvedSchema evolve_schema(const Schema* base, int base_last_column_id, const S
     }
   }
   return out;
+}
+
+}  // namespace strata::lake::iceberg
+
+namespace strata::lake::iceberg {
+
+namespace {
+
+Type parse_widened_type(const std::string& text, const std::string& table) {
+  const std::string lower = to_lower(text);
+  if (lower == "long" || lower == "bigint") return primitive(TypeId::kLong);
+  if (lower == "double") return primitive(TypeId::kDouble);
+  int precision = 0, scale = 0;
+  if (std::sscanf(lower.c_str(), "decimal(%d,%d)", &precision, &scale) == 2 ||
+      std::sscanf(lower.c_str(), "decimal(%d, %d)", &precision, &scale) == 2) {
+    return decimal(precision, scale);
+  }
+  throw Error(ErrorKind::kInput,
+              "cannot widen to '" + text + "': use long, double or decimal(P, S)",
+              Location::of(table));
+}
+
+}  // namespace
+
+std::vector<Field> alter_fields(const Schema& schema, const SchemaAlteration& alteration,
+                                const std::string& table) {
+  std::vector<Field> fields = schema.fields;
+  auto position = [&](const std::string& name) {
+    for (size_t i = 0; i < fields.size(); ++i) {
+      if (fields[i].name == name) return i;
+    }
+    std::vector<std::string> names;
+    for (const Field& f : fields) names.push_back(f.name);
+    throw Error(ErrorKind::kInput, "no column '" + name + "'" + did_you_mean(name, names),
+                Location::of(table));
+  };
+  const size_t at = position(alteration.column);
+  switch (alteration.kind) {
+    case AlterKind::kDrop:
+      if (fields.size() == 1)
+        throw Error(ErrorKind::kInput, "cannot drop the last column", Location::of(table));
+      fields.erase(fields.begin() + static_cast<std::ptrdiff_t>(at));
+      break;
+    case AlterKind::kRename:
+      if (alteration.argument.empty() || schema.find(alteration.argument)) {
+        throw Error(ErrorKind::kInput,
+                    "cannot rename '" + alteration.column + "' to '" + alteration.argument +
+                        "': " + (alteration.argument.empty() ? "empty name" : "the name is taken"),
+                    Location::of(table));
+      }
+      fields[at].name = alteration.argument;
+      break;
+    case AlterKind::kMoveFirst:
+    case AlterKind::kMoveAfter: {
+      Field moved = fields[at];
+      fields.erase(fields.begin() + static_cast<std::ptrdiff_t>(at));
+      size_t target = 0;
+      if (alteration.kind == AlterKind::kMoveAfter) {
+        if (alteration.argument == alteration.column)
+          throw Error(ErrorKind::kInput, "cannot move a column after itself", Location::of(table));
+        target = position(alteration.argument) + 1;
+      }
+      fields.insert(fields.begin() + static_cast<std::ptrdiff_t>(target), std::move(moved));
+      break;
+    }
+    case AlterKind::kWiden: {
+      const Type to = parse_widened_type(alteration.argument, table);
+      if (!is_promotion(fields[at].type, to)) {
+        throw Error(ErrorKind::kInput,
+                    "cannot change column '" + alteration.column + "' from " +
+                        type_name(fields[at].type) + " to " + type_name(to) +
+                        " (Iceberg allows int to long, float to double and a larger decimal "
+                        "precision with the same scale)",
+                    Location::of(table));
+      }
+      fields[at].type = to;
+      break;
+    }
+  }
+  return fields;
 }
 
 }  // namespace strata::lake::iceberg

@@ -45,3 +45,21 @@ EvolvedSchema evolve_schema(const Schema* base, int base_last_column_id, const S
 bool is_promotion(const Type& from, const Type& to);
 
 }  // namespace strata::lake::iceberg
+
+namespace strata::lake::iceberg {
+
+// Explicit schema changes (`strata table alter`), by field id so files written before keep their
+// data: drop a column, rename it, move it (first, or after another column), or widen its type
+// (int to long, float to double, decimal precision; `to` is "long"/"bigint", "double",
+// "decimal(P, S)"). Returns the new top-level fields; kInput naming the table and the column when
+// the column does not exist, a new name is taken, or a type change is not a promotion.
+enum class AlterKind { kDrop, kRename, kMoveFirst, kMoveAfter, kWiden };
+struct SchemaAlteration {
+  AlterKind kind = AlterKind::kDrop;
+  std::string column;
+  std::string argument;  // rename: the new name; move-after: the other column; widen: the type
+};
+std::vector<Field> alter_fields(const Schema& schema, const SchemaAlteration& alteration,
+                                const std::string& table);
+
+}  // namespace strata::lake::iceberg

@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -196,6 +197,29 @@ class MetadataStore {
       const std::string& scope) = 0;
   // Every data file any snapshot of any table references (for orphan cleanup).
   virtual std::vector<std::string> referenced_files() = 0;
+
+  // Catalog operations for the Iceberg REST catalog (lake/rest_catalog.hpp). A namespace exists
+  // when it was created or holds a table; properties belong to created ones.
+  virtual std::vector<std::string> namespaces() = 0;  // sorted
+  // Nothing when the namespace does not exist.
+  virtual std::optional<std::map<std::string, std::string>> namespace_properties(
+      const std::string& space) = 0;
+  // kConflict when it exists already.
+  virtual void create_namespace(const std::string& space,
+                                const std::map<std::string, std::string>& properties) = 0;
+  virtual void update_namespace_properties(const std::string& space,
+                                           const std::map<std::string, std::string>& updates,
+                                           const std::vector<std::string>& removals) = 0;
+  // kConflict when a table or view is still in it; false when it did not exist.
+  virtual bool drop_namespace(const std::string& space) = 0;
+  // Adds a table whose Iceberg metadata another writer made (its current snapshot, 0 for none):
+  // kConflict when the name is taken.
+  virtual void register_table(const TableName& name, const std::string& location,
+                              const std::string& metadata_location, int64_t current_snapshot) = 0;
+  // kInput when `from` does not exist, kConflict when `to` is taken. The files stay where they are.
+  virtual void rename_table(const TableName& from, const TableName& to) = 0;
+  // Removes the table (or view) and its snapshots from the catalog; false when it did not exist.
+  virtual bool drop_table(const TableName& name) = 0;
 
   // Run history.
   virtual int64_t begin_run(const std::string& command) = 0;

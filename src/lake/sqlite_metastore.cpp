@@ -10,6 +10,7 @@
 #include "core/paths.hpp"
 #include "lake/metastore.hpp"
 #include "lake/sqlite.hpp"
+#include "lake/sqlite_catalog.hpp"
 #include "lake/sqlite_run_history.hpp"
 
 namespace strata::lake {
@@ -103,6 +104,12 @@ const char* const kMigrations[] = {
       line TEXT NOT NULL);
     CREATE INDEX logs_by_run ON logs(run_id, id);
     CREATE INDEX logs_by_step ON logs(step_id, id);
+    )sql",
+    // 4: namespaces created through the Iceberg REST catalog, with their properties (JSON).
+    R"sql(
+    CREATE TABLE namespaces (
+      name TEXT PRIMARY KEY,
+      properties TEXT NOT NULL DEFAULT '{}');
     )sql",
 };
 
@@ -226,6 +233,45 @@ class SqliteMetastore final : public MetadataStore {
     std::vector<std::string> out;
     while (s.step()) out.push_back(s.text(0));
     return out;
+  }
+
+  std::vector<std::string> namespaces() override {
+    std::lock_guard lock(mutex_);
+    return sqlite_catalog::namespaces(db_);
+  }
+  std::optional<std::map<std::string, std::string>> namespace_properties(
+      const std::string& space) override {
+    std::lock_guard lock(mutex_);
+    return sqlite_catalog::namespace_properties(db_, space);
+  }
+  void create_namespace(const std::string& space,
+                        const std::map<std::string, std::string>& properties) override {
+    std::lock_guard lock(mutex_);
+    sqlite_catalog::create_namespace(db_, space, properties);
+  }
+  void update_namespace_properties(const std::string& space,
+                                   const std::map<std::string, std::string>& updates,
+                                   const std::vector<std::string>& removals) override {
+    std::lock_guard lock(mutex_);
+    sqlite_catalog::update_namespace_properties(db_, space, updates, removals);
+  }
+  bool drop_namespace(const std::string& space) override {
+    std::lock_guard lock(mutex_);
+    return sqlite_catalog::drop_namespace(db_, space);
+  }
+  void register_table(const TableName& name, const std::string& location,
+                      const std::string& metadata_location, int64_t current_snapshot) override {
+    std::lock_guard lock(mutex_);
+    sqlite_catalog::register_table(db_, name, location, metadata_location, current_snapshot,
+                                   now_ms());
+  }
+  void rename_table(const TableName& from, const TableName& to) override {
+    std::lock_guard lock(mutex_);
+    sqlite_catalog::rename_table(db_, from, to);
+  }
+  bool drop_table(const TableName& name) override {
+    std::lock_guard lock(mutex_);
+    return sqlite_catalog::drop_table(db_, name);
   }
 
   int64_t begin_run(const std::string& command) override {

@@ -38,8 +38,20 @@ std::string files_sql(const std::vector<DataFile>& files, const iceberg::Schema&
     if (!list.empty()) list += ", ";
     list += quote_literal(file.path);
   }
-  return "SELECT * FROM read_parquet([" + list +
-         "], union_by_name = true, hive_partitioning = false)";
+  if (schema.fields.empty()) {  // files of an earlier strata, without field ids
+    return "SELECT * FROM read_parquet([" + list +
+           "], union_by_name = true, hive_partitioning = false)";
+  }
+  // Columns are resolved by Iceberg field id, not by name, so renamed, dropped, reordered and
+  // widened columns read right from files written before the change.
+  std::string columns;
+  for (const iceberg::Field& field : schema.fields) {
+    if (!columns.empty()) columns += ", ";
+    columns += std::to_string(field.id) + ": {name: " + quote_literal(field.name) +
+               ", type: " + quote_literal(iceberg::duckdb_type_sql(field.type)) +
+               ", default_value: NULL}";
+  }
+  return "SELECT * FROM read_parquet([" + list + "], schema = MAP {" + columns + "})";
 }
 
 }  // namespace

@@ -11,11 +11,14 @@ namespace strata::serve {
 namespace {
 
 AttachedTable attached(const lake::TableInfo& info) {
-  return {info.name, info.kind, info.current_snapshot, info.view_sql};
+  return {info.name, info.kind, info.current_snapshot, info.view_sql, info.metadata_location};
 }
 
 bool same(const AttachedTable& a, const AttachedTable& b) {
-  return a.kind == b.kind && a.snapshot == b.snapshot && a.view_sql == b.view_sql;
+  // A schema-only commit (a rename through the Iceberg REST catalog) keeps the snapshot but moves
+  // the metadata file: the view's columns change.
+  return a.kind == b.kind && a.snapshot == b.snapshot && a.view_sql == b.view_sql &&
+         a.metadata_location == b.metadata_location;
 }
 
 }  // namespace

@@ -25,7 +25,8 @@ struct AttachedTable {
   lake::TableName name;
   lake::TableKind kind = lake::TableKind::kTable;
   int64_t snapshot = 0;
-  std::string view_sql;  // views: their definition
+  std::string view_sql;             // views: their definition
+  std::string metadata_location{};  // tables: the Iceberg metadata file attached
 };
 
 struct LakeState {
