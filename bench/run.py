@@ -77,9 +77,13 @@ def main() -> int:
     return 0
 
 
+def seconds_text(seconds):
+    return f"{seconds:.3f} s" if seconds >= 1 else f"{seconds * 1000:.2f} ms"
+
+
 def print_table(rows):
     header = ["benchmark", "case", "variant", "median", "ratio", "vs"]
-    table = [[r["benchmark"], r["case"], r["variant"], f'{r["median_s"]:.3f} s',
+    table = [[r["benchmark"], r["case"], r["variant"], seconds_text(r["median_s"]),
               "-" if r["ratio_to_" + r["baseline"]] is None else f'{r["ratio_to_" + r["baseline"]]:.2f}x',
               r["baseline"]] for r in rows]
     widths = [max(len(str(x)) for x in col) for col in zip(header, *table)]
