@@ -161,9 +161,10 @@ void parse_sensor(const yaml::Reader& step, PipelineStepConfig& config) {
 
 PipelineStepConfig parse_step(const yaml::Reader& step, const PipelineStepConfig& defaults) {
   step.expect_map("a pipeline step");
-  step.expect_keys({"name", "kind", "select", "sql", "command", "env", "after", "retries",
-                    "retry_delay", "timeout", "description", "path", "format", "s3", "wait_for", "poke"},
-                   "pipeline step");
+  step.expect_keys(
+      {"name", "kind", "select", "sql", "command", "env", "after", "retries", "retry_delay",
+       "timeout", "description", "path", "format", "s3", "wait_for", "poke"},
+      "pipeline step");
   PipelineStepConfig config;
   config.where = step.where();
   config.name = step.required_string("name");

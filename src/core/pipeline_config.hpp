@@ -2,10 +2,10 @@
 // in a time zone, from a start date), run policy (catchup, max_active_runs, concurrency, retries,
 // retry delay, timeout), alerts and an SLA, and steps (ingest, the model kinds, sql, command,
 // export, sensor) that form a DAG: each step runs after the steps its `after:` names (by default
-// the step declared before it). Everything checkable without other layers is checked here and reported at file:line:col:
-// unknown keys, kinds not supported yet, unknown or duplicate step names, cycles (printed), bad
-// durations, time zones and dates. The cron expression and the sources that steps name are
-// checked by the orchestrate layer.
+// the step declared before it). Everything checkable without other layers is checked here and
+// reported at file:line:col: unknown keys, kinds not supported yet, unknown or duplicate step
+// names, cycles (printed), bad durations, time zones and dates. The cron expression and the sources
+// that steps name are checked by the orchestrate layer.
 #pragma once
 
 #include <cstdint>

@@ -172,7 +172,7 @@ std::vector<SourceFile> list_files(const ProjectConfig& project, const SourceCon
   std::vector<SourceFile> files = discover(connection, project.root, source, table);
   for (SourceFile& file : files) {
     const std::optional<std::string> seen = lake.store().state(scope, file.path);
-    file.state = !seen                        ? FileState::kNew
+    file.state = !seen                       ? FileState::kNew
                  : *seen == file.fingerprint ? FileState::kLoaded
                                              : FileState::kChanged;
   }

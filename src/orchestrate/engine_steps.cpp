@@ -263,8 +263,8 @@ StepResult run_export_step(const StepContext& context) {
       throw;
     }
   }
-  context.log.write("info", "exported " + format_rows(rows) + " to " + target + " (" +
-                                context.step.format + ")");
+  context.log.write(
+      "info", "exported " + format_rows(rows) + " to " + target + " (" + context.step.format + ")");
   return {rows};
 }
 

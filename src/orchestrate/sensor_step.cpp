@@ -51,9 +51,8 @@ std::vector<std::string> new_files(const StepContext& context, engine::Connectio
   std::vector<std::string> found;
   for (const ingest::TableSelection& selected :
        new_files_tables(context.project, context.step.wait_files)) {
-    for (const ingest::SourceFile& file :
-         ingest::list_files(context.project, *selected.source, *selected.table, context.lake,
-                            connection)) {
+    for (const ingest::SourceFile& file : ingest::list_files(
+             context.project, *selected.source, *selected.table, context.lake, connection)) {
       if (file.state == ingest::FileState::kNew) {
         found.push_back(selected.source->name + "." + selected.table->name + ": " + file.path);
       }
