@@ -5,10 +5,12 @@ import shutil
 import sqlite3
 import statistics
 import subprocess
+import sys
 import time
 
 import duckdb
 
+import airflow_peer
 from dbt_build import DbtBuildCase
 
 
@@ -198,31 +200,40 @@ class DbtParseCase:
 
 
 class DagCase:
-    """A pipeline of 1,000 no-op `sql` steps, as a chain (deep) or all independent (wide), run
-    with `strata pipeline run`. Besides the total, it reports from the run history the scheduling
-    overhead per step (the run's time not spent inside step attempts, per step; deep only, where
-    steps never overlap), the time per step (wide: total / steps with the pipeline's concurrency
-    8) and the mean time from a step's end to the start of the step after it (deep).
-    Airflow is not run side by side: installing apache-airflow 3 and its database and scheduler
-    in the benchmark setup was not practical here, so there is no baseline ratio."""
+    """A pipeline of no-op `sql` steps (1,000, or 100 with --quick), as a chain (deep) or all
+    independent (wide), run with `strata pipeline run`, side by side with Apache Airflow running
+    the equivalent DAG with its LocalExecutor (bench/airflow_peer.py; skipped with a note when
+    `scripts/setup.sh --bench` has not installed it). Besides the total, it reports from each
+    one's run history the time per step (run time / steps; at most 8 steps at once in both), the
+    scheduling overhead per step (the run's time not spent inside step attempts or task runs, per
+    step; deep only, where steps never overlap) and the mean time from a step's end to the start
+    of the step after it (deep). Each strata figure's ratio is to Airflow's same figure."""
 
-    baseline = "none"
-    steps = 1000
-
-    def __init__(self, shape):
+    def __init__(self, shape, steps):
         self.shape = shape
-        self.label = f"{shape}, {self.steps} steps"
+        self.steps = steps
+        self.label = f"{shape}, {steps} steps"
         self.notes = {
-            "total": "strata pipeline run (process start to exit)",
-            "overhead per step": "run time outside step attempts / steps (deep: no overlap)",
-            "time per step": "run time / steps",
-            "end to dependent start": "mean, step end to the next step's start (deep)",
+            "strata total": "strata pipeline run (process start to exit)",
+            "airflow total": "Airflow's dag run, queued to end (the trigger CLI not counted)",
+            "strata time per step": "run time / steps (8 at once)",
+            "airflow time per step": "dag run time / tasks (8 at once)",
+            "strata overhead per step": "run time outside step attempts / steps",
+            "airflow overhead per step": "dag run time outside task runs / tasks",
+            "strata end to dependent start": "mean, step end to the next step's start",
+            "airflow end to dependent start": "mean, task end to the next task's start",
         }
-        self.stats = []
+        self.stats = {"strata": [], "airflow": []}
+        self.airflow = None
+
+    @staticmethod
+    def baseline_for(variant):
+        system, figure = variant.split(" ", 1)
+        return "airflow " + figure if system == "strata" else None
 
     def prepare(self, strata, work):
         self.strata = strata
-        self.dir = work / f"dag-{self.shape}"
+        self.dir = work / f"dag-{self.shape}-{self.steps}"
         shutil.rmtree(self.dir, ignore_errors=True)
         run([strata, "init", str(self.dir)])
         lines = ["pipelines:", "  dag:", "    concurrency: 8", "    steps:"]
@@ -231,24 +242,36 @@ class DagCase:
             lines.append(f"      - {{name: s{i}, kind: sql, sql: 'SELECT 1'{after}}}")
         with open(self.dir / "strata.yml", "a", encoding="utf-8") as config:
             config.write("\n" + "\n".join(lines) + "\n")
+        if airflow_peer.available():
+            self.airflow = airflow_peer.AirflowPeer.shared(
+                work, [("deep", self.steps), ("wide", self.steps)])
+        else:
+            print("[bench] Airflow is not installed (scripts/setup.sh --bench): strata only",
+                  file=sys.stderr)
 
     def variants(self):
         # The harness measures variant by variant: the derived ones read the totals' runs in turn.
-        def derived(key):
+        def derived(system, key):
             taken = []
-            return lambda: self._nth(taken, key)
-        variants = [("total", self._run_once), ("time per step", derived("per_step"))]
+            return lambda: self._nth(system, taken, key)
+        figures = [("time per step", "per_step")]
         if self.shape == "deep":
-            variants += [("overhead per step", derived("overhead")),
-                         ("end to dependent start", derived("latency"))]
+            figures += [("overhead per step", "overhead"), ("end to dependent start", "latency")]
+        systems = [("strata", self._strata_once)]
+        if self.airflow:
+            systems.append(("airflow", self._airflow_once))
+        variants = []
+        for system, once in systems:
+            variants.append((f"{system} total", once))
+            variants += [(f"{system} {name}", derived(system, key)) for name, key in figures]
         return variants
 
-    def _nth(self, taken, key):
-        """The value of `key` in the next run this variant has not read yet."""
+    def _nth(self, system, taken, key):
+        """The value of `key` in the next run of `system` this variant has not read yet."""
         taken.append(key)
-        return self.stats[len(taken) - 1][key]
+        return self.stats[system][len(taken) - 1][key]
 
-    def _run_once(self):
+    def _strata_once(self):
         seconds = timed(lambda: run([self.strata, "--quiet", "pipeline", "run", "dag",
                                      "--project", str(self.dir)]))
         db = sqlite3.connect(self.dir / ".strata" / "catalog.db")
@@ -262,12 +285,18 @@ class DagCase:
         wall_ms = finished - started
         inside_ms = sum(end - start for start, end in steps)
         gaps = [steps[i + 1][0] - steps[i][1] for i in range(len(steps) - 1)]
-        self.stats.append({
+        self.stats["strata"].append({
             "per_step": wall_ms / 1000 / self.steps,
             "overhead": max(wall_ms - inside_ms, 0) / 1000 / self.steps,
             "latency": statistics.fmean(gaps) / 1000,  # ms-resolution records: a mean
         })
         return seconds
+
+    def _airflow_once(self):
+        stats = airflow_peer.run_stats(self.shape, self.steps,
+                                       self.airflow.run(self.shape, self.steps))
+        self.stats["airflow"].append(stats)
+        return stats["total"]
 
 
 class Benchmark:
@@ -282,31 +311,33 @@ BENCHMARKS = [
         "pipeline",
         "the streaming example (ingest + models) at two scales, strata vs raw DuckDB doing the "
         "same reads and writes directly",
-        lambda: [PipelineCase(5), PipelineCase(50)],
+        lambda quick: [PipelineCase(5), PipelineCase(50)],
     ),
     Benchmark(
         "lake",
         "writing Iceberg tables: append from a query and a 1% MERGE, vs DuckDB writing the same "
         "Parquet",
-        lambda: [LakeCase(1_000_000)],
+        lambda quick: [LakeCase(1_000_000)],
     ),
     Benchmark(
         "dbt_parse",
         "parse and compile a generated dbt project of 5,000 models with sources, a macro and "
         "tests: strata parse vs dbt parse",
-        lambda: [DbtParseCase(5000)],
+        lambda quick: [DbtParseCase(5000)],
     ),
     Benchmark(
         "dbt_build",
         "build a generated 200-model dbt project (seeds, views, tables, incremental models, "
         "tests) from scratch: strata build vs dbt build, and strata's overhead per node over "
         "DuckDB running the same compiled SQL",
-        lambda: [DbtBuildCase()],
+        lambda quick: [DbtBuildCase()],
     ),
     Benchmark(
         "orchestration",
-        "1,000 no-op sql steps in a deep (chain) and a wide (independent) DAG: total, time and "
-        "scheduling overhead per step, step end to dependent start",
-        lambda: [DagCase("deep"), DagCase("wide")],
+        "1,000 no-op sql steps (100 with --quick) in a deep (chain) and a wide (independent) "
+        "DAG: total, time and scheduling overhead per step, step end to dependent start, side "
+        "by side with Apache Airflow (LocalExecutor) running the same DAG",
+        lambda quick: [DagCase("deep", 100 if quick else 1000),
+                       DagCase("wide", 100 if quick else 1000)],
     ),
 ]

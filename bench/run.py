@@ -26,6 +26,8 @@ def main() -> int:
     parser.add_argument("--only", action="append", default=[], help="run only these benchmarks")
     parser.add_argument("--repeat", type=int, default=3, help="measurements per variant (median)")
     parser.add_argument("--work", default="build/bench", help="scratch directory")
+    parser.add_argument("--quick", action="store_true",
+                        help="smaller sizes where a benchmark has them (orchestration: 100 steps)")
     parser.add_argument("--list", action="store_true", help="list the benchmarks and exit")
     args = parser.parse_args()
 
@@ -44,15 +46,17 @@ def main() -> int:
     strata = str(pathlib.Path(args.strata).resolve())
     rows = []
     for bench in selected:
-        for case in bench.cases():
+        for case in bench.cases(args.quick):
             print(f"[bench] {bench.name} {case.label} ...", file=sys.stderr, flush=True)
             case.prepare(strata, work)
             timings = {}
             for variant, fn in case.variants():
                 samples = [fn() for _ in range(args.repeat)]
                 timings[variant] = {"median_s": statistics.median(samples), "samples_s": samples}
-            baseline = case.baseline
             for variant, t in timings.items():
+                # A case compares each variant with one baseline, or each with its own.
+                baseline = (case.baseline_for(variant) if hasattr(case, "baseline_for")
+                            else case.baseline) or "none"
                 ratio = t["median_s"] / timings[baseline]["median_s"] if baseline in timings else None
                 rows.append({
                     "benchmark": bench.name, "case": case.label, "variant": variant,
@@ -73,9 +77,13 @@ def main() -> int:
     return 0
 
 
+def seconds_text(seconds):
+    return f"{seconds:.3f} s" if seconds >= 1 else f"{seconds * 1000:.2f} ms"
+
+
 def print_table(rows):
     header = ["benchmark", "case", "variant", "median", "ratio", "vs"]
-    table = [[r["benchmark"], r["case"], r["variant"], f'{r["median_s"]:.3f} s',
+    table = [[r["benchmark"], r["case"], r["variant"], seconds_text(r["median_s"]),
               "-" if r["ratio_to_" + r["baseline"]] is None else f'{r["ratio_to_" + r["baseline"]]:.2f}x',
               r["baseline"]] for r in rows]
     widths = [max(len(str(x)) for x in col) for col in zip(header, *table)]

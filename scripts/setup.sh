@@ -97,5 +97,18 @@ if ((WANT_TEST)); then
 fi
 if ((WANT_BENCH)); then
   pip_need "duckdb==$DUCKDB_VERSION"
+  # Apache Airflow, the orchestration benchmark's peer, in a virtual environment of its own: it
+  # pins many packages that must not change the test tools' versions. duckdb for its tasks.
+  AIRFLOW_VERSION=3.3.2
+  AIRFLOW_VENV="$DEPS/airflow-venv"
+  venv_has() { # venv_has NAME VERSION
+    [[ "$("$AIRFLOW_VENV/bin/python" -m pip show "$1" 2>/dev/null | awk '/^Version:/{print $2}')" == "$2" ]]
+  }
+  if ! venv_has apache-airflow "$AIRFLOW_VERSION" || ! venv_has duckdb "$DUCKDB_VERSION"; then
+    say "installing Apache Airflow $AIRFLOW_VERSION into $AIRFLOW_VENV"
+    [[ -x "$AIRFLOW_VENV/bin/python" ]] || python3 -m venv "$AIRFLOW_VENV"
+    "$AIRFLOW_VENV/bin/python" -m pip install --quiet --disable-pip-version-check \
+      "apache-airflow==$AIRFLOW_VERSION" "duckdb==$DUCKDB_VERSION"
+  fi
 fi
 say "dependencies ready (DuckDB $DUCKDB_VERSION in $DUCKDB_DIR)"

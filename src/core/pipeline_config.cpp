@@ -71,6 +71,7 @@ void check_kind_keys(const yaml::Reader& step, StepKind kind) {
       {"sql", {StepKind::kSql, StepKind::kExport}},
       {"path", {StepKind::kExport}},
       {"format", {StepKind::kExport}},
+      {"s3", {StepKind::kExport}},
       {"wait_for", {StepKind::kSensor}},
       {"poke", {StepKind::kSensor}},
       {"command", {StepKind::kCommand}},
@@ -88,9 +89,17 @@ void parse_export(const yaml::Reader& step, PipelineStepConfig& config) {
   config.sql = step.required_string("sql");
   config.path = step.required_string("path");
   const YAML::Node path = step.node()["path"];
-  if (config.path.find("://") != std::string::npos) {
-    step.fail_at(path, "exports go to local files for now; '" + config.path +
-                           "' is a URL (object storage exports are not supported yet)");
+  const bool to_s3 = config.path.rfind("s3://", 0) == 0;
+  if (!to_s3 && config.path.find("://") != std::string::npos) {
+    step.fail_at(path, "exports go to local files or s3://bucket/key paths; '" + config.path +
+                           "' is another kind of URL");
+  }
+  if (to_s3 && config.path.find('/', 5) == std::string::npos) {
+    step.fail_at(path, "'" + config.path + "' names a bucket but no key: s3://bucket/key");
+  }
+  config.s3_source = step.string("s3", "");
+  if (!config.s3_source.empty() && !to_s3) {
+    step.fail_at(step.node()["s3"], "'s3' applies only to a path of the form s3://bucket/key");
   }
   static const std::regex kPlaceholder(R"(\{([^}]*)\})");
   static const std::vector<std::string> kKnown = {"ds", "data_interval_start", "data_interval_end",
@@ -126,14 +135,20 @@ void parse_sensor(const yaml::Reader& step, PipelineStepConfig& config) {
   if (!step.has("wait_for")) step.fail("a step of kind 'sensor' needs 'wait_for'");
   const yaml::Reader wait = step.child("wait_for");
   wait.expect_map("wait_for");
-  wait.expect_keys({"pipeline", "table", "column"}, "wait_for");
+  wait.expect_keys({"pipeline", "table", "column", "new_files"}, "wait_for");
   config.wait_pipeline = wait.string("pipeline", "");
   config.wait_table = wait.string("table", "");
   config.wait_column = wait.string("column", "_strata_loaded_at");
-  if (config.wait_pipeline.empty() == config.wait_table.empty()) {
+  config.wait_files = wait.string("new_files", "");
+  if (!config.wait_pipeline.empty() + !config.wait_table.empty() + !config.wait_files.empty() !=
+      1) {
     wait.fail(
-        "'wait_for' takes either 'pipeline' (a successful run of it for the same interval) "
-        "or 'table' (a row whose 'column' reaches the interval's end)");
+        "'wait_for' takes one of 'pipeline' (a successful run of it for the same interval), "
+        "'table' (a row whose 'column' reaches the interval's end) or 'new_files' (SOURCE or "
+        "SOURCE.TABLE: files not loaded yet)");
+  }
+  if (wait.has("column") && config.wait_table.empty()) {
+    wait.fail_at(wait.node()["column"], "'column' applies only to 'table'");
   }
   if (!config.wait_table.empty() &&
       std::count(config.wait_table.begin(), config.wait_table.end(), '.') != 1) {
@@ -146,9 +161,10 @@ void parse_sensor(const yaml::Reader& step, PipelineStepConfig& config) {
 
 PipelineStepConfig parse_step(const yaml::Reader& step, const PipelineStepConfig& defaults) {
   step.expect_map("a pipeline step");
-  step.expect_keys({"name", "kind", "select", "sql", "command", "env", "after", "retries",
-                    "retry_delay", "timeout", "description", "path", "format", "wait_for", "poke"},
-                   "pipeline step");
+  step.expect_keys(
+      {"name", "kind", "select", "sql", "command", "env", "after", "retries", "retry_delay",
+       "timeout", "description", "path", "format", "s3", "wait_for", "poke"},
+      "pipeline step");
   PipelineStepConfig config;
   config.where = step.where();
   config.name = step.required_string("name");

@@ -1,10 +1,11 @@
 // Pipelines as declared under `pipelines:` in strata.yml: a schedule (cron or @daily-style alias,
 // in a time zone, from a start date), run policy (catchup, max_active_runs, concurrency, retries,
-// retry delay, timeout), alerts and an SLA, and steps of kind ingest, run, sql or command that form
-// a DAG: each step runs after the steps its `after:` names (by default the step declared before
-// it). Everything checkable without other layers is checked here and reported at file:line:col:
-// unknown keys, kinds not supported yet, unknown or duplicate step names, cycles (printed), bad
-// durations, time zones and dates. The cron expression itself is checked by the orchestrate layer.
+// retry delay, timeout), alerts and an SLA, and steps (ingest, the model kinds, sql, command,
+// export, sensor) that form a DAG: each step runs after the steps its `after:` names (by default
+// the step declared before it). Everything checkable without other layers is checked here and
+// reported at file:line:col: unknown keys, kinds not supported yet, unknown or duplicate step
+// names, cycles (printed), bad durations, time zones and dates. The cron expression and the sources
+// that steps name are checked by the orchestrate layer.
 #pragma once
 
 #include <cstdint>
@@ -45,16 +46,20 @@ struct PipelineStepConfig {
   std::string sql;                   // sql: the statements
   std::vector<std::string> command;  // command: the program and its arguments
   std::vector<std::pair<std::string, std::string>> env;  // command: extra environment
-  // export: `sql` is the query, written to `path` (relative to the project; {ds},
-  // {data_interval_start}, {data_interval_end} and {run_id} are filled in) as `format`.
+  // export: `sql` is the query, written to `path` (relative to the project, or s3://bucket/key;
+  // {ds}, {data_interval_start}, {data_interval_end} and {run_id} are filled in) as `format`.
   std::string path;
-  std::string format;  // parquet, csv or json (newline-delimited)
-  // sensor: wait until `wait_pipeline` has a successful run covering this run's interval, or
-  // until `wait_table` has a row whose `wait_column` reaches the interval's end; checked every
-  // `poke_ms`, for at most the step's timeout.
+  std::string format;     // parquet, csv or json (newline-delimited)
+  std::string s3_source;  // s3:// paths: the files source whose `s3:` settings to use (empty:
+                          // the AWS_* environment variables)
+  // sensor: wait until `wait_pipeline` has a successful run covering this run's interval, until
+  // `wait_table` has a row whose `wait_column` reaches the interval's end, or until a table of the
+  // files source selection `wait_files` (SOURCE or SOURCE.TABLE) has files not loaded yet;
+  // checked every `poke_ms`, for at most the step's timeout.
   std::string wait_pipeline;
   std::string wait_table;
   std::string wait_column;
+  std::string wait_files;
   int64_t poke_ms = 0;
   std::vector<std::string> after;  // the steps this one runs after (defaults resolved)
   int64_t retries = 0;

@@ -23,12 +23,6 @@ using engine::quote_literal;
 
 namespace {
 
-struct SourceFile {
-  std::string path;
-  uint64_t size = 0;
-  std::string fingerprint;  // "size:mtime_ns" (S3: "size:mtime_us:etag"): any change is a change
-};
-
 std::string fingerprint_of(const fs::path& path, uint64_t size) {
   auto mtime = fs::last_write_time(path).time_since_epoch();
   return std::to_string(size) + ":" +
@@ -42,7 +36,8 @@ std::vector<SourceFile> discover(engine::Connection& connection, const fs::path&
     std::vector<SourceFile> files;
     try {
       for (s3::Object& object : s3::list(connection, table.path)) {
-        files.push_back({std::move(object.path), object.size, std::move(object.fingerprint)});
+        files.push_back(
+            {std::move(object.path), object.size, std::move(object.fingerprint), FileState::kNew});
       }
     } catch (const Error& e) {
       if (e.kind() == ErrorKind::kInterrupted) throw;
@@ -64,10 +59,16 @@ std::vector<SourceFile> discover(engine::Connection& connection, const fs::path&
       std::error_code ec;
       if (!fs::is_regular_file(path, ec)) continue;
       uint64_t size = fs::file_size(path, ec);
-      files.push_back({fs::absolute(path).string(), size, fingerprint_of(path, size)});
+      files.push_back(
+          {fs::absolute(path).string(), size, fingerprint_of(path, size), FileState::kNew});
     }
   }
   return files;
+}
+
+// Where the source state of a table's files is kept.
+std::string state_scope(const SourceConfig& source, const FileTableConfig& table) {
+  return "files:" + source.name + "." + table.name;
 }
 
 std::string sql_list(const std::vector<SourceFile>& files) {
@@ -165,6 +166,20 @@ std::string summarize(const LoadResult& result) {
   return line;
 }
 
+std::vector<SourceFile> list_files(const ProjectConfig& project, const SourceConfig& source,
+                                   const FileTableConfig& table, lake::Lake& lake,
+                                   engine::Connection& connection) {
+  const std::string scope = state_scope(source, table);
+  std::vector<SourceFile> files = discover(connection, project.root, source, table);
+  for (SourceFile& file : files) {
+    const std::optional<std::string> seen = lake.store().state(scope, file.path);
+    file.state = !seen                       ? FileState::kNew
+                 : *seen == file.fingerprint ? FileState::kLoaded
+                                             : FileState::kChanged;
+  }
+  return files;
+}
+
 lake::TableName quarantine_table(const std::string& source) {
   return {source, "_quarantine"};
 }
@@ -176,16 +191,13 @@ LoadResult load_file_table(const ProjectConfig& project, const SourceConfig& sou
   const auto started = std::chrono::steady_clock::now();
   LoadResult result;
   result.table = {source.name, table.name};
-  const std::string scope = "files:" + source.name + "." + table.name;
+  const std::string scope = state_scope(source, table);
 
   std::vector<SourceFile> to_load;
-  for (SourceFile& file : discover(connection, project.root, source, table)) {
-    std::optional<std::string> seen = lake.store().state(scope, file.path);
-    if (!seen) {
-      to_load.push_back(std::move(file));
-    } else if (*seen == file.fingerprint) {
+  for (SourceFile& file : list_files(project, source, table, lake, connection)) {
+    if (file.state == FileState::kLoaded) {
       ++result.files_skipped;
-    } else if (options.reload_changed) {
+    } else if (file.state == FileState::kNew || options.reload_changed) {
       to_load.push_back(std::move(file));
     } else {
       result.changed_files.push_back(file.path);

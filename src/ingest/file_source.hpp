@@ -46,6 +46,27 @@ struct LoadResult {
 // rows read = 9 loaded + 1 quarantined, 40 ms", plus the changed files it did not reload.
 std::string summarize(const LoadResult& result);
 
+// Whether the source state has seen a file: the one notion of "loaded" that loads and the
+// pipeline sensors waiting for new files share.
+enum class FileState {
+  kNew,      // never loaded
+  kChanged,  // loaded, but its size, time (S3: or ETag) changed since
+  kLoaded,   // loaded and unchanged
+};
+
+struct SourceFile {
+  std::string path;  // absolute, or s3://bucket/key
+  uint64_t size = 0;
+  std::string fingerprint;  // "size:mtime_ns" (S3: "size:mtime_us:etag"): any change is a change
+  FileState state = FileState::kNew;
+};
+
+// The files of a files source table now (a local glob through `connection`, an s3:// prefix or
+// glob through httpfs), in path order, each with its state in the lake's source state.
+std::vector<SourceFile> list_files(const ProjectConfig& project, const SourceConfig& source,
+                                   const FileTableConfig& table, lake::Lake& lake,
+                                   engine::Connection& connection);
+
 // The name of the quarantine table of a source.
 lake::TableName quarantine_table(const std::string& source);
 

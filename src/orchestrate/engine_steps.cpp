@@ -13,6 +13,7 @@
 #include "engine/session.hpp"
 #include "ingest/database_source.hpp"
 #include "ingest/file_source.hpp"
+#include "ingest/s3_objects.hpp"
 #include "ingest/table_selection.hpp"
 #include "orchestrate/step_engine.hpp"
 #include "transform/lake_introspection.hpp"
@@ -128,8 +129,8 @@ void set_run_variables(const StepContext& context, engine::Connection& connectio
       "; SET VARIABLE pipeline = " + engine::quote_literal(context.pipeline.name()));
 }
 
-// The export's path with its placeholders filled in, absolute.
-std::filesystem::path export_path(const StepContext& context) {
+// The export's path with its placeholders filled in: s3://bucket/key, or an absolute path.
+std::string export_path(const StepContext& context) {
   const std::vector<std::pair<std::string, std::string>> values = {
       {"{ds}", context.interval.start_iso().substr(0, 10)},
       {"{data_interval_start}", context.interval.start_iso()},
@@ -142,7 +143,20 @@ std::filesystem::path export_path(const StepContext& context) {
       path.replace(at, placeholder.size(), value);
     }
   }
-  return paths::resolve(context.project.root, path);
+  if (ingest::s3::is_s3_path(path)) return path;
+  return paths::resolve(context.project.root, path).string();
+}
+
+// COPY of the step's query to `target`; the rows written.
+uint64_t copy_to(const StepContext& context, engine::Connection& connection,
+                 const std::string& target) {
+  const std::string options = context.step.format == "csv"    ? "FORMAT csv, HEADER true"
+                              : context.step.format == "json" ? "FORMAT json"
+                                                              : "FORMAT parquet";
+  return connection
+      .query("COPY (" + context.step.sql + ") TO " + engine::quote_literal(target) + " (" +
+             options + ")")
+      .rows_changed();
 }
 
 }  // namespace
@@ -225,31 +239,32 @@ StepResult run_sql_step(const StepContext& context) {
 }
 
 StepResult run_export_step(const StepContext& context) {
-  const std::filesystem::path target = export_path(context);
-  paths::ensure_directory(target.parent_path());
-  // Written beside the target and renamed: a reader never sees half a file.
-  std::filesystem::path partial = target;
-  partial += ".partial-" + std::to_string(context.step_id);
+  const std::string target = export_path(context);
   StepEngine engine(context);
   engine::Connection& connection = engine.connection();
   set_run_variables(context, connection);
-  const std::string options = context.step.format == "csv"    ? "FORMAT csv, HEADER true"
-                              : context.step.format == "json" ? "FORMAT json"
-                                                              : "FORMAT parquet";
   uint64_t rows = 0;
-  try {
-    engine::Result result =
-        connection.query("COPY (" + context.step.sql + ") TO " +
-                         engine::quote_literal(partial.string()) + " (" + options + ")");
-    rows = result.rows_changed();
-    std::filesystem::rename(partial, target);
-  } catch (...) {
-    std::error_code ignored;
-    std::filesystem::remove(partial, ignored);
-    throw;
+  if (ingest::s3::is_s3_path(target)) {
+    // An S3 object appears only when its upload completes: a reader never sees half of it.
+    ingest::s3::configure(connection, export_s3_source(context.project, context.step), target);
+    rows = copy_to(context, connection, target);
+  } else {
+    // Written beside the target and renamed: a reader never sees half a file.
+    const std::filesystem::path file(target);
+    paths::ensure_directory(file.parent_path());
+    std::filesystem::path partial = file;
+    partial += ".partial-" + std::to_string(context.step_id);
+    try {
+      rows = copy_to(context, connection, partial.string());
+      std::filesystem::rename(partial, file);
+    } catch (...) {
+      std::error_code ignored;
+      std::filesystem::remove(partial, ignored);
+      throw;
+    }
   }
-  context.log.write("info", "exported " + format_rows(rows) + " to " + target.string() + " (" +
-                                context.step.format + ")");
+  context.log.write(
+      "info", "exported " + format_rows(rows) + " to " + target + " (" + context.step.format + ")");
   return {rows};
 }
 

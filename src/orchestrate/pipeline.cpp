@@ -2,9 +2,23 @@
 
 #include "core/text.hpp"
 #include "core/time_text.hpp"
+#include "ingest/database_source.hpp"
 #include "ingest/table_selection.hpp"
 
 namespace strata::orchestrate {
+
+std::vector<ingest::TableSelection> new_files_tables(const ProjectConfig& project,
+                                                     const std::string& selector) {
+  std::vector<ingest::TableSelection> tables = ingest::select_tables(project, {selector});
+  for (const ingest::TableSelection& table : tables) {
+    if (ingest::is_database_source(*table.source)) {
+      throw Error(ErrorKind::kConfig, "a sensor waits for new files of a files source; '" +
+                                          table.source->name + "' is a " + table.source->kind +
+                                          " source");
+    }
+  }
+  return tables;
+}
 
 std::string DataInterval::start_iso() const {
   return iso_utc(start);
@@ -12,6 +26,23 @@ std::string DataInterval::start_iso() const {
 
 std::string DataInterval::end_iso() const {
   return iso_utc(end);
+}
+
+SourceConfig export_s3_source(const ProjectConfig& project, const PipelineStepConfig& step) {
+  if (step.s3_source.empty()) return {};  // the AWS_* environment variables
+  const SourceConfig* source = project.find_source(step.s3_source);
+  if (!source) {
+    std::vector<std::string> names;
+    for (const SourceConfig& declared : project.sources) names.push_back(declared.name);
+    throw Error(ErrorKind::kConfig, "'s3' names the source '" + step.s3_source +
+                                        "', which is not declared" +
+                                        did_you_mean(step.s3_source, names));
+  }
+  if (ingest::is_database_source(*source)) {
+    throw Error(ErrorKind::kConfig, "'s3' names the source '" + source->name + "', a " +
+                                        source->kind + " source; name a files source with `s3:`");
+  }
+  return *source;
 }
 
 Pipeline Pipeline::from_config(const PipelineConfig& config, const ProjectConfig& project) {
@@ -28,11 +59,12 @@ Pipeline Pipeline::from_config(const PipelineConfig& config, const ProjectConfig
     }
   }
   for (const PipelineStepConfig& step : config.steps) {
-    if (step.kind != StepKind::kIngest) continue;
     try {
-      if (ingest::select_tables(project, step.select).empty()) {
+      if (step.kind == StepKind::kIngest && ingest::select_tables(project, step.select).empty()) {
         throw Error(ErrorKind::kConfig, "the project declares no sources to ingest");
       }
+      if (!step.wait_files.empty()) new_files_tables(project, step.wait_files);
+      if (!step.s3_source.empty()) export_s3_source(project, step);
     } catch (const Error& e) {
       throw Error(ErrorKind::kConfig,
                   "step '" + step.name + "' of pipeline '" + config.name + "': " + e.message(),

@@ -12,6 +12,7 @@
 
 #include "core/config.hpp"
 #include "core/time_zone.hpp"
+#include "ingest/table_selection.hpp"
 #include "orchestrate/cron.hpp"
 
 namespace strata::orchestrate {
@@ -24,10 +25,19 @@ struct DataInterval {
   bool operator==(const DataInterval&) const = default;
 };
 
+// The tables a sensor's `new_files: SOURCE[.TABLE]` selects; kConfig (kUsage for unknown names)
+// unless they are tables of files sources.
+std::vector<ingest::TableSelection> new_files_tables(const ProjectConfig& project,
+                                                     const std::string& selector);
+
+// The source whose `s3:` settings an export to s3:// uses (its `s3:` key), or a source without
+// settings (the AWS_* environment variables); kConfig for an unknown or database source.
+SourceConfig export_s3_source(const ProjectConfig& project, const PipelineStepConfig& step);
+
 class Pipeline {
  public:
-  // Throws kConfig at the place in strata.yml: an invalid cron expression or an ingest step that
-  // selects a source or table the project does not declare.
+  // Throws kConfig at the place in strata.yml: an invalid cron expression, an ingest step or a
+  // new-files sensor that selects a source or table the project does not declare.
   static Pipeline from_config(const PipelineConfig& config, const ProjectConfig& project);
 
   const PipelineConfig& config() const { return config_; }

@@ -2,9 +2,13 @@
 
 #include <chrono>
 #include <functional>
+#include <optional>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "core/time_text.hpp"
+#include "ingest/file_source.hpp"
 #include "orchestrate/step_engine.hpp"
 
 namespace strata::orchestrate {
@@ -41,19 +45,45 @@ bool table_reached(const StepContext& context) {
   return chunk && chunk->size() > 0 && engine::value_to_text(chunk->get(0, 0)) == "true";
 }
 
+// The files of the selected tables that no load has read yet, as "table: path" (empty: none). The
+// ingest layer decides what "loaded" means (path, size, time; S3: ETag), as a load would.
+std::vector<std::string> new_files(const StepContext& context, engine::Connection& connection) {
+  std::vector<std::string> found;
+  for (const ingest::TableSelection& selected :
+       new_files_tables(context.project, context.step.wait_files)) {
+    for (const ingest::SourceFile& file : ingest::list_files(
+             context.project, *selected.source, *selected.table, context.lake, connection)) {
+      if (file.state == ingest::FileState::kNew) {
+        found.push_back(selected.source->name + "." + selected.table->name + ": " + file.path);
+      }
+    }
+  }
+  return found;
+}
+
 }  // namespace
 
 StepResult run_sensor_step(const StepContext& context) {
   const PipelineStepConfig& step = context.step;
-  const bool on_pipeline = !step.wait_pipeline.empty();
-  const std::string what =
-      on_pipeline
-          ? "a successful run of pipeline '" + step.wait_pipeline + "' covering " +
-                context.interval.start_iso() + " .. " + context.interval.end_iso()
-          : step.wait_table + "." + step.wait_column + " to reach " + context.interval.end_iso();
-  const std::function<bool()> ready = [&] {
-    return on_pipeline ? pipeline_ran(context) : table_reached(context);
-  };
+  std::string what;
+  std::function<bool()> ready;
+  std::optional<StepEngine> files_engine;  // lists files; one for all pokes
+  if (!step.wait_pipeline.empty()) {
+    what = "a successful run of pipeline '" + step.wait_pipeline + "' covering " +
+           context.interval.start_iso() + " .. " + context.interval.end_iso();
+    ready = [&] { return pipeline_ran(context); };
+  } else if (!step.wait_table.empty()) {
+    what = step.wait_table + "." + step.wait_column + " to reach " + context.interval.end_iso();
+    ready = [&] { return table_reached(context); };
+  } else {
+    what = "new files in " + step.wait_files;
+    files_engine.emplace(context);
+    ready = [&] {
+      const std::vector<std::string> found = new_files(context, files_engine->connection());
+      for (const std::string& file : found) context.log.write("info", "new file " + file);
+      return !found.empty();
+    };
+  }
   for (int pokes = 1;; ++pokes) {
     context.control.throw_if_stopped();
     if (ready()) {

@@ -69,10 +69,12 @@ def s3_server():
         server.stop()
 
 
+AWS_VARIABLES = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_REGION",
+                 "AWS_DEFAULT_REGION", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3")
+
+
 @pytest.fixture
 def no_aws_environment(monkeypatch):
-    """No AWS_* variable from the caller's environment leaks into a test's strata runs."""
-    for variable in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
-                     "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3",
-                     "STRATA_LOG_FORMAT"):
+    """No AWS_* variable of the machine leaks into a test (nor STRATA_LOG_FORMAT)."""
+    for variable in (*AWS_VARIABLES, "STRATA_LOG_FORMAT"):
         monkeypatch.delenv(variable, raising=False)

@@ -145,8 +145,6 @@ def test_manual_runs_take_parameters(project, strata_bin):
      r"cannot tell the format from 'out/x.txt'"),
     ("{name: e, kind: export, sql: 'SELECT 1', path: 'out/{day}.csv'}",
      r"unknown placeholder \{day\}"),
-    ("{name: e, kind: export, sql: 'SELECT 1', path: 's3://b/x.parquet'}",
-     r"exports go to local files for now"),
     ("{name: s, kind: sensor, wait_for: {pipeline: nope}}",
      r"sensor 's' of pipeline 'p' waits for pipeline 'nope', which is not declared"),
     ("{name: s, kind: sensor, wait_for: {table: customers}}", r"must be NAMESPACE\.TABLE"),

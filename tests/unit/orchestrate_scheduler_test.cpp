@@ -1,7 +1,7 @@
-// The scheduler on a manual clock: which intervals are due with and without catchup, how
-// max_active_runs holds runs back, that a tick is never claimed twice (also after a restart, and
-// by a second scheduler), recovery of runs a killed process left running, and backfills that skip
-// the intervals that already succeeded.
+// The scheduler on a manual clock: which intervals are due with and without catchup (also across
+// a daylight saving change in the pipeline's zone), how max_active_runs holds runs back, that a
+// tick is never claimed twice (also after a restart, and by a second scheduler), recovery of runs
+// a killed process left running, and backfills that skip the intervals that already succeeded.
 #include <gtest/gtest.h>
 
 #include "orchestrate/backfill.hpp"
@@ -74,6 +74,24 @@ TEST_F(SchedulerTest, WithoutCatchupOnlyTheLatestIntervalRuns) {
   // Three days later: the two ticks in between are not run.
   clock.set_ms(utc(2021, 12, 7, 7) * 1000);
   EXPECT_EQ(ends(scheduler.claim_due_runs()), (std::vector<std::string>{"2021-12-07T06:00:00Z"}));
+}
+
+TEST_F(SchedulerTest, CatchupAcrossADaylightSavingChangeKeepsLocalTicks) {
+  // 02:30 local does not exist on 2022-03-27 in Berlin; the tick that day comes at 03:00 CEST.
+  load(
+      "  p:\n    schedule: \"30 2 * * *\"\n    timezone: Europe/Berlin\n"
+      "    start_date: \"2022-03-25\"\n    catchup: true\n    max_active_runs: 10\n"
+      "    steps:\n      - {name: a, kind: sql, sql: x}\n");
+  clock.set_ms(utc(2022, 3, 29, 12) * 1000);
+  Scheduler scheduler(pipelines, clock, *store);
+  const auto due = scheduler.claim_due_runs();
+  EXPECT_EQ(ends(due), (std::vector<std::string>{"2022-03-26T01:30:00Z", "2022-03-27T01:00:00Z",
+                                                 "2022-03-28T00:30:00Z", "2022-03-29T00:30:00Z"}));
+  EXPECT_EQ(due[0].interval.start_iso(), "2022-03-25T01:30:00Z");
+  EXPECT_EQ(due[1].interval.end - due[1].interval.start, 23 * 3600 + 1800);
+  finish(scheduler, due);
+  EXPECT_TRUE(scheduler.claim_due_runs().empty());
+  EXPECT_EQ(scheduler.next_tick_ms(), utc(2022, 3, 30, 0) * 1000 + 1800 * 1000);
 }
 
 TEST_F(SchedulerTest, MaxActiveRunsHoldsBackTheNextIntervals) {
