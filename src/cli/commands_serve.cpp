@@ -156,7 +156,7 @@ int serve(const GlobalOptions& globals, const ServeOptions& options) {
   serve::http::PipelineApi pipeline_api{pipelines.service(), context.store()};
   std::unique_ptr<serve::http::ApiServer> http =
       make_http_api(context, options, database, lake_sync, access, tls_files);
-  serve::iceberg_rest::RestCatalogApi rest_catalog{context.lake()};
+  serve::iceberg_rest::RestCatalogApi rest_catalog{context.lake(), "/iceberg", &access};
   if (http) {
     serve::http::add_pipeline_routes(http->router(), pipeline_api);
     const bool rest = options.iceberg_rest && config.iceberg_rest;

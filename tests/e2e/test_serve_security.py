@@ -296,3 +296,35 @@ def test_plain_passwords_in_config_are_refused(strata_bin, tmp_path):
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 3
     assert "strata.yml:" in result.stderr and "SCRAM-SHA-256 verifier" in result.stderr
+
+
+def iceberg_rest(server, method, path, user, password, body=None):
+    context = ssl.create_default_context(cafile=server["ca"])
+    request = urllib.request.Request(f"https://127.0.0.1:{server['http']}/iceberg/v1{path}",
+                                     method=method,
+                                     data=None if body is None else json.dumps(body).encode())
+    token = base64.b64encode(f"{user}:{password}".encode()).decode()
+    request.add_header("Authorization", f"Basic {token}")
+    try:
+        with urllib.request.urlopen(request, context=context, timeout=30) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+
+
+def test_iceberg_rest_catalog_refuses_roles_it_cannot_mask(server):
+    # A catalog client reads data files directly, so a masked role must not get their locations.
+    status, body = iceberg_rest(server, "GET", "/namespaces/shop/tables/people", "kim", "kim-pass")
+    assert status == 403, body
+    assert json.loads(body)["error"]["type"] == "ForbiddenException"
+    assert "masks" in json.loads(body)["error"]["message"]
+    status, body = iceberg_rest(server, "POST", "/namespaces", "kim", "kim-pass",
+                                {"namespace": ["kims"], "properties": {}})
+    assert status == 403, body
+    status, body = iceberg_rest(server, "GET", "/namespaces/shop/tables/people", "olga",
+                                "olga-secret")
+    assert status == 200, body
+    assert json.loads(body)["metadata-location"].endswith(".metadata.json")
+    status, body = iceberg_rest(server, "POST", "/namespaces", "olga", "olga-secret",
+                                {"namespace": ["olgas"], "properties": {}})
+    assert status == 200, body

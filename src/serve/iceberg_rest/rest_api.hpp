@@ -6,21 +6,29 @@
 // commit goes through the lake's compare-and-swap (lake/rest_catalog.hpp), and a requirement that
 // no longer holds is a 409 CommitFailedException. Errors are the spec's
 // {"error": {"message", "type", "code"}}. strata namespaces have one level: a nested namespace
-// is a 400.
+// is a 400. A client of the catalog reads data files directly, past any mask or table policy, so
+// a role may use it only when it reads every table unmasked; and once users are declared, only
+// admin roles may change the catalog (403 ForbiddenException otherwise).
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "lake/table_store.hpp"
+#include "serve/auth/access_control.hpp"
 #include "serve/http/router.hpp"
 
 namespace strata::serve::iceberg_rest {
 
 struct RestCatalogApi {
   lake::Lake& lake;
-  std::string prefix = "/iceberg";  // where the catalog's /v1/... paths are mounted
+  std::string prefix = "/iceberg";              // where the catalog's /v1/... paths are mounted
+  const auth::AccessControl* access = nullptr;  // null: every authorized request may use it
 };
+
+// Why the request's role may not make this request of the catalog; nullopt when it may.
+std::optional<std::string> refusal(const RestCatalogApi& api, const http::Request& request);
 
 // Registers the routes; `api` must outlive the router's use.
 void add_rest_catalog_routes(http::Router& router, RestCatalogApi& api);

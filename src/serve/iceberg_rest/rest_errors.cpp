@@ -56,11 +56,30 @@ http::Response no_such_namespace(const std::string& space) {
   return rest_error(404, "NoSuchNamespaceException", "namespace does not exist: " + space);
 }
 
+std::optional<std::string> refusal(const RestCatalogApi& api, const http::Request& request) {
+  const RoleConfig* role = request.role;
+  if (!role || role->admin) return std::nullopt;
+  const bool reads_everything_unmasked =
+      role->masks.empty() && role->read == std::vector<std::string>{"*"};
+  if (!reads_everything_unmasked) {
+    return "role " + role->name +
+           " has table limits or column masks, which the Iceberg REST catalog cannot apply";
+  }
+  const bool changes = request.method != "GET" && request.method != "HEAD";
+  if (changes && api.access && api.access->authentication_required()) {
+    return "role " + role->name + " may not change the catalog (an admin role may)";
+  }
+  return std::nullopt;
+}
+
 void add_route(http::Router& router, RestCatalogApi& api, const char* method,
                const std::string& path, const char* conflict_type, RestHandler handler,
                const char* summary) {
   router.add(method, path,
              [&api, conflict_type, handler](const http::Request& request) {
+               if (const auto reason = refusal(api, request)) {
+                 return rest_error(403, "ForbiddenException", *reason);
+               }
                return guarded(conflict_type, [&] { return handler(api, request); });
              },
              {.summary = summary});
