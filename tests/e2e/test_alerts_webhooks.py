@@ -73,14 +73,16 @@ def test_alert_payloads(tmp_path, strata_bin, receiver):
     subprocess.run([strata_bin, "init", str(root)], check=True, capture_output=True, timeout=120)
     url = f"http://127.0.0.1:{receiver.port}"
     dead = f"http://127.0.0.1:{closed_port()}/nobody"
-    start = minutes_ago(1)
+    # Yesterday's daily interval: exactly one run per pipeline is due, whenever the test runs and
+    # however long it takes (a per-minute schedule gave a second run when the test crossed a tick).
+    start = minutes_ago(24 * 60 - 2)[:10] + "T00:00"
     with open(root / "strata.yml", "a", encoding="utf-8") as config:
         config.write(f"""
 alerts:
   - {{kind: webhook, url: "{url}/default", on: [success]}}
 pipelines:
   good:
-    schedule: "* * * * *"
+    schedule: "0 0 * * *"
     start_date: "{start}"
     catchup: true
     retries: 1
@@ -93,7 +95,7 @@ pipelines:
         kind: command
         command: "test -f marker || {{ touch marker; echo 'not yet <ready>' >&2; exit 3; }}"
   bad:
-    schedule: "* * * * *"
+    schedule: "0 0 * * *"
     start_date: "{start}"
     catchup: true
     sla: 1s
@@ -103,7 +105,7 @@ pipelines:
     steps:
       - {{name: burn, kind: command, command: "sleep 1.5; echo disk on fire >&2; exit 4"}}
   plain:
-    schedule: "* * * * *"
+    schedule: "0 0 * * *"
     start_date: "{start}"
     catchup: true
     steps:
