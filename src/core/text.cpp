@@ -84,6 +84,22 @@ std::string did_you_mean(std::string_view word, const std::vector<std::string>& 
   return match.empty() ? std::string() : " (did you mean '" + match + "'?)";
 }
 
+void append_hex(std::string& out, std::string_view bytes, bool upper_case) {
+  const char* digits = upper_case ? "0123456789ABCDEF" : "0123456789abcdef";
+  for (const char c : bytes) {
+    const auto byte = static_cast<unsigned char>(c);
+    out.push_back(digits[byte >> 4]);
+    out.push_back(digits[byte & 15]);
+  }
+}
+
+std::string hex_encode(std::string_view bytes, bool upper_case) {
+  std::string out;
+  out.reserve(bytes.size() * 2);
+  append_hex(out, bytes, upper_case);
+  return out;
+}
+
 std::string format_bytes(uint64_t bytes) {
   static const char* units[] = {"B", "KB", "MB", "GB", "TB"};
   double value = static_cast<double>(bytes);

@@ -1,5 +1,5 @@
 // Small text utilities shared by every layer: case folding, trimming, joining, edit distance for
-// "did you mean" hints, and human-readable sizes and durations.
+// "did you mean" hints, hex encoding of bytes, and human-readable sizes and durations.
 #pragma once
 
 #include <cstdint>
@@ -21,6 +21,10 @@ size_t edit_distance(std::string_view a, std::string_view b);
 std::string closest_match(std::string_view word, const std::vector<std::string>& candidates);
 // " (did you mean 'x'?)" or "" when nothing is close.
 std::string did_you_mean(std::string_view word, const std::vector<std::string>& candidates);
+
+// Bytes as two hex digits each (lower case unless `upper_case`), appended to `out` or returned.
+void append_hex(std::string& out, std::string_view bytes, bool upper_case = false);
+std::string hex_encode(std::string_view bytes, bool upper_case = false);
 
 std::string format_bytes(uint64_t bytes);
 std::string format_count(uint64_t count);    // 1234567 -> "1,234,567"

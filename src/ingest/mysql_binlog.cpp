@@ -4,6 +4,8 @@
 
 #include <cstdio>
 
+#include "core/text.hpp"
+
 namespace strata::ingest::mysql {
 
 namespace {
@@ -139,11 +141,10 @@ Gtid parse_gtid(const Event& event, const std::string& where) {
   body.skip(1);  // flags
   const std::string_view sid = body.bytes(16);
   const uint64_t number = body.uint_le(8);
-  static const char* kHex = "0123456789abcdef";
+  // The server's UUID in its usual 8-4-4-4-12 form.
   for (size_t i = 0; i < sid.size(); ++i) {
     if (i == 4 || i == 6 || i == 8 || i == 10) gtid.text += '-';
-    gtid.text += kHex[static_cast<uint8_t>(sid[i]) >> 4];
-    gtid.text += kHex[static_cast<uint8_t>(sid[i]) & 15];
+    append_hex(gtid.text, sid.substr(i, 1));
   }
   gtid.text += ':';
   gtid.text += std::to_string(number);

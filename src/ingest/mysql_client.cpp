@@ -6,6 +6,7 @@
 
 #include <memory>
 
+#include "core/digest.hpp"
 #include "core/text.hpp"
 
 namespace strata::ingest::mysql {
@@ -25,20 +26,6 @@ constexpr char kComQuery = 0x03;
 constexpr char kComBinlogDump = 0x12;
 constexpr uint16_t kBinlogDumpNonBlock = 0x01;
 
-std::string digest(const EVP_MD* md, std::string_view a, std::string_view b = {}) {
-  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> context(EVP_MD_CTX_new(),
-                                                                  &EVP_MD_CTX_free);
-  unsigned char out[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  if (!context || EVP_DigestInit_ex(context.get(), md, nullptr) != 1 ||
-      EVP_DigestUpdate(context.get(), a.data(), a.size()) != 1 ||
-      EVP_DigestUpdate(context.get(), b.data(), b.size()) != 1 ||
-      EVP_DigestFinal_ex(context.get(), out, &length) != 1) {
-    throw Error(ErrorKind::kInternal, "hashing the MySQL password failed");
-  }
-  return std::string(reinterpret_cast<const char*>(out), length);
-}
-
 std::string xor_bytes(std::string a, std::string_view b) {
   for (size_t i = 0; i < a.size(); ++i) a[i] = static_cast<char>(a[i] ^ b[i % b.size()]);
   return a;
@@ -47,15 +34,15 @@ std::string xor_bytes(std::string a, std::string_view b) {
 // mysql_native_password: SHA1(password) XOR SHA1(scramble + SHA1(SHA1(password))).
 std::string native_password(const std::string& password, std::string_view scramble) {
   if (password.empty()) return {};
-  const std::string once = digest(EVP_sha1(), password);
-  return xor_bytes(once, digest(EVP_sha1(), scramble.substr(0, 20), digest(EVP_sha1(), once)));
+  const std::string once = sha1(password);
+  return xor_bytes(once, sha1(std::string(scramble.substr(0, 20)) + sha1(once)));
 }
 
 // caching_sha2_password: SHA256(password) XOR SHA256(SHA256(SHA256(password)) + scramble).
 std::string sha2_password(const std::string& password, std::string_view scramble) {
   if (password.empty()) return {};
-  const std::string once = digest(EVP_sha256(), password);
-  return xor_bytes(once, digest(EVP_sha256(), digest(EVP_sha256(), once), scramble.substr(0, 20)));
+  const std::string once = sha256(password);
+  return xor_bytes(once, sha256(sha256(once) + std::string(scramble.substr(0, 20))));
 }
 
 // The password (with its terminating zero, XORed with the scramble) encrypted with the server's

@@ -1,8 +1,6 @@
 #include "lake/s3_client.hpp"
 
 #include <httplib.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include <charconv>
 #include <chrono>
@@ -10,7 +8,9 @@
 #include <map>
 #include <thread>
 
+#include "core/digest.hpp"
 #include "core/error.hpp"
+#include "core/text.hpp"
 #include "lake/s3_settings.hpp"
 
 namespace strata::lake::s3 {
@@ -19,28 +19,8 @@ namespace {
 
 constexpr int kAttempts = 4;
 
-std::string hex(const unsigned char* bytes, size_t size) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(size * 2);
-  for (size_t i = 0; i < size; ++i) {
-    out += kDigits[bytes[i] >> 4];
-    out += kDigits[bytes[i] & 15];
-  }
-  return out;
-}
-
-std::string hmac(std::string_view key, std::string_view data) {
-  unsigned char out[EVP_MAX_MD_SIZE];
-  unsigned int size = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-       reinterpret_cast<const unsigned char*>(data.data()), data.size(), out, &size);
-  return std::string(reinterpret_cast<const char*>(out), size);
-}
-
 // RFC 3986 percent-encoding as SigV4 wants it: unreserved characters stay, '/' too in paths.
 std::string uri_encode(std::string_view text, bool keep_slash) {
-  static constexpr char kDigits[] = "0123456789ABCDEF";
   std::string out;
   for (const char c : text) {
     const auto byte = static_cast<unsigned char>(c);
@@ -49,8 +29,7 @@ std::string uri_encode(std::string_view text, bool keep_slash) {
       out += c;
     } else {
       out += '%';
-      out += kDigits[byte >> 4];
-      out += kDigits[byte & 15];
+      append_hex(out, std::string_view(&c, 1), /*upper_case=*/true);
     }
   }
   return out;
@@ -222,19 +201,16 @@ Request object_request(std::string method, const std::string& location) {
 }  // namespace
 
 std::string sha256_hex(std::string_view bytes) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int size = 0;
-  EVP_Digest(bytes.data(), bytes.size(), digest, &size, EVP_sha256(), nullptr);
-  return hex(digest, size);
+  return hex_encode(sha256(bytes));
 }
 
 std::string signature_v4(const std::string& secret_key, const std::string& date,
                          const std::string& region, const std::string& service,
                          const std::string& string_to_sign) {
   const std::string key =
-      hmac(hmac(hmac(hmac("AWS4" + secret_key, date), region), service), "aws4_request");
-  const std::string signature = hmac(key, string_to_sign);
-  return hex(reinterpret_cast<const unsigned char*>(signature.data()), signature.size());
+      hmac_sha256(hmac_sha256(hmac_sha256(hmac_sha256("AWS4" + secret_key, date), region), service),
+                  "aws4_request");
+  return hex_encode(hmac_sha256(key, string_to_sign));
 }
 
 void put_object(const std::string& location, std::string_view bytes) {

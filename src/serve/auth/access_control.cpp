@@ -1,7 +1,6 @@
 #include "serve/auth/access_control.hpp"
 
-#include <openssl/sha.h>
-
+#include "core/digest.hpp"
 #include "core/error.hpp"
 #include "core/text.hpp"
 
@@ -13,10 +12,7 @@ constexpr std::chrono::seconds kRememberFor{60};
 constexpr size_t kMaxRemembered = 1024;
 
 std::string credential_key(const std::string& user, const std::string& password) {
-  const std::string text = user + '\0' + password;
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest);
-  return std::string(reinterpret_cast<const char*>(digest), sizeof digest);
+  return sha256(user + '\0' + password);
 }
 
 }  // namespace

@@ -2,14 +2,12 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <openssl/rand.h>
-#include <openssl/sha.h>
 
-#include <array>
 #include <charconv>
 #include <vector>
 
+#include "core/digest.hpp"
 #include "core/error.hpp"
 #include "core/text.hpp"
 
@@ -28,23 +26,6 @@ std::string random_bytes(size_t count) {
     throw Error(ErrorKind::kInternal, "the system's random number generator failed");
   }
   return out;
-}
-
-std::string hmac(std::string_view key, std::string_view data) {
-  std::array<unsigned char, EVP_MAX_MD_SIZE> out{};
-  unsigned int length = 0;
-  if (!HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-            reinterpret_cast<const unsigned char*>(data.data()), data.size(), out.data(),
-            &length)) {
-    throw Error(ErrorKind::kInternal, "HMAC-SHA-256 failed");
-  }
-  return std::string(reinterpret_cast<const char*>(out.data()), length);
-}
-
-std::string sha256(std::string_view data) {
-  std::array<unsigned char, SHA256_DIGEST_LENGTH> out{};
-  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), out.data());
-  return std::string(reinterpret_cast<const char*>(out.data()), out.size());
 }
 
 std::string salted_password(std::string_view password, std::string_view salt, int iterations) {
@@ -170,14 +151,14 @@ ScramVerifier derive_scram_verifier(std::string_view password, std::string salt,
   verifier.iterations = iterations;
   verifier.salt = std::move(salt);
   const std::string salted = salted_password(password, verifier.salt, iterations);
-  verifier.stored_key = sha256(hmac(salted, "Client Key"));
-  verifier.server_key = hmac(salted, "Server Key");
+  verifier.stored_key = sha256(hmac_sha256(salted, "Client Key"));
+  verifier.server_key = hmac_sha256(salted, "Server Key");
   return verifier;
 }
 
 bool check_password(const ScramVerifier& verifier, std::string_view password) {
   const std::string salted = salted_password(password, verifier.salt, verifier.iterations);
-  return same_bytes(sha256(hmac(salted, "Client Key")), verifier.stored_key);
+  return same_bytes(sha256(hmac_sha256(salted, "Client Key")), verifier.stored_key);
 }
 
 ScramExchange::ScramExchange(std::optional<ScramVerifier> verifier, std::string_view user,
@@ -239,10 +220,10 @@ std::optional<std::string> ScramExchange::server_final(std::string_view client_f
 
   const std::string auth_message =
       client_first_bare_ + "," + server_first_ + "," + std::string(without_proof);
-  const std::string client_signature = hmac(verifier_.stored_key, auth_message);
+  const std::string client_signature = hmac_sha256(verifier_.stored_key, auth_message);
   const std::string client_key = xor_bytes(*proof, client_signature);
   if (!same_bytes(sha256(client_key), verifier_.stored_key) || !known_user_) return std::nullopt;
-  return "v=" + base64_encode(hmac(verifier_.server_key, auth_message));
+  return "v=" + base64_encode(hmac_sha256(verifier_.server_key, auth_message));
 }
 
 }  // namespace strata::serve::auth

@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <limits>
 
+#include "core/text.hpp"
+
 namespace strata::serve::pgwire {
 
 namespace {
@@ -224,12 +226,8 @@ void append_uuid(std::string& out, int64_t upper, uint64_t lower) {
 }
 
 void append_bytea_hex(std::string& out, std::string_view bytes) {
-  static constexpr char kHex[] = "0123456789abcdef";
   out.append("\\x");
-  for (unsigned char byte : bytes) {
-    out.push_back(kHex[byte >> 4]);
-    out.push_back(kHex[byte & 0xf]);
-  }
+  append_hex(out, bytes);
 }
 
 void append_array_element(std::string& out, std::string_view text) {
