@@ -3,7 +3,6 @@
 // offsets), literals, integers, doubles and strings; small scalars are stored inline in their
 // parent's entry. Opaque values (MySQL types inside JSON) are refused with the place.
 #include <cstdio>
-#include <cstring>
 
 #include "ingest/mysql_binlog_values.hpp"
 
@@ -81,15 +80,9 @@ class JsonWriter {
       case kUint64:
         out += std::to_string(reader.uint_le(8));
         return;
-      case kDouble: {
-        const uint64_t bits = reader.uint_le(8);
-        double number;
-        std::memcpy(&number, &bits, sizeof number);
-        char text[40];
-        std::snprintf(text, sizeof text, "%.17g", number);
-        out += text;
+      case kDouble:
+        out += decode_double(reader);
         return;
-      }
       case kString: {
         uint64_t length = 0;
         for (int shift = 0;; shift += 7) {  // 7 bits per byte, the high bit continues

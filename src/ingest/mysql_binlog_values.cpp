@@ -4,20 +4,11 @@
 #include <cstdio>
 #include <cstring>
 
+#include "core/text.hpp"
+
 namespace strata::ingest::mysql {
 
 namespace {
-
-std::string hex(std::string_view bytes) {
-  static const char* kDigits = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(bytes.size() * 2);
-  for (char c : bytes) {
-    out += kDigits[static_cast<uint8_t>(c) >> 4];
-    out += kDigits[static_cast<uint8_t>(c) & 15];
-  }
-  return out;
-}
 
 std::string padded(uint64_t value, int width) {
   char text[32];
@@ -157,7 +148,7 @@ std::string integer(uint64_t raw, size_t bytes, bool is_unsigned) {
 std::optional<std::string> decode_value(ByteReader& reader, uint8_t type, uint16_t meta,
                                         const ColumnInfo& column, const std::string& where) {
   auto text_or_hex = [&](std::string_view bytes) {
-    return column.binary ? hex(bytes) : std::string(bytes);
+    return column.binary ? hex_encode(bytes, /*upper_case=*/true) : std::string(bytes);
   };
   switch (type) {
     case kTiny:
@@ -178,14 +169,8 @@ std::optional<std::string> decode_value(ByteReader& reader, uint8_t type, uint16
       std::snprintf(text, sizeof text, "%.9g", static_cast<double>(value));
       return text;
     }
-    case kDouble: {
-      const uint64_t bits = reader.uint_le(8);
-      double value;
-      std::memcpy(&value, &bits, sizeof value);
-      char text[40];
-      std::snprintf(text, sizeof text, "%.17g", value);
-      return text;
-    }
+    case kDouble:
+      return decode_double(reader);
     case kNewDecimal:
       return decode_decimal(reader, meta >> 8, meta & 0xff);
     case kYear: {
@@ -222,7 +207,7 @@ std::optional<std::string> decode_value(ByteReader& reader, uint8_t type, uint16
     }
     case kBit: {
       const size_t bytes = (meta >> 8) + ((meta & 0xff) ? 1 : 0);
-      if (column.binary) return hex(reader.bytes(bytes));
+      if (column.binary) return hex_encode(reader.bytes(bytes), /*upper_case=*/true);
       return std::to_string(reader.uint_be(bytes));
     }
     case kVarchar:
@@ -264,6 +249,15 @@ std::optional<std::string> decode_value(ByteReader& reader, uint8_t type, uint16
 }
 
 }  // namespace
+
+std::string decode_double(ByteReader& reader) {
+  const uint64_t bits = reader.uint_le(8);
+  double value;
+  std::memcpy(&value, &bits, sizeof value);
+  char text[40];
+  std::snprintf(text, sizeof text, "%.17g", value);
+  return text;
+}
 
 std::string decode_decimal(ByteReader& reader, int precision, int scale) {
   static constexpr int kBytesOfDigits[10] = {0, 1, 1, 2, 2, 3, 3, 4, 4, 4};

@@ -34,6 +34,9 @@ TextRow decode_row_image(ByteReader& rows, const TableMap& map, const std::vecto
 // MySQL's binary JSON (the JSON column type) as JSON text.
 std::string binary_json_to_text(std::string_view bytes, const std::string& where);
 
+// The little-endian IEEE double at the reader, as text with all 17 significant digits.
+std::string decode_double(ByteReader& reader);
+
 // The DECIMAL(precision, scale) value in its binary form at the reader, as text ("-12.50").
 std::string decode_decimal(ByteReader& reader, int precision, int scale);
 
