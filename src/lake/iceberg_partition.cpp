@@ -66,9 +66,7 @@ std::string unsupported_reason(const std::string& transform, const Type& type) {
 }
 
 const Field& source_field(const PartitionField& field, const Schema& schema) {
-  for (const Field& f : schema.fields) {
-    if (f.id == field.source_id) return f;
-  }
+  if (const Field* source = schema.find_id(field.source_id)) return *source;
   throw Error(ErrorKind::kStorage, "partition field '" + field.name + "' has source column id " +
                                        std::to_string(field.source_id) +
                                        ", which is not a top-level column of the schema");

@@ -78,6 +78,13 @@ const Field* Schema::find(std::string_view name) const {
   return nullptr;
 }
 
+const Field* Schema::find_id(int id) const {
+  for (const Field& field : fields) {
+    if (field.id == id) return &field;
+  }
+  return nullptr;
+}
+
 static int highest_id(const std::vector<Field>& fields) {
   int highest = 0;
   for (const Field& field : fields) {

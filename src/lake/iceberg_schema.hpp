@@ -59,7 +59,8 @@ struct Schema {
   std::vector<Field> fields;
 
   const Field* find(std::string_view name) const;
-  int highest_field_id() const;  // 0 for an empty schema
+  const Field* find_id(int id) const;  // a top-level field by its field id
+  int highest_field_id() const;        // 0 for an empty schema
   bool operator==(const Schema&) const = default;
 };
 

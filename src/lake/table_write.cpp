@@ -58,10 +58,7 @@ PartitionColumns partition_columns(const iceberg::PartitionSpec& spec,
                                    const iceberg::Schema& file_schema, const TableName& table) {
   PartitionColumns out;
   for (const iceberg::PartitionField& field : spec.fields) {
-    const iceberg::Field* source = nullptr;
-    for (const iceberg::Field& f : file_schema.fields) {
-      if (f.id == field.source_id) source = &f;
-    }
+    const iceberg::Field* source = file_schema.find_id(field.source_id);
     if (!source) {
       throw Error(ErrorKind::kInput,
                   "the rows lack the column partition field '" + field.name +

@@ -154,10 +154,7 @@ std::string touched_partitions_predicate(lake::Lake& lake, const lake::TableName
   const iceberg::Schema schema = metadata->current_schema();
   std::vector<std::string> matches;
   for (const iceberg::PartitionField& field : spec.fields) {
-    const iceberg::Field* source = nullptr;
-    for (const iceberg::Field& candidate : schema.fields) {
-      if (candidate.id == field.source_id) source = &candidate;
-    }
+    const iceberg::Field* source = schema.find_id(field.source_id);
     if (!source) {
       throw Error(ErrorKind::kInput,
                   "partition field '" + field.name + "' has no source column in the table",
