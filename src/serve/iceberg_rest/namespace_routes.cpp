@@ -99,22 +99,18 @@ http::Response update_properties(RestCatalogApi& api, const http::Request& reque
 
 void add_namespace_routes(http::Router& router, RestCatalogApi& api) {
   const std::string base = api.prefix + "/v1/namespaces";
-  auto route = [&router, &api](const char* method, const std::string& path, const char* conflict,
-                               RestHandler handler, const char* summary) {
-    add_route(router, api, method, path, conflict, handler, summary);
-  };
-  route("GET", base, "ServiceFailureException", list_namespaces,
-        "Iceberg REST catalog: list namespaces");
-  route("POST", base, "AlreadyExistsException", create_namespace,
-        "Iceberg REST catalog: create a namespace");
-  route("GET", base + "/{namespace}", "ServiceFailureException", load_namespace,
-        "Iceberg REST catalog: a namespace and its properties");
-  route("HEAD", base + "/{namespace}", "ServiceFailureException", namespace_exists,
-        "Iceberg REST catalog: whether a namespace exists");
-  route("DELETE", base + "/{namespace}", "NamespaceNotEmptyException", drop_namespace,
-        "Iceberg REST catalog: drop an empty namespace");
-  route("POST", base + "/{namespace}/properties", "ServiceFailureException", update_properties,
-        "Iceberg REST catalog: set and remove namespace properties");
+  add_route(router, api, "GET", base, "ServiceFailureException", list_namespaces,
+            "Iceberg REST catalog: list namespaces");
+  add_route(router, api, "POST", base, "AlreadyExistsException", create_namespace,
+            "Iceberg REST catalog: create a namespace");
+  add_route(router, api, "GET", base + "/{namespace}", "ServiceFailureException", load_namespace,
+            "Iceberg REST catalog: a namespace and its properties");
+  add_route(router, api, "HEAD", base + "/{namespace}", "ServiceFailureException", namespace_exists,
+            "Iceberg REST catalog: whether a namespace exists");
+  add_route(router, api, "DELETE", base + "/{namespace}", "NamespaceNotEmptyException",
+            drop_namespace, "Iceberg REST catalog: drop an empty namespace");
+  add_route(router, api, "POST", base + "/{namespace}/properties", "ServiceFailureException",
+            update_properties, "Iceberg REST catalog: set and remove namespace properties");
 }
 
 }  // namespace strata::serve::iceberg_rest

@@ -147,26 +147,22 @@ http::Response report_metrics(RestCatalogApi& api, const http::Request& request)
 void add_table_routes(http::Router& router, RestCatalogApi& api) {
   const std::string tables = api.prefix + "/v1/namespaces/{namespace}/tables";
   const std::string table = tables + "/{table}";
-  auto route = [&router, &api](const char* method, const std::string& path, const char* conflict,
-                               RestHandler handler, const char* summary) {
-    add_route(router, api, method, path, conflict, handler, summary);
-  };
-  route("GET", tables, "ServiceFailureException", list_tables,
-        "Iceberg REST catalog: the tables of a namespace");
-  route("POST", tables, "AlreadyExistsException", create_table,
-        "Iceberg REST catalog: create a table");
-  route("GET", table, "ServiceFailureException", load_table,
-        "Iceberg REST catalog: a table's metadata and metadata location");
-  route("HEAD", table, "ServiceFailureException", table_exists,
-        "Iceberg REST catalog: whether a table exists");
-  route("POST", table, "CommitFailedException", commit_table,
-        "Iceberg REST catalog: commit requirements and metadata updates");
-  route("DELETE", table, "ServiceFailureException", drop_table,
-        "Iceberg REST catalog: drop a table (?purgeRequested=true deletes its files)");
-  route("POST", table + "/metrics", "ServiceFailureException", report_metrics,
-        "Iceberg REST catalog: accept a metrics report");
-  route("POST", api.prefix + "/v1/tables/rename", "AlreadyExistsException", rename_table,
-        "Iceberg REST catalog: rename a table");
+  add_route(router, api, "GET", tables, "ServiceFailureException", list_tables,
+            "Iceberg REST catalog: the tables of a namespace");
+  add_route(router, api, "POST", tables, "AlreadyExistsException", create_table,
+            "Iceberg REST catalog: create a table");
+  add_route(router, api, "GET", table, "ServiceFailureException", load_table,
+            "Iceberg REST catalog: a table's metadata and metadata location");
+  add_route(router, api, "HEAD", table, "ServiceFailureException", table_exists,
+            "Iceberg REST catalog: whether a table exists");
+  add_route(router, api, "POST", table, "CommitFailedException", commit_table,
+            "Iceberg REST catalog: commit requirements and metadata updates");
+  add_route(router, api, "DELETE", table, "ServiceFailureException", drop_table,
+            "Iceberg REST catalog: drop a table (?purgeRequested=true deletes its files)");
+  add_route(router, api, "POST", table + "/metrics", "ServiceFailureException", report_metrics,
+            "Iceberg REST catalog: accept a metrics report");
+  add_route(router, api, "POST", api.prefix + "/v1/tables/rename", "AlreadyExistsException",
+            rename_table, "Iceberg REST catalog: rename a table");
 }
 
 }  // namespace strata::serve::iceberg_rest
