@@ -6,9 +6,6 @@ position, GTID and order, and keep the current-state table equal to the source r
 or soft deletes); every column type decodes to the value the full load reads; loads killed at
 random moments and run again apply every change exactly once."""
 
-import random
-import signal
-import subprocess
 import time
 
 import pytest
@@ -17,6 +14,7 @@ from pyiceberg.table import StaticTable
 
 from lake_catalog import metadata_location
 from mariadb_server import CDC_USER, mariadb_server  # noqa: F401  (the fixture)
+from random_kill import RandomKills
 from source_checks import assert_same_rows, ingest, query, run, write_database_project
 
 PASSWORD_VARIABLE = "STRATA_TEST_MARIADB_PASSWORD"
@@ -230,11 +228,9 @@ def test_killed_cdc_loads_apply_every_change_exactly_once(mariadb_server, strata
     root = make_project(tmp_path / "p", mariadb_server, db, """
 events: {table: events, mode: cdc, primary_key: [id], current_state: true, batch_changes: 2000}
 """)
-    rng = random.Random(12)
-    killed = 0
-    latest = 1.0  # kill within this many seconds; shrinks when a load ended before its kill
+    kills = RandomKills(seed=12)
     for round_ in range(24):
-        if round_ >= 8 and killed >= 4:
+        if round_ >= 8 and kills.killed >= 4:
             break
         if round_ == 1:
             # The snapshot load may have been killed; it completes before changes are made, so
@@ -246,16 +242,9 @@ events: {table: events, mode: cdc, primary_key: [id], current_state: true, batch
                 db, f"INSERT INTO events SELECT seq, 'new', 0 FROM seq_{base}_to_{base + 9999}",
                 f"UPDATE events SET n = n + 1, payload = 'u{round_}' WHERE id % 7 = {round_ % 7}",
                 f"DELETE FROM events WHERE id % 97 = {round_}")
-        proc = subprocess.Popen([strata_bin, "--project", str(root), "ingest"],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(rng.uniform(0.02, latest))
-        proc.send_signal(signal.SIGKILL)
-        was_killed = proc.wait(timeout=60) == -signal.SIGKILL
-        killed += was_killed
-        if not was_killed:
-            latest = max(0.1, latest / 2)
-    print(f"{killed} of {round_ + 1} loads were killed while running")
-    assert killed >= 3, f"only {killed} loads were still running when killed"
+        kills.ingest(strata_bin, root)
+    print(f"{kills.killed} of {round_ + 1} loads were killed while running")
+    assert kills.killed >= 3, f"only {kills.killed} loads were still running when killed"
     ingest(strata_bin, root)
     ingest(strata_bin, root)  # nothing left: applies nothing twice
 

@@ -4,12 +4,10 @@ append every insert, update (a key change included) and delete to bronze with it
 LSN, and keep the current-state table equal to the source row for row; loads killed at random
 moments and run again apply every change exactly once; the slot advances after each load."""
 
-import random
-import signal
-import subprocess
 import time
 
 from pg_server import postgres_server  # noqa: F401  (the fixture)
+from random_kill import RandomKills
 from source_checks import assert_same_rows, ingest, query, run
 from test_postgres_source import make_project, password_in_environment  # noqa: F401  (fixture)
 
@@ -115,11 +113,9 @@ def test_killed_cdc_loads_apply_every_change_exactly_once(postgres_server, strat
 events: {table: public.events, mode: cdc, primary_key: [id], current_state: true,
          batch_changes: 2000}
 """)
-    rng = random.Random(11)
-    killed = 0
-    latest = 1.0  # kill within this many seconds; shrinks when a load ended before its kill
+    kills = RandomKills(seed=11)
     for round_ in range(24):
-        if round_ >= 8 and killed >= 4:
+        if round_ >= 8 and kills.killed >= 4:
             break
         if round_:
             base = 100000 + round_ * 10000
@@ -128,20 +124,13 @@ events: {table: public.events, mode: cdc, primary_key: [id], current_state: true
                     AS i;
                 UPDATE events SET n = n + 1, payload = 'u{round_}' WHERE id % 7 = {round_};
                 DELETE FROM events WHERE id % 97 = {round_};""")
-        proc = subprocess.Popen([strata_bin, "--project", str(root), "ingest"],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(rng.uniform(0.02, latest))
-        proc.send_signal(signal.SIGKILL)
-        was_killed = proc.wait(timeout=60) == -signal.SIGKILL
-        killed += was_killed
-        if not was_killed:
-            latest = max(0.1, latest / 2)
+        kills.ingest(strata_bin, root)
         if round_ == 0:
             # The snapshot load may have been killed; it completes before changes are made, so
             # that the later killed loads read the change log.
             ingest(strata_bin, root)
-    print(f"{killed} of {round_ + 1} loads were killed while running")
-    assert killed >= 3, f"only {killed} loads were still running when killed"
+    print(f"{kills.killed} of {round_ + 1} loads were killed while running")
+    assert kills.killed >= 3, f"only {kills.killed} loads were still running when killed"
     ingest(strata_bin, root)
     ingest(strata_bin, root)  # nothing left: applies nothing twice
 

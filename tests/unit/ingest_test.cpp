@@ -7,18 +7,15 @@
 #include "ingest/file_source.hpp"
 #include "lake/metastore.hpp"
 #include "lake/table_store.hpp"
+#include "lake_fixture.hpp"
 #include "test_support.hpp"
 
 namespace strata::ingest {
 namespace {
 
-class IngestTest : public ::testing::Test {
+class IngestTest : public test::LakeFixture {
  protected:
-  test::TempDir dir;
-  std::unique_ptr<lake::MetadataStore> store = lake::open_sqlite_metastore(dir / "catalog.db");
-  lake::Lake lake{dir / "lake", *store};
-  engine::Database db;
-  engine::Connection c = db.connect();
+  engine::Connection& c = connection;
 
   ProjectConfig project(const std::string& yaml) {
     return parse_project(yaml, dir.path(), (dir / "strata.yml").string());

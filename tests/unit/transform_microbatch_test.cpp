@@ -10,6 +10,7 @@
 #include "engine/database.hpp"
 #include "lake/metastore.hpp"
 #include "lake/table_store.hpp"
+#include "lake_fixture.hpp"
 #include "test_support.hpp"
 #include "transform/microbatch.hpp"
 #include "transform/row_replace.hpp"
@@ -97,13 +98,8 @@ TEST(MicrobatchPlan, MissingSettingsNameTheModel) {
   EXPECT_THROW(parse_event_time("yesterday", "--event-time-start"), Error);
 }
 
-class RowReplaceTest : public ::testing::Test {
+class RowReplaceTest : public test::LakeFixture {
  protected:
-  test::TempDir dir;
-  std::unique_ptr<lake::MetadataStore> store = lake::open_sqlite_metastore(dir / "catalog.db");
-  lake::Lake lake{dir / "lake", *store};
-  engine::Database db;
-  engine::Connection connection = db.connect();
   lake::TableName table{"main", "sales"};
 
   std::vector<std::string> rows() {

@@ -12,6 +12,7 @@
 #include "engine/database.hpp"
 #include "lake/metastore.hpp"
 #include "lake/table_store.hpp"
+#include "lake_fixture.hpp"
 #include "test_support.hpp"
 #include "transform/project.hpp"
 #include "transform/runner.hpp"
@@ -22,13 +23,8 @@ namespace {
 namespace fs = std::filesystem;
 using lake::RunStatus;
 
-class RunnerTest : public ::testing::Test {
+class RunnerTest : public test::LakeFixture {
  protected:
-  test::TempDir dir;
-  std::unique_ptr<lake::MetadataStore> store = lake::open_sqlite_metastore(dir / "catalog.db");
-  lake::Lake lake{dir / "lake", *store};
-  engine::Database db;
-  engine::Connection connection = db.connect();
   ProjectConfig config = make_config();
 
   ProjectConfig make_config() {
