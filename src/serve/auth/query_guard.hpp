@@ -10,6 +10,8 @@
 // range/generate_series/unnest are refused too. Admin roles pass everything unchanged.
 #pragma once
 
+#include <nlohmann/json.hpp>
+
 #include <optional>
 #include <string>
 
@@ -28,6 +30,11 @@ struct GuardedQuery {
 // `read_policy`: ad-hoc SQL from a client (not the project's named queries).
 GuardedQuery guard_query(engine::Connection& connection, const std::string& sql,
                          const RoleConfig& role, const LakeState& state, bool read_policy);
+// The same for a query already parsed: `select` is its tree as json_serialize_sql gave it when it
+// is a single SELECT, nullopt otherwise (the HTTP API's query analysis parses every query once).
+GuardedQuery guard_query(engine::Connection& connection, const std::string& sql,
+                         const std::optional<nlohmann::json>& select, const RoleConfig& role,
+                         const LakeState& state, bool read_policy);
 
 // The SQL expression that masks `column` (a quoted identifier) as `kind`.
 std::string mask_expression(MaskKind kind, const std::string& column);

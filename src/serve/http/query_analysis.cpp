@@ -107,6 +107,7 @@ QueryAnalyzer::Parsed QueryAnalyzer::parse(engine::Connection& connection,
     }
     return parsed;
   }
+  parsed.select = tree;  // the walk normalizes its own copy
   Walk walk{consistent_functions_, {}, {}, {}, {}, {}};
   walk.visit(tree);
   parsed.uncacheable = walk.uncacheable;
@@ -144,6 +145,7 @@ std::optional<std::string> QueryAnalyzer::resolve(engine::Connection& connection
     }
     if (view.normalized.empty() && !view.uncacheable) {
       view = parse(connection, table->view_sql);
+      view.select.reset();  // only the table set is kept for views
       std::lock_guard lock(mutex_);
       view_cache_[{key, table->snapshot}] = view;
     }
@@ -186,6 +188,7 @@ QueryAnalysis QueryAnalyzer::analyze(engine::Connection& connection, const std::
   QueryAnalysis analysis;
   Parsed parsed = parse(connection, sql);
   analysis.normalized = parsed.normalized;
+  analysis.select = std::move(parsed.select);
   analysis.rejection = parsed.rejection;
   if (auto violation = forbidden(parsed, state)) {
     analysis.forbidden_status = violation->first;

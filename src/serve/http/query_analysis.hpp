@@ -11,6 +11,8 @@
 // is refused, so a client with the token cannot read the server's files.
 #pragma once
 
+#include <nlohmann/json.hpp>
+
 #include <cstdint>
 #include <map>
 #include <mutex>
@@ -27,6 +29,7 @@ struct QueryAnalysis {
   bool cacheable = false;
   std::string reason;                    // why not, when not
   std::string normalized;                // the parse tree without source positions
+  std::optional<nlohmann::json> select;  // the tree as parsed, when the query is one SELECT
   std::map<std::string, int64_t> reads;  // table key -> snapshot id, as attached now
   std::optional<std::string> rejection;  // why it cannot run at all (syntax, not a SELECT)
   std::optional<std::string> forbidden;  // why the read policy refuses the query, if it does
@@ -51,6 +54,7 @@ class QueryAnalyzer {
     std::set<std::string> catalogs;  // named in table references
     bool parsed = false;
     std::optional<std::string> rejection;
+    std::optional<nlohmann::json> select;  // the tree before normalizing, when parsed
   };
   std::set<std::string> consistent_functions_;
   std::mutex mutex_;

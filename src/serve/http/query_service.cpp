@@ -190,8 +190,8 @@ Response QueryService::run(const QueryRequest& request) {
   // Checked and masked for the role before DuckDB binds it; what runs is `sql`.
   std::string sql = request.sql;
   if (request.role) {
-    auth::GuardedQuery guarded = auth::guard_query(connection, request.sql, *request.role, *state,
-                                                   request.apply_read_policy);
+    auth::GuardedQuery guarded = auth::guard_query(
+        connection, request.sql, analysis.select, *request.role, *state, request.apply_read_policy);
     if (guarded.denied) return error_response(403, *guarded.denied);
     sql = std::move(guarded.sql);
   }
