@@ -94,6 +94,16 @@ if ((WANT_TEST)); then
 # pyiceberg/pyarrow: independent Iceberg readers; moto/boto3: an S3 API server and its client;
 # pymysql: a MariaDB client; dbt-core + dbt-duckdb: the oracle that runs the dbt test projects;
 # openapi-spec-validator checks the HTTP API's OpenAPI document.
+  # SQLAlchemy's PostgreSQL dialect reflects strata's catalog the way Superset does on connect.
+  pip_need "sqlalchemy==2.0.44"
+  # The PostgreSQL JDBC driver, for the Java client test (tests/e2e/jdbc).
+  PGJDBC_VERSION=42.7.14
+  if [[ ! -f "$DEPS/jdbc/postgresql-$PGJDBC_VERSION.jar" ]]; then
+    say "fetching the PostgreSQL JDBC driver $PGJDBC_VERSION"
+    mkdir -p "$DEPS/jdbc"
+    mvn -q dependency:copy -Dartifact="org.postgresql:postgresql:$PGJDBC_VERSION" \
+      -DoutputDirectory="$DEPS/jdbc"
+  fi
 fi
 if ((WANT_BENCH)); then
   pip_need "duckdb==$DUCKDB_VERSION"

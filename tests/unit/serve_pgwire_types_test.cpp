@@ -255,6 +255,22 @@ TEST(PgwireSql, CompatibilityRewritesCatalogQueries) {
                 .sql,
             "SELECT array_to_string(x, ','), y::VARCHAR::text");
   EXPECT_EQ(plan_statement("select version()", parameters).sql, "select pg_strata.version()");
+  // A name cast to regclass is looked up; an oid cast to regclass (to print it) becomes text.
+  EXPECT_EQ(plan_statement("SELECT 1 WHERE d.classoid = 'pg_class'::regclass AND "
+                           "f(format('%I.%I', s, t)::pg_catalog.regclass::oid, 1) AND "
+                           "c.oid::regclass = 'x'",
+                           parameters)
+                .sql,
+            "SELECT 1 WHERE d.classoid = pg_strata.to_regclass('pg_class') AND "
+            "f(pg_strata.to_regclass(format('%I.%I', s, t))::oid, 1) AND c.oid::VARCHAR = 'x'");
+  EXPECT_EQ(plan_statement("SELECT * FROM information_schema.tables t, information_schema.schemata",
+                           parameters)
+                .sql,
+            "SELECT * FROM pg_strata.information_schema_tables t, information_schema.schemata");
+  EXPECT_EQ(plan_statement("SHOW TRANSACTION ISOLATION LEVEL", parameters).sql,
+            "SELECT 'read committed' AS \"transaction_isolation\"");
+  EXPECT_EQ(plan_statement("show timezone;", {{"TimeZone", "UTC"}}).sql,
+            "SELECT 'UTC' AS \"timezone\"");
   EXPECT_EQ(plan_statement("SHOW server_version_num", parameters).sql,
             "SELECT '150000' AS \"server_version_num\"");
   StatementPlan set = plan_statement("SET application_name = 'bi'", parameters);

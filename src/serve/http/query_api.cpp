@@ -2,6 +2,7 @@
 
 #include "core/error.hpp"
 #include "core/text.hpp"
+#include "serve/auth/access_control.hpp"
 #include "serve/http/openapi.hpp"
 
 namespace strata::serve::http {
@@ -95,10 +96,12 @@ Response run_named(QueryApi& api, const Request& request) {
   return api.queries.run(named);
 }
 
-nlohmann::json table_list(QueryApi& api) {
+// The lake's tables, those the request's role may read (all for a request without a role).
+nlohmann::json table_list(QueryApi& api, const RoleConfig* role) {
   api.queries.lake().refresh();
   nlohmann::json tables = nlohmann::json::array();
   for (const lake::TableInfo& table : api.store.list_tables()) {
+    if (role && !auth::may_read(*role, table.name.space, table.name.name)) continue;
     nlohmann::json entry = {{"name", table.name.str()},
                             {"namespace", table.name.space},
                             {"table", table.name.name},
@@ -153,10 +156,10 @@ void add_query_routes(Router& router, QueryApi& api) {
              },
              {.requires_auth = false, .summary = "Liveness and counters"});
   router.add("GET", "/api/v1/tables",
-             [&api](const Request&) {
-               return json_response(200, {{"tables", table_list(api)}});
+             [&api](const Request& request) {
+               return json_response(200, {{"tables", table_list(api, request.role)}});
              },
-             {.summary = "Lake tables with their current snapshot and row count"});
+             {.summary = "The lake tables the role may read, with current snapshot and row count"});
   router.add("POST", "/api/v1/query",
              [&api](const Request& request) { return run_sql(api, request); },
              {.summary = "Run a SELECT with bound parameters; the result is streamed"});

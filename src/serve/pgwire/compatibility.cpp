@@ -104,6 +104,10 @@ std::string unquote(std::string_view text) {
   return std::string(text);
 }
 
+bool is_symbol(std::string_view sql, const SqlToken& token, char symbol) {
+  return token.kind == SqlToken::Kind::kSymbol && sql[token.offset] == symbol;
+}
+
 // SET statements. Returns false when DuckDB should run the statement as it is.
 bool plan_set(std::string_view sql, const std::vector<SqlToken>& tokens, StatementPlan& plan) {
   size_t at = 1;
@@ -159,65 +163,34 @@ bool plan_set(std::string_view sql, const std::vector<SqlToken>& tokens, Stateme
 // SHOW of a parameter strata knows: answered as a one-row SELECT.
 bool plan_show(std::string_view sql, const std::vector<SqlToken>& tokens,
                const std::map<std::string, std::string>& parameters, StatementPlan& plan) {
-  if (tokens.size() != 2 && !(tokens.size() == 3 && lower(tokens[1].text(sql)) == "time")) {
+  size_t count = tokens.size();
+  while (count > 0 && is_symbol(sql, tokens[count - 1], ';')) --count;  // "show timezone;"
+  std::string name = count >= 2 ? lower(tokens[1].text(sql)) : std::string();
+  if (count == 4 && name == "transaction" && lower(tokens[2].text(sql)) == "isolation" &&
+      lower(tokens[3].text(sql)) == "level") {
+    name = "transaction_isolation";  // SHOW TRANSACTION ISOLATION LEVEL
+  } else if (count == 3 && name == "time") {
+    name = "timezone";  // SHOW TIME ZONE
+  } else if (count != 2) {
     return false;
   }
-  std::string name = lower(tokens[1].text(sql));
-  if (name == "time") name = "timezone";
+  if (name == "search_path") {
+    // DuckDB's empty path searches main, PostgreSQL's "public".
+    plan.sql =
+        "SELECT CASE WHEN current_setting('search_path') = '' THEN '\"$user\", public' "
+        "ELSE current_setting('search_path') END AS search_path";
+    return true;
+  }
   const std::string value = shown_value(name, parameters);
   if (value.empty() && name != "application_name") return false;
   plan.sql = "SELECT " + engine::quote_literal(value) + " AS " + engine::quote_identifier(name);
   return true;
 }
 
-// Catalog functions and relations DuckDB lacks or answers differently, provided by pg_strata.
-constexpr std::string_view kShimmedNames[] = {
-    "pg_get_expr",
-    "pg_collation",
-    "pg_policy",
-    "pg_statistic_ext",
-    "pg_publication",
-    "pg_publication_rel",
-    "pg_publication_namespace",
-    "pg_inherits",
-    "pg_trigger",
-    "pg_rewrite",
-    "pg_get_viewdef",
-    "pg_get_statisticsobjdef_columns",
-    "pg_relation_is_publishable",
-    "array_upper",
-    "version",
-    "current_database",
-    "pg_get_userbyid",
-    "pg_encoding_to_char",
-    "pg_get_function_result",
-    "pg_get_function_arguments",
-    "pg_table_size",
-    "pg_relation_size",
-    "pg_total_relation_size",
-    "pg_roles",
-    "pg_user",
-    "pg_auth_members",
-    "pg_database",
-    "pg_class",
-    "pg_namespace",
-};
-
 // PostgreSQL's object-identifier types, which DuckDB lacks: casts to them become text.
 bool is_reg_type(const std::string& name) {
   return name == "regtype" || name == "regclass" || name == "regproc" || name == "regprocedure" ||
          name == "regnamespace" || name == "regrole" || name == "regoper" || name == "regconfig";
-}
-
-bool is_shimmed(const std::string& name) {
-  for (std::string_view shimmed : kShimmedNames) {
-    if (name == shimmed) return true;
-  }
-  return false;
-}
-
-bool is_symbol(std::string_view sql, const SqlToken& token, char symbol) {
-  return token.kind == SqlToken::Kind::kSymbol && sql[token.offset] == symbol;
 }
 
 // Rewrites what psql and drivers write in catalog queries into what DuckDB understands:
@@ -226,6 +199,9 @@ bool is_symbol(std::string_view sql, const SqlToken& token, char symbol) {
 //   [pg_catalog.]pg_get_userbyid(x) -> pg_strata.pg_get_userbyid(x), and so on for the shims
 //   pg_catalog.array_to_string(x)   -> array_to_string(x): DuckDB reads "a.f(x)" as a method call
 //   x::pg_catalog.regtype           -> x::VARCHAR
+//   information_schema.tables       -> pg_strata.information_schema_tables (columns, views too)
+//   current_catalog                 -> pg_strata.current_database()
+//   json_build_object(...)          -> json_object(...)
 std::string rewrite_catalog_references(const std::string& sql,
                                        const std::vector<SqlToken>& tokens) {
   std::string out;
@@ -255,28 +231,101 @@ std::string rewrite_catalog_references(const std::string& sql,
       op.append(sql, op_start, op_end - op_start).push_back(' ');
       replace(tokens[i].offset, tokens[close].offset + 1, op);
       i = close;
+    } else if (current == "information_schema" && i + 2 < tokens.size() &&
+               is_symbol(sql, tokens[i + 1], '.') &&
+               (word(i + 2) == "tables" || word(i + 2) == "columns" || word(i + 2) == "views")) {
+      replace(tokens[i].offset, tokens[i + 2].offset + tokens[i + 2].length,
+              "pg_strata.information_schema_" + word(i + 2));
+      i += 2;
+    } else if (current == "information_schema" && i + 2 < tokens.size() &&
+               is_symbol(sql, tokens[i + 1], '.') && word(i + 2) == "_pg_expandarray") {
+      replace(tokens[i].offset, tokens[i + 1].offset + 1, "pg_strata.");
+      i += 1;
     } else if (current == "collate" && word(i + 1) == "pg_catalog" && i + 3 < tokens.size() &&
                is_symbol(sql, tokens[i + 2], '.')) {
       replace(tokens[i].offset, tokens[i + 3].offset + tokens[i + 3].length, "");
       i += 3;
     } else if (current == "pg_catalog" && i + 2 < tokens.size() &&
-               is_symbol(sql, tokens[i + 1], '.') && is_shimmed(word(i + 2))) {
+               is_symbol(sql, tokens[i + 1], '.') && is_catalog_shim(word(i + 2))) {
       replace(tokens[i].offset, tokens[i + 1].offset + 1, "pg_strata.");
       i += 1;
     } else if (current == "pg_catalog" && i + 2 < tokens.size() &&
                is_symbol(sql, tokens[i + 1], '.') && !word(i + 2).empty() &&
-               ((i + 3 < tokens.size() && is_symbol(sql, tokens[i + 3], '(')) || after_cast(i))) {
-      // A function or a type name, unqualified.
-      const std::string name = is_reg_type(word(i + 2)) && after_cast(i)
-                                   ? "VARCHAR"
-                                   : std::string(tokens[i + 2].text(sql));
+               ((i + 3 < tokens.size() && is_symbol(sql, tokens[i + 3], '(')) || after_cast(i) ||
+                (i > 0 && word(i - 1) == "as"))) {
+      // A function or a type name (x::pg_catalog.t, CAST(x AS pg_catalog.t)), unqualified.
+      const std::string name =
+          is_reg_type(word(i + 2)) ? "VARCHAR" : std::string(tokens[i + 2].text(sql));
       replace(tokens[i].offset, tokens[i + 2].offset + tokens[i + 2].length, name);
       i += 2;
-    } else if (is_reg_type(current) && after_cast(i)) {
+    } else if (is_reg_type(current) && (after_cast(i) || (i > 0 && word(i - 1) == "as"))) {
+      // x::regclass, and CAST(x AS regclass)
       replace(tokens[i].offset, tokens[i].offset + tokens[i].length, "VARCHAR");
-    } else if (is_shimmed(current) && !(i > 0 && is_symbol(sql, tokens[i - 1], '.'))) {
+    } else if (current == "json_build_object" && i + 1 < tokens.size() &&
+               is_symbol(sql, tokens[i + 1], '(')) {
+      replace(tokens[i].offset, tokens[i].offset + tokens[i].length, "json_object");
+    } else if (current == "current_catalog" && !(i > 0 && is_symbol(sql, tokens[i - 1], '.')) &&
+               !(i + 1 < tokens.size() && is_symbol(sql, tokens[i + 1], '('))) {
+      replace(tokens[i].offset, tokens[i].offset + tokens[i].length,
+              "pg_strata.current_database()");
+    } else if (is_catalog_shim(current) && !(i > 0 && is_symbol(sql, tokens[i - 1], '.')) &&
+               !(i > 0 && word(i - 1) == "as") &&
+               !(i + 1 < tokens.size() && is_symbol(sql, tokens[i + 1], '.')) &&
+               (current != "format" ||
+                (i + 1 < tokens.size() && is_symbol(sql, tokens[i + 1], '(')))) {
+      // A bare name, neither an alias (AS version) nor a qualifier (pg_class.oid).
       replace(tokens[i].offset, tokens[i].offset, "pg_strata.");
     }
+  }
+  if (copied == 0) return sql;
+  out.append(sql, copied, std::string::npos);
+  return out;
+}
+
+// Casts of a name to regclass become a lookup of the relation's oid:
+//   'pg_class'::regclass, format('%I.%I', s, t)::pg_catalog.regclass
+//     -> pg_strata.to_regclass('pg_class'), pg_strata.to_regclass(format('%I.%I', s, t))
+// Casts of other expressions (psql's c.oid::regclass, to print a name) are left to
+// rewrite_catalog_references, which makes them text.
+std::string rewrite_regclass_casts(const std::string& sql, const std::vector<SqlToken>& tokens) {
+  std::string out;
+  size_t copied = 0;
+  auto word = [&](size_t i) {
+    return tokens[i].kind == SqlToken::Kind::kWord ? lower(tokens[i].text(sql)) : std::string();
+  };
+  for (size_t i = 3; i < tokens.size(); ++i) {
+    size_t type_end = i;  // the token that ends the type name
+    if (word(i) == "pg_catalog" && i + 2 < tokens.size() && is_symbol(sql, tokens[i + 1], '.')) {
+      type_end = i + 2;
+    }
+    if (word(type_end) != "regclass" || !is_symbol(sql, tokens[i - 1], ':') ||
+        !is_symbol(sql, tokens[i - 2], ':')) {
+      continue;
+    }
+    size_t start = i - 3;  // the first token of the cast expression
+    if (is_symbol(sql, tokens[start], ')')) {
+      int depth = 0;
+      for (size_t j = start + 1; j-- > 0;) {
+        if (is_symbol(sql, tokens[j], ')')) ++depth;
+        if (is_symbol(sql, tokens[j], '(') && --depth == 0) {
+          start = j;
+          break;
+        }
+      }
+      if (depth != 0 || start == 0 || tokens[start - 1].kind != SqlToken::Kind::kWord) continue;
+      start -= 1;                                                            // the function's name
+      if (start >= 2 && is_symbol(sql, tokens[start - 1], '.')) start -= 2;  // its schema
+    } else if (tokens[start].kind != SqlToken::Kind::kString) {
+      continue;
+    }
+    if (tokens[start].offset < copied) continue;
+    const size_t expression_end = tokens[i - 2].offset;
+    out.append(sql, copied, tokens[start].offset - copied);
+    out.append("pg_strata.to_regclass(")
+        .append(sql, tokens[start].offset, expression_end - tokens[start].offset)
+        .append(")");
+    copied = tokens[type_end].offset + tokens[type_end].length;
+    i = type_end;
   }
   if (copied == 0) return sql;
   out.append(sql, copied, std::string::npos);
@@ -311,6 +360,13 @@ StatementPlan plan_statement(std::string_view sql,
     return plan;
   }
   if (first == "SHOW" && plan_show(sql, tokens, parameters, plan)) return plan;
+  if (first == "SAVEPOINT" || first == "RELEASE") {
+    // Drivers wrap steps in savepoints (psycopg's nested transactions). DuckDB has none; strata
+    // sessions only read, so a savepoint has nothing to keep apart: accepted, it does nothing.
+    // ROLLBACK TO SAVEPOINT cannot be honoured after an error and fails in DuckDB.
+    plan.local_tag = first;
+    return plan;
+  }
   for (const SqlToken& token : tokens) {
     // Publications never exist here, and psql's query for them is beyond DuckDB's dialect
     // (a set-returning function's alias used as a column): answer with no rows.
@@ -319,121 +375,13 @@ StatementPlan plan_statement(std::string_view sql,
       return plan;
     }
   }
-  plan.sql = rewrite_catalog_references(plan.sql, tokens);
-  return plan;
-}
-
-void install_compatibility(engine::Connection& connection, const ServerIdentity& identity,
-                           const std::vector<CatalogTable>& tables) {
-  const std::string database = engine::quote_literal(identity.database_name);
-  std::string sql = R"sql(
-CREATE SCHEMA IF NOT EXISTS pg_strata;
-CREATE OR REPLACE TABLE pg_strata.lake_tables (schema_name VARCHAR, table_name VARCHAR);
-CREATE OR REPLACE MACRO pg_strata.pg_get_userbyid(role_oid) AS 'strata';
-CREATE OR REPLACE MACRO pg_strata.pg_encoding_to_char(encoding) AS 'UTF8';
-CREATE OR REPLACE MACRO pg_strata.pg_get_function_result(function_oid) AS NULL::VARCHAR;
-CREATE OR REPLACE MACRO pg_strata.pg_get_function_arguments(function_oid) AS NULL::VARCHAR;
-CREATE OR REPLACE VIEW pg_strata.pg_roles AS
-  SELECT 10::BIGINT AS oid, 'strata' AS rolname, true AS rolsuper, true AS rolinherit,
-         true AS rolcreaterole, true AS rolcreatedb, true AS rolcanlogin, -1 AS rolconnlimit,
-         NULL::TIMESTAMPTZ AS rolvaliduntil, false AS rolreplication, false AS rolbypassrls,
-         '********' AS rolpassword, NULL::VARCHAR[] AS rolconfig;
-CREATE OR REPLACE VIEW pg_strata.pg_user AS
-  SELECT 'strata' AS usename, 10::BIGINT AS usesysid, true AS usecreatedb, true AS usesuper,
-         false AS userepl, false AS usebypassrls, '********' AS passwd,
-         NULL::TIMESTAMPTZ AS valuntil, NULL::VARCHAR[] AS useconfig;
-CREATE OR REPLACE VIEW pg_strata.pg_auth_members AS
-  SELECT NULL::BIGINT AS roleid, NULL::BIGINT AS member, NULL::BIGINT AS grantor,
-         false AS admin_option
-  WHERE false;
-CREATE OR REPLACE MACRO pg_strata.pg_get_expr(expression, relation_oid) AS NULL::VARCHAR,
-                                             (expression, relation_oid, pretty) AS NULL::VARCHAR;
-CREATE OR REPLACE MACRO pg_strata.pg_table_size(relation_oid) AS NULL::BIGINT;
-CREATE OR REPLACE MACRO pg_strata.pg_relation_size(relation_oid) AS NULL::BIGINT;
-CREATE OR REPLACE MACRO pg_strata.pg_total_relation_size(relation_oid) AS NULL::BIGINT;
-CREATE OR REPLACE VIEW pg_strata.pg_collation AS
-  SELECT 0::BIGINT AS oid, 'default' AS collname, 0::BIGINT AS collnamespace,
-         10::BIGINT AS collowner, 'd' AS collprovider, true AS collisdeterministic,
-         -1 AS collencoding, NULL::VARCHAR AS collcollate, NULL::VARCHAR AS collctype
-  WHERE false;
-CREATE OR REPLACE MACRO pg_strata.pg_get_viewdef(target_oid) AS
-    (SELECT sql FROM duckdb_views() WHERE view_oid = target_oid),
-  (target_oid, pretty) AS (SELECT sql FROM duckdb_views() WHERE view_oid = target_oid);
-CREATE OR REPLACE MACRO pg_strata.pg_get_statisticsobjdef_columns(statistics_oid) AS NULL::VARCHAR;
-CREATE OR REPLACE MACRO pg_strata.pg_relation_is_publishable(relation_oid) AS false;
-CREATE OR REPLACE MACRO pg_strata.array_upper(items, dimension) AS len(items);
-CREATE OR REPLACE VIEW pg_strata.pg_policy AS
-  SELECT 0::BIGINT AS oid, ''::VARCHAR AS polname, 0::BIGINT AS polrelid, ''::VARCHAR AS polcmd,
-         true AS polpermissive, []::BIGINT[] AS polroles, NULL::VARCHAR AS polqual,
-         NULL::VARCHAR AS polwithcheck
-  WHERE false;
-CREATE OR REPLACE VIEW pg_strata.pg_statistic_ext AS
-  SELECT 0::BIGINT AS oid, 0::BIGINT AS stxrelid, ''::VARCHAR AS stxname,
-         0::BIGINT AS stxnamespace, 0::BIGINT AS stxowner, -1 AS stxstattarget,
-         []::SMALLINT[] AS stxkeys, []::VARCHAR[] AS stxkind, NULL::VARCHAR AS stxexprs
-  WHERE false;
-CREATE OR REPLACE VIEW pg_strata.pg_publication AS
-  SELECT 0::BIGINT AS oid, ''::VARCHAR AS pubname, 0::BIGINT AS pubowner, false AS puballtables,
-         false AS pubinsert, false AS pubupdate, false AS pubdelete, false AS pubtruncate,
-         false AS pubviaroot
-  WHERE false;
-CREATE OR REPLACE VIEW pg_strata.pg_publication_rel AS
-  SELECT 0::BIGINT AS oid, 0::BIGINT AS prpubid, 0::BIGINT AS prrelid, NULL::VARCHAR AS prqual,
-         []::SMALLINT[] AS prattrs
-  WHERE false;
-CREATE OR REPLACE VIEW pg_strata.pg_publication_namespace AS
-  SELECT 0::BIGINT AS oid, 0::BIGINT AS pnpubid, 0::BIGINT AS pnnspid WHERE false;
-CREATE OR REPLACE VIEW pg_strata.pg_inherits AS
-  SELECT 0::BIGINT AS inhrelid, 0::BIGINT AS inhparent, 0 AS inhseqno,
-         false AS inhdetachpending
-  WHERE false;
-CREATE OR REPLACE VIEW pg_strata.pg_trigger AS
-  SELECT 0::BIGINT AS oid, 0::BIGINT AS tgrelid, 0::BIGINT AS tgparentid, ''::VARCHAR AS tgname,
-         0::BIGINT AS tgfoid, 0::SMALLINT AS tgtype, 'O' AS tgenabled, false AS tgisinternal,
-         0::BIGINT AS tgconstraint
-  WHERE false;
-CREATE OR REPLACE VIEW pg_strata.pg_rewrite AS
-  SELECT 0::BIGINT AS oid, ''::VARCHAR AS rulename, 0::BIGINT AS ev_class, '1' AS ev_type,
-         'O' AS ev_enabled, false AS is_instead, NULL::VARCHAR AS ev_qual,
-         NULL::VARCHAR AS ev_action
-  WHERE false;
-CREATE OR REPLACE VIEW pg_strata.pg_namespace AS
-  SELECT oid, schema_name AS nspname, 10::BIGINT AS nspowner, NULL::VARCHAR[] AS nspacl
-  FROM duckdb_schemas()
-  WHERE database_name NOT IN ('system', 'temp') AND schema_name <> 'pg_strata';
-CREATE OR REPLACE VIEW pg_strata.pg_class AS
-  SELECT c.* REPLACE (
-           CASE WHEN c.relkind = 'v' AND c.oid IN (
-                  SELECT v.view_oid FROM duckdb_views() v
-                  JOIN pg_strata.lake_tables t
-                    ON t.schema_name = v.schema_name AND t.table_name = v.view_name)
-                THEN 'r' ELSE c.relkind END AS relkind,
-           NULL::VARCHAR[] AS reloptions),
-         false AS relforcerowsecurity
-  FROM pg_catalog.pg_class c;
-)sql";
-  sql += "CREATE OR REPLACE MACRO pg_strata.version() AS " +
-         engine::quote_literal(identity.version_text) + ";\n";
-  sql += "CREATE OR REPLACE MACRO pg_strata.current_database() AS " + database + ";\n";
-  sql += "CREATE OR REPLACE VIEW pg_strata.pg_database AS SELECT 1::BIGINT AS oid, " + database +
-         " AS datname, 10::BIGINT AS datdba, 6 AS encoding, 'C.UTF-8' AS datcollate, "
-         "'C.UTF-8' AS datctype, NULL::VARCHAR AS daticulocale, 'c' AS datlocprovider, "
-         "NULL::VARCHAR[] AS datacl, false AS datistemplate, true AS datallowconn, "
-         "-1 AS datconnlimit, 0::BIGINT AS dattablespace;\n";
-  connection.execute(sql);
-  add_catalog_tables(connection, tables);
-}
-
-void add_catalog_tables(engine::Connection& connection, const std::vector<CatalogTable>& tables) {
-  std::string sql;
-  for (const CatalogTable& table : tables) {
-    const std::string schema = engine::quote_literal(table.schema);
-    const std::string name = engine::quote_literal(table.name);
-    sql += "INSERT INTO pg_strata.lake_tables SELECT " + schema + ", " + name +
-           " WHERE NOT EXISTS (SELECT 1 FROM pg_strata.lake_tables WHERE schema_name = " + schema +
-           " AND table_name = " + name + ");\n";
+  const std::string regclass_resolved = rewrite_regclass_casts(plan.sql, tokens);
+  if (regclass_resolved != plan.sql) {
+    plan.sql = rewrite_catalog_references(regclass_resolved, tokenize_sql(regclass_resolved));
+  } else {
+    plan.sql = rewrite_catalog_references(plan.sql, tokens);
   }
-  if (!sql.empty()) connection.execute(sql);
+  return plan;
 }
 
 std::string client_column_name(const std::string& name) {

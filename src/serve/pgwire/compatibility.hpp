@@ -13,32 +13,14 @@
 #include <vector>
 
 #include "engine/database.hpp"
+#include "serve/pgwire/catalog_views.hpp"
 #include "serve/pgwire/portal.hpp"
 
 namespace strata::serve::pgwire {
 
-struct ServerIdentity {
-  std::string server_version = "15.0 (strata)";           // the server_version parameter
-  std::string version_text = "PostgreSQL 15.0 (strata)";  // what SELECT version() returns
-  std::string database_name = "strata";  // what pg_database and current_database() say
-};
-
-// A lake table, which DuckDB sees as a view but clients should see as a table.
-struct CatalogTable {
-  std::string schema;
-  std::string name;
-};
-
 // `parameters` are the session's reported parameters (what SHOW answers).
 StatementPlan plan_statement(std::string_view sql,
                              const std::map<std::string, std::string>& parameters);
-
-// Creates schema pg_strata with the functions and catalog views DuckDB lacks (pg_roles,
-// pg_get_userbyid, ...) and a pg_class in which `tables` have relkind 'r'.
-void install_compatibility(engine::Connection& connection, const ServerIdentity& identity,
-                           const std::vector<CatalogTable>& tables);
-// Adds lake tables created while the server runs to pg_class (those known already are skipped).
-void add_catalog_tables(engine::Connection& connection, const std::vector<CatalogTable>& tables);
 
 // The name PostgreSQL would give a result column DuckDB named after an expression: a function
 // call is named after its function ("count_star()" -> "count"), a literal is "?column?".

@@ -242,6 +242,13 @@ std::string type_name(uint32_t type_oid) {
   return "oid " + std::to_string(type_oid);
 }
 
+std::vector<uint32_t> named_types() {
+  std::vector<uint32_t> out;
+  for (const auto& entry : kTypeNames) out.push_back(entry.oid);
+  for (const auto& [element, array] : kArrayTypes) out.push_back(array);
+  return out;
+}
+
 ValueType describe_result_column(duckdb_result* result, size_t index) {
   ScopedType owned(engine::duckdb().duckdb_column_logical_type(result, index));
   return describe_type(owned.get());

@@ -56,6 +56,8 @@ duckdb_type duckdb_type_for(uint32_t type_oid);
 std::string duckdb_cast_type(uint32_t type_oid);
 // The PostgreSQL type name, for messages ("int4", "timestamptz", "int4[]").
 std::string type_name(uint32_t type_oid);
+// Every type with a name above, arrays included: what the emulated pg_type lists.
+std::vector<uint32_t> named_types();
 
 // A DuckDB column or parameter type, with the PostgreSQL type it is sent as.
 struct ValueType {

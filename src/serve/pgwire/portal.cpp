@@ -102,7 +102,11 @@ std::shared_ptr<PreparedQuery> prepare_query(engine::Connection& connection, Sta
   for (size_t i = 0; i < declared.size(); ++i) {
     if (declared[i] == oid::kUnspecified) continue;
     if (parameter_type_id(*query->statement, i + 1) != DUCKDB_TYPE_INVALID) continue;
-    if (std::string type = duckdb_cast_type(declared[i]); !type.empty()) casts[i + 1] = type;
+    std::string type = duckdb_cast_type(declared[i]);
+    // A bare numeric parameter (`SELECT $1`) needs a type for the statement to describe its
+    // columns before it is bound: a wide decimal, as PostgreSQL's numeric has no fixed scale.
+    if (type.empty() && declared[i] == oid::kNumeric) type = "DECIMAL(38,18)";
+    if (!type.empty()) casts[i + 1] = type;
   }
   if (!casts.empty()) {
     query->plan.sql = cast_parameters(query->plan.sql, casts);
@@ -146,7 +150,11 @@ Portal::Portal(std::shared_ptr<PreparedQuery> query, std::vector<OwnedValue> par
       parameters_(std::move(parameters)),
       result_formats_(std::move(result_formats)),
       columns_(query_->columns) {
-  apply_formats(columns_);
+  // A statement whose parameters left its columns unknown until bound (DuckDB then reports one
+  // placeholder column) has its formats checked by start(), against the columns it produced.
+  if (result_formats_.size() <= 1 || result_formats_.size() == columns_.size()) {
+    apply_formats(columns_);
+  }
 }
 
 void Portal::apply_formats(std::vector<ResultColumn>& columns) const {

@@ -77,6 +77,8 @@ class Session {
   std::string user_;
   std::string database_name_;
   const RoleConfig* role_ = nullptr;  // null: trusted, unrestricted
+  // The lake state whose unreadable tables the connection's catalog hides, once set.
+  std::optional<uint64_t> catalog_visibility_version_;
 
   std::map<std::string, std::shared_ptr<PreparedQuery>> statements_;
   std::map<std::string, std::unique_ptr<Portal>> portals_;
@@ -98,6 +100,8 @@ class Session {
   // Refuses or masks the statement for the session's role (nothing for trusted sessions).
   void apply_role(StatementPlan& plan);
   std::string guarded_select(const std::string& sql);
+  // Hides the lake tables the role may not read from the catalog, when the lake changed.
+  void sync_catalog_visibility(const LakeState& state);
   void serve_messages();
   void dispatch(const Frame& frame);
 

@@ -1,7 +1,7 @@
 // The security side of a PostgreSQL session: TLS on SSLRequest, SCRAM-SHA-256 authentication in
 // PostgreSQL's SASL message flow (AuthenticationSASL, SASLInitialResponse,
 // AuthenticationSASLContinue, SASLResponse, AuthenticationSASLFinal), and the role's checks and
-// masks on every statement.
+// masks on every statement, and a catalog that lists only the lake tables the role reads.
 #include <set>
 
 #include "core/log.hpp"
@@ -109,9 +109,20 @@ std::string Session::guarded_select(const std::string& sql) {
   if (!role_ || role_->admin) return sql;
   std::shared_ptr<const LakeState> state =
       options_.lake_state ? options_.lake_state() : std::make_shared<const LakeState>();
+  sync_catalog_visibility(*state);
   auth::GuardedQuery guarded = auth::guard_query(*connection_, sql, *role_, *state, true);
   if (guarded.denied) throw SqlError(sqlstate::kInsufficientPrivilege, *guarded.denied);
   return guarded.sql;
+}
+
+void Session::sync_catalog_visibility(const LakeState& state) {
+  if (catalog_visibility_version_ == state.version) return;
+  std::vector<std::string> hidden;
+  for (const auto& [key, table] : state.tables) {
+    if (!auth::may_read(*role_, table.name.space, table.name.name)) hidden.push_back(key);
+  }
+  set_hidden_relations(*connection_, hidden);
+  catalog_visibility_version_ = state.version;
 }
 
 }  // namespace strata::serve::pgwire
