@@ -94,7 +94,8 @@ def test_psql_meta_commands(server):
     databases = psql(server, "-A", "-t", "-c", r"\l").stdout
     assert "shop|" in databases
     columns = psql(server, "-A", "-t", "-c", r"\d marts.customers_by_country").stdout
-    assert "country|varchar" in columns and "customers|int8" in columns
+    assert "country|character varying" in columns and "customers|bigint" in columns
+    assert "first_signup|timestamp with time zone" in columns
     relations = psql(server, "-A", "-t", "-c", r"\d").stdout
     assert "customers_by_country" in relations
 

@@ -262,7 +262,17 @@ TEST(PgwireSql, CompatibilityRewritesCatalogQueries) {
                            parameters)
                 .sql,
             "SELECT 1 WHERE d.classoid = pg_strata.to_regclass('pg_class') AND "
-            "f(pg_strata.to_regclass(format('%I.%I', s, t))::oid, 1) AND c.oid::VARCHAR = 'x'");
+            "f(pg_strata.to_regclass(pg_strata.format('%I.%I', s, t))::oid, 1) AND "
+            "c.oid::VARCHAR = 'x'");
+  // Aliases and qualifiers that share a shim's name stay; current_catalog is the database.
+  EXPECT_EQ(plan_statement("SELECT current_database() AS current_database, pg_class.oid, "
+                           "current_catalog FROM pg_class",
+                           parameters)
+                .sql,
+            "SELECT pg_strata.current_database() AS current_database, pg_class.oid, "
+            "pg_strata.current_database() FROM pg_strata.pg_class");
+  EXPECT_EQ(plan_statement("SAVEPOINT \"_pg3_1\"", parameters).local_tag, "SAVEPOINT");
+  EXPECT_EQ(plan_statement("RELEASE SAVEPOINT \"_pg3_1\"", parameters).local_tag, "RELEASE");
   EXPECT_EQ(plan_statement("SELECT * FROM information_schema.tables t, information_schema.schemata",
                            parameters)
                 .sql,
