@@ -59,6 +59,10 @@ def test_limited_role_sees_only_its_tables_in_the_catalog(server):
         # The pg_class row of a hidden table is gone even when asked for by name.
         assert conn.execute("SELECT count(*) FROM pg_catalog.pg_class "
                             "WHERE relname = 'customers_by_country'").fetchone() == (0,)
+        # strata's own catalog helpers do not give the hidden tables away either.
+        assert {f"{s}.{t}" for s, t in conn.execute(
+            "SELECT schema_name, table_name FROM pg_strata.lake_tables").fetchall()} == {
+            "shop.customers", "shop.typed"}
     with connect(server, "olga") as conn:
         for catalog, names in catalog_listings(conn).items():
             assert names == EVERY_TABLE, catalog

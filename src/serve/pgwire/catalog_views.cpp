@@ -162,7 +162,7 @@ void install_compatibility(engine::Connection& connection, const ServerIdentity&
   const std::string database = engine::quote_literal(identity.database_name);
   connection.execute("CREATE SCHEMA IF NOT EXISTS pg_strata;\n" + pg_type_sql());
   std::string sql = R"sql(
-CREATE OR REPLACE TABLE pg_strata.lake_tables (schema_name VARCHAR, table_name VARCHAR);
+CREATE OR REPLACE TABLE pg_strata.lake_table_names (schema_name VARCHAR, table_name VARCHAR);
 CREATE OR REPLACE MACRO pg_strata.pg_get_userbyid(role_oid) AS 'strata';
 CREATE OR REPLACE MACRO pg_strata.pg_encoding_to_char(encoding) AS 'UTF8';
 CREATE OR REPLACE MACRO pg_strata.pg_get_function_result(function_oid) AS NULL::VARCHAR;
@@ -238,6 +238,9 @@ CREATE OR REPLACE MACRO pg_strata.is_hidden(schema_name, relation_name) AS
   lower(schema_name) = 'pg_strata' OR
   coalesce(list_contains(getvariable('pg_strata_hidden')::VARCHAR[],
                          lower(schema_name) || '.' || lower(relation_name)), false);
+-- The lake tables (DuckDB views) a session may know of: pg_strata is readable by every role.
+CREATE OR REPLACE VIEW pg_strata.lake_tables AS
+  SELECT * FROM pg_strata.lake_table_names WHERE NOT pg_strata.is_hidden(schema_name, table_name);
 CREATE OR REPLACE VIEW pg_strata.hidden_relations AS
   SELECT view_oid AS oid FROM duckdb_views() WHERE pg_strata.is_hidden(schema_name, view_name)
   UNION ALL
@@ -406,9 +409,9 @@ void add_catalog_tables(engine::Connection& connection, const std::vector<Catalo
   for (const CatalogTable& table : tables) {
     const std::string schema = engine::quote_literal(table.schema);
     const std::string name = engine::quote_literal(table.name);
-    sql += "INSERT INTO pg_strata.lake_tables SELECT " + schema + ", " + name +
-           " WHERE NOT EXISTS (SELECT 1 FROM pg_strata.lake_tables WHERE schema_name = " + schema +
-           " AND table_name = " + name + ");\n";
+    sql += "INSERT INTO pg_strata.lake_table_names SELECT " + schema + ", " + name +
+           " WHERE NOT EXISTS (SELECT 1 FROM pg_strata.lake_table_names WHERE schema_name = " +
+           schema + " AND table_name = " + name + ");\n";
   }
   if (!sql.empty()) connection.execute(sql);
   map_column_types(connection);
