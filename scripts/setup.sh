@@ -28,6 +28,8 @@ DEBIAN_PACKAGES=(build-essential cmake ninja-build pkg-config
   libgtest-dev libgmock-dev libssl-dev zlib1g-dev clang-format unzip ca-certificates tzdata)
 # Real servers the tests run against (started by the test harness, never as a system service).
 TEST_DEBIAN_PACKAGES=(postgresql mariadb-server)
+# The JDBC client test compiles a Java program; Maven fetches the driver.
+TEST_DEBIAN_PACKAGES+=(openjdk-17-jdk-headless maven)
 if ((WANT_TEST)); then DEBIAN_PACKAGES+=("${TEST_DEBIAN_PACKAGES[@]}"); fi
 missing=()
 for p in "${DEBIAN_PACKAGES[@]}"; do
