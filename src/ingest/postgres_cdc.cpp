@@ -22,6 +22,7 @@ using pgoutput::format_lsn;
 using pgoutput::parse_lsn;
 
 constexpr const char* kPositionKey = "lsn";
+constexpr const char* kSnapshotKey = "snapshot";  // what the initial copy saw (postgres_snapshot)
 
 std::string default_replication_name(const SourceConfig& source, const TableConfig& table) {
   std::string name = to_lower("strata_" + source.name + "_" + table.name);
@@ -197,12 +198,23 @@ DatabaseLoadResult load_postgres_cdc(const SourceConfig& source, const TableConf
   const std::optional<std::string> committed = lake.store().state(scope, kPositionKey);
 
   if (!committed) {
-    // The slot exists before the snapshot is read: no change after it can be missed.
+    // The slot exists before the snapshot is read: no change after it can be missed. The
+    // transaction that reads the rows records which transactions its snapshot saw, so the changes
+    // streamed from the slot that are in the copy already are skipped later.
     const uint64_t start = prepare_replication(connection, r, start_batch().suffix);
     TableConfig full = table;
     full.database->mode = LoadMode::kFull;
-    DatabaseLoadResult result = load_database_table(source, full, lake, connection, on_progress,
-                                                    {{scope, kPositionKey, format_lsn(start)}});
+    auto seen = [&](engine::Connection& reading, const std::string& alias) {
+      const auto row = on_server(reading, r, alias,
+                                 "SELECT txid_current_snapshot()::text, "
+                                 "pg_current_wal_insert_lsn()::text")
+                           .at(0);
+      return std::vector<lake::StateChange>{
+          {scope, kSnapshotKey, pgoutput::SnapshotSeen::parse(text(row[0]), text(row[1])).text()}};
+    };
+    DatabaseLoadResult result =
+        load_database_table(source, full, lake, connection, on_progress,
+                            {{scope, kPositionKey, format_lsn(start)}}, seen);
     result.mode = LoadMode::kCdc;
     result.cursor_to = format_lsn(start);
     return result;
@@ -212,6 +224,9 @@ DatabaseLoadResult load_postgres_cdc(const SourceConfig& source, const TableConf
   result.table = {source.name, table.name};
   result.mode = LoadMode::kCdc;
   uint64_t position = parse_lsn(*committed);
+  // Loads committed before the snapshot was recorded have none: they keep the overlap.
+  const std::optional<pgoutput::SnapshotSeen> seen =
+      pgoutput::SnapshotSeen::from_text(lake.store().state(scope, kSnapshotKey).value_or(""));
   result.cursor_from = format_lsn(position);
   database::Attachment attached(connection, "strata_cdc_" + start_batch().suffix, dialect,
                                 r.endpoint);
@@ -226,6 +241,7 @@ DatabaseLoadResult load_postgres_cdc(const SourceConfig& source, const TableConf
     const uint64_t flushed = parse_lsn(text(
         on_server(connection, r, alias, "SELECT pg_current_wal_flush_lsn()::text").at(0).at(0)));
     ChangeCollector changes(r.schema, r.table, config.primary_key, position);
+    if (seen) changes.skip_seen_by(*seen);
     int64_t messages = 0;
     {
       engine::Result peeked = connection.query(
