@@ -167,7 +167,14 @@ DatabaseLoadResult load_mysql_cdc(const SourceConfig& source, const TableConfig&
     InSnapshot at_snapshot;
     if (mariadb) {
       at_snapshot = [&](engine::Connection& reading, const std::string& alias) {
+        const std::string before = start.text();
         start = snapshot_position(reading, alias);
+        // Changes between the two are in the copy; the position after them keeps them out of
+        // the change log.
+        log::debug("initial copy at its snapshot's binlog position",
+                   {{"table", source.name + "." + table.name},
+                    {"position", start.text()},
+                    {"position_read_before", before}});
         return position_state(scope, start);
       };
     }

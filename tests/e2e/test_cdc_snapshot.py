@@ -3,6 +3,7 @@ MariaDB 10.11 servers: while a writer commits small transactions during the firs
 for PostgreSQL, after the slot was created but before the load), bronze holds every change
 exactly once, either in the initial copy or in the change stream, never in both."""
 
+import json
 import threading
 
 import pytest
@@ -10,7 +11,7 @@ import pytest
 import test_mysql_cdc
 from mariadb_server import CDC_USER, mariadb_server  # noqa: F401  (the fixture)
 from pg_server import postgres_server  # noqa: F401  (the fixture)
-from source_checks import assert_same_rows, ingest, query, write_database_project
+from source_checks import assert_same_rows, ingest, query, run, write_database_project
 from test_postgres_source import PASSWORD_VARIABLE as PG_PASSWORD
 
 HOT_ROWS = 50  # the rows the writer updates over and over
@@ -45,11 +46,14 @@ class Writer(threading.Thread):
 
 
 def load_while_writing(strata_bin, root, writer):
+    """The initial load while `writer` commits; returns its JSON log lines."""
     writer.start()
     try:
         while writer.committed < 20 and writer.error is None:  # it runs before the load starts
             threading.Event().wait(0.01)
-        ingest(strata_bin, root)  # the initial load: creates the slot or reads the position
+        # The initial load: creates the slot or reads the position.
+        proc = run(strata_bin, root, "--log-format", "json", "--log-level", "debug", "ingest")
+        assert proc.returncode == 0, proc.stderr
         before = writer.committed
         threading.Event().wait(0.3)
     finally:
@@ -57,6 +61,7 @@ def load_while_writing(strata_bin, root, writer):
         writer.join()
     assert writer.error is None, writer.error
     assert writer.committed > before, "the writer did not go on after the load"
+    return [json.loads(line) for line in proc.stderr.splitlines() if line.startswith("{")]
 
 
 def assert_exactly_once(strata_bin, root, source, order):
@@ -129,7 +134,13 @@ def test_mariadb_snapshot_and_binlog_position_hold_each_change_once(  # noqa: F8
                                   test_mysql_cdc.PASSWORD_VARIABLE, """
 items: {table: items, mode: cdc, primary_key: [id], current_state: true}
 """)
-    load_while_writing(strata_bin, root, Writer(lambda: mariadb_server.connect(db), "%s"))
+    log = load_while_writing(strata_bin, root, Writer(lambda: mariadb_server.connect(db), "%s"))
+    # The writer committed between the position read first and the copy's snapshot: changes a
+    # position read before the snapshot would have brought twice.
+    at = [line for line in log if line["msg"] == "initial copy at its snapshot's binlog position"]
+    assert len(at) == 1, log
+    position = lambda text: (text.rsplit(":", 1)[0], int(text.rsplit(":", 1)[1]))  # noqa: E731
+    assert position(at[0]["position"]) > position(at[0]["position_read_before"]), at
     ingest(strata_bin, root)
     ingest(strata_bin, root)
     source = mariadb_server.rows(db, "SELECT id, n FROM items")
