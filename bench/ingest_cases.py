@@ -87,6 +87,15 @@ class IngestCase:
             assert loaded == self.rows, f"strata loaded {loaded} of {self.rows} rows"
         return seconds
 
+    def _dlt(self, *args):
+        """One dlt load (bench/dlt_peer.py) into a fresh output directory; its seconds."""
+        out, state = self.dir / "dlt-out", self.dir / "dlt-state"
+        shutil.rmtree(out, ignore_errors=True)
+        shutil.rmtree(state, ignore_errors=True)
+        seconds, _ = run_measured([str(DLT_PYTHON), str(DLT_PEER), *args, "--out", str(out),
+                                   "--work", str(state)])
+        return seconds
+
     def _rss_variant(self):
         taken = []
 
@@ -154,13 +163,7 @@ class FilesCase(IngestCase):
         return time.perf_counter() - start
 
     def _dlt_once(self):
-        out, state = self.dir / "dlt-out", self.dir / "dlt-state"
-        shutil.rmtree(out, ignore_errors=True)
-        shutil.rmtree(state, ignore_errors=True)
-        seconds, _ = run_measured([str(DLT_PYTHON), str(DLT_PEER), self.fmt, "--data",
-                                   str(self.project / "data"), "--out", str(out), "--work",
-                                   str(state)])
-        return seconds
+        return self._dlt(self.fmt, "--data", str(self.project / "data"))
 
 
 class PostgresServerOnce:
@@ -251,12 +254,7 @@ class PostgresCase(IngestCase):
         return time.perf_counter() - start
 
     def _dlt_once(self):
-        out, state = self.dir / "dlt-out", self.dir / "dlt-state"
-        shutil.rmtree(out, ignore_errors=True)
-        shutil.rmtree(state, ignore_errors=True)
-        seconds, _ = run_measured([str(DLT_PYTHON), str(DLT_PEER), "postgres", "--url", self.url,
-                                   "--table", "t", "--out", str(out), "--work", str(state)])
-        return seconds
+        return self._dlt("postgres", "--url", self.url, "--table", "t")
 
 
 def ingest_cases(quick):
