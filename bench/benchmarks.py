@@ -12,6 +12,7 @@ import duckdb
 
 import airflow_peer
 from dbt_build import DbtBuildCase
+from ingest_cases import ingest_cases
 
 
 def timed(fn):
@@ -318,6 +319,14 @@ BENCHMARKS = [
         "writing Iceberg tables: append from a query and a 1% MERGE, vs DuckDB writing the same "
         "Parquet",
         lambda quick: [LakeCase(1_000_000)],
+    ),
+    Benchmark(
+        "ingest",
+        "10M-row CSV and NDJSON files and a 10M-row PostgreSQL table (1M too) into bronze: strata "
+        "vs the limit (DuckDB writing Parquet from the same files; the server's binary COPY to "
+        "/dev/null), dlt with its fastest backend, DuckDB's postgres extension; strata's peak "
+        "memory per size (--quick: 200k-row files, 100k and 1M-row tables)",
+        ingest_cases,
     ),
     Benchmark(
         "dbt_parse",

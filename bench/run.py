@@ -63,6 +63,7 @@ def main() -> int:
                     "median_s": t["median_s"], "samples_s": t["samples_s"],
                     "ratio_to_" + baseline: ratio, "baseline": baseline,
                     "notes": case.notes.get(variant, ""),
+                    "unit": getattr(case, "units", {}).get(variant, "s"),
                 })
 
     print_table(rows)
@@ -83,7 +84,9 @@ def seconds_text(seconds):
 
 def print_table(rows):
     header = ["benchmark", "case", "variant", "median", "ratio", "vs"]
-    table = [[r["benchmark"], r["case"], r["variant"], seconds_text(r["median_s"]),
+    table = [[r["benchmark"], r["case"], r["variant"],
+              seconds_text(r["median_s"]) if r.get("unit", "s") == "s"
+              else f'{r["median_s"]:.0f} {r["unit"]}',
               "-" if r["ratio_to_" + r["baseline"]] is None else f'{r["ratio_to_" + r["baseline"]]:.2f}x',
               r["baseline"]] for r in rows]
     widths = [max(len(str(x)) for x in col) for col in zip(header, *table)]

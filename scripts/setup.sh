@@ -111,16 +111,26 @@ if ((WANT_BENCH)); then
   pip_need "duckdb==$DUCKDB_VERSION"
   # Apache Airflow, the orchestration benchmark's peer, in a virtual environment of its own: it
   # pins many packages that must not change the test tools' versions. duckdb for its tasks.
-  AIRFLOW_VERSION=3.3.2
-  AIRFLOW_VENV="$DEPS/airflow-venv"
-  venv_has() { # venv_has NAME VERSION
-    [[ "$("$AIRFLOW_VENV/bin/python" -m pip show "$1" 2>/dev/null | awk '/^Version:/{print $2}')" == "$2" ]]
+  venv_has() { # venv_has VENV NAME VERSION
+    [[ "$("$1/bin/python" -m pip show "$2" 2>/dev/null | awk '/^Version:/{print $2}')" == "$3" ]]
   }
-  if ! venv_has apache-airflow "$AIRFLOW_VERSION" || ! venv_has duckdb "$DUCKDB_VERSION"; then
-    say "installing Apache Airflow $AIRFLOW_VERSION into $AIRFLOW_VENV"
-    [[ -x "$AIRFLOW_VENV/bin/python" ]] || python3 -m venv "$AIRFLOW_VENV"
-    "$AIRFLOW_VENV/bin/python" -m pip install --quiet --disable-pip-version-check \
-      "apache-airflow==$AIRFLOW_VERSION" "duckdb==$DUCKDB_VERSION"
-  fi
+  venv_need() { # venv_need VENV NAME==VERSION...: a virtual environment with those packages
+    local venv="$1" todo=0
+    shift
+    for spec in "$@"; do
+      local name="${spec%%==*}"
+      venv_has "$venv" "${name%%\[*}" "${spec#*==}" || todo=1
+    done
+    if ((todo)); then
+      say "installing $* into $venv"
+      [[ -x "$venv/bin/python" ]] || python3 -m venv "$venv"
+      "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "$@"
+    fi
+  }
+  venv_need "$DEPS/airflow-venv" "apache-airflow==3.3.2" "duckdb==$DUCKDB_VERSION"
+  # dlt, the ingestion benchmark's peer (bench/ingest_cases.py), with what its fastest paths use:
+  # DuckDB and pyarrow for files, connectorx and SQLAlchemy (psycopg2) for PostgreSQL tables.
+  venv_need "$DEPS/dlt-venv" "dlt[duckdb,filesystem,parquet,sql-database]==1.31.0" \
+    "connectorx==0.4.6" "psycopg2-binary==2.9.13" "duckdb==$DUCKDB_VERSION"
 fi
 say "dependencies ready (DuckDB $DUCKDB_VERSION in $DUCKDB_DIR)"

@@ -116,6 +116,24 @@ Attachment::~Attachment() {
   }
 }
 
+ReadTransaction::ReadTransaction(engine::Connection& connection) : connection_(connection) {
+  connection_.execute("BEGIN TRANSACTION");
+}
+
+ReadTransaction::~ReadTransaction() {
+  if (!open_) return;
+  try {
+    connection_.execute("ROLLBACK");
+  } catch (const Error& e) {
+    log::warn("could not end a read transaction", {{"error", e.message()}});
+  }
+}
+
+void ReadTransaction::commit() {
+  open_ = false;
+  connection_.execute("COMMIT");
+}
+
 void with_retries(
     const RetryPolicy& policy, const std::function<void(int)>& attempt,
     const std::function<bool(const Error&)>& retryable,

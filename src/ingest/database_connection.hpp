@@ -82,6 +82,23 @@ class Attachment {
   std::string alias_;
 };
 
+// An explicit engine transaction for as long as this object lives (rolled back unless committed):
+// every statement in it reaches an attached source in one transaction of the source's own, so a
+// query on the server and the rows read after it see one snapshot of the database.
+class ReadTransaction {
+ public:
+  explicit ReadTransaction(engine::Connection& connection);
+  ~ReadTransaction();
+  ReadTransaction(const ReadTransaction&) = delete;
+  ReadTransaction& operator=(const ReadTransaction&) = delete;
+
+  void commit();
+
+ private:
+  engine::Connection& connection_;
+  bool open_ = true;
+};
+
 struct RetryPolicy {
   int attempts = 3;
   std::chrono::milliseconds first_delay{500};  // doubled after each failed attempt

@@ -210,7 +210,8 @@ std::string database_state_scope(const SourceConfig& source, const TableConfig& 
 DatabaseLoadResult load_database_table(const SourceConfig& source, const TableConfig& table,
                                        lake::Lake& lake, engine::Connection& connection,
                                        const std::function<void(const LoadProgress&)>& on_progress,
-                                       const std::vector<lake::StateChange>& extra_state) {
+                                       const std::vector<lake::StateChange>& extra_state,
+                                       const InSnapshot& in_snapshot) {
   if (table.database && table.database->mode == LoadMode::kCdc) {
     if (source.kind == "mysql") return load_mysql_cdc(source, table, lake, connection, on_progress);
     return load_postgres_cdc(source, table, lake, connection, on_progress);
@@ -245,9 +246,18 @@ DatabaseLoadResult load_database_table(const SourceConfig& source, const TableCo
   const Batch batch = start_batch();
   Column cursor;
   lake::WriteResult written;
+  std::vector<lake::StateChange> state = extra_state;
   auto attempt = [&](int n) {
     result.attempts = n;
-    database::Attachment attached(connection, "strata_db_" + batch.suffix, dialect, endpoint);
+    state = extra_state;
+    // Writable only to start a consistent snapshot (MySQL's mysql_execute refuses otherwise).
+    database::Attachment attached(connection, "strata_db_" + batch.suffix, dialect, endpoint,
+                                  /*read_only=*/!in_snapshot);
+    std::optional<database::ReadTransaction> consistent;
+    if (in_snapshot) {
+      consistent.emplace(connection);
+      for (auto& change : in_snapshot(connection, attached.alias())) state.push_back(change);
+    }
     const std::string name = std::get<std::string>(
         connection
             .query("SELECT * FROM " +
@@ -271,6 +281,7 @@ DatabaseLoadResult load_database_table(const SourceConfig& source, const TableCo
       if (on_progress) on_progress({result.table.str(), p.percentage, p.rows_processed, 0});
     });
     written = lake.write_files(connection, result.table, select);
+    if (consistent) consistent->commit();
   };
 
   try {
@@ -293,7 +304,7 @@ DatabaseLoadResult load_database_table(const SourceConfig& source, const TableCo
   } else if (empty_full_load) {
     discard(written.files);
     lake::Commit commit;
-    commit.state = extra_state;
+    commit.state = state;
     CurrentStateMerge merge{result.table, database.primary_key, {}, true, {}};
     merge.soft_deletes = database.soft_deletes;
     result.current_rows = add_current_state(connection, lake, merge, {}, commit);
@@ -308,7 +319,7 @@ DatabaseLoadResult load_database_table(const SourceConfig& source, const TableCo
     change.added_files = written.files;
     lake::Commit commit;
     commit.tables.push_back(std::move(change));
-    commit.state = extra_state;
+    commit.state = state;
     if (incremental && written.rows > 0) {
       std::optional<std::string> mark =
           high_water_mark(connection, written.files, cursor, previous);

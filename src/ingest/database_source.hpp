@@ -42,11 +42,19 @@ bool is_database_source(const SourceConfig& source);
 // The state scope of a table's incremental cursor: "<kind>:<source>.<table>".
 std::string database_state_scope(const SourceConfig& source, const TableConfig& table);
 
+// Runs first in the transaction the rows are read in (on the source attached as `alias`); the
+// state it returns is committed with the rows. A CDC initial load reads its replication position
+// there, so the position and the rows describe one moment of the source.
+using InSnapshot =
+    std::function<std::vector<lake::StateChange>(engine::Connection&, const std::string& alias)>;
+
 // A table in mode: cdc is loaded by load_postgres_cdc (ingest/postgres_cdc.hpp). `extra_state` is
-// committed with the load's rows (a CDC initial load commits its replication position).
+// committed with the load's rows (a CDC initial load commits its replication position), as is
+// what `in_snapshot` returns.
 DatabaseLoadResult load_database_table(const SourceConfig& source, const TableConfig& table,
                                        lake::Lake& lake, engine::Connection& connection,
                                        const std::function<void(const LoadProgress&)>& on_progress,
-                                       const std::vector<lake::StateChange>& extra_state = {});
+                                       const std::vector<lake::StateChange>& extra_state = {},
+                                       const InSnapshot& in_snapshot = {});
 
 }  // namespace strata::ingest

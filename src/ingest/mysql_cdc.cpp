@@ -89,6 +89,37 @@ BinlogPosition current_position(mysql::Client& client, const Location& where) {
   return position;
 }
 
+// MariaDB: starts the transaction the initial copy is read in with a consistent snapshot and
+// returns the binlog position that snapshot corresponds to (MariaDB's binlog_snapshot_file and
+// _position status), so each change is in the copy or after the position, never both.
+BinlogPosition snapshot_position(engine::Connection& reading, const std::string& alias) {
+  const std::string on = engine::quote_literal(alias) + ", ";
+  auto run = [&](const std::string& sql) {
+    reading.execute("CALL mysql_execute(" + on + engine::quote_literal(sql) + ")");
+  };
+  auto rows = [&](const std::string& sql) {
+    return reading.query("SELECT * FROM mysql_query(" + on + engine::quote_literal(sql) + ")")
+        .fetch_all();
+  };
+  run("SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ");
+  run("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY");
+  BinlogPosition position;
+  for (const auto& row : rows("SHOW STATUS LIKE 'binlog_snapshot_%'")) {
+    const std::string name = to_lower(std::get<std::string>(row.at(0)));
+    const std::string value = std::get<std::string>(row.at(1));
+    if (name == "binlog_snapshot_file") position.file = value;
+    if (name == "binlog_snapshot_position") position.position = std::stoull(value);
+  }
+  if (position.file.empty()) {
+    throw Error(ErrorKind::kInternal, "MariaDB reports no binlog_snapshot_file");
+  }
+  const database::Dialect& dialect = database::dialect_of("mysql");
+  const auto gtid = rows("SELECT BINLOG_GTID_POS(" + dialect.quote_literal(position.file) + ", " +
+                         std::to_string(position.position) + ")");
+  if (const auto* text = std::get_if<std::string>(&gtid.at(0).at(0))) position.gtid = *text;
+  return position;
+}
+
 std::vector<lake::StateChange> position_state(const std::string& scope,
                                               const BinlogPosition& position) {
   std::vector<lake::StateChange> state = {{scope, kPositionKey, position.text()}};
@@ -119,18 +150,37 @@ DatabaseLoadResult load_mysql_cdc(const SourceConfig& source, const TableConfig&
   target.batch_changes = config.batch_changes;
 
   if (!committed) {
-    // The position is read before the snapshot: no change after it can be missed.
+    // MariaDB: the copy is read in a consistent snapshot whose binlog position is committed with
+    // it. MySQL: the position is read before the snapshot, so no change after it can be missed,
+    // but changes committed in between are in the copy and again in the binlog.
     BinlogPosition start;
+    bool mariadb = false;
     try {
       mysql::Client client(options);
       start = current_position(client, where);
+      mariadb = client.is_mariadb();
     } catch (const Error& e) {
       throw cdc_error(e, endpoint, where);
     }
     TableConfig full = table;
     full.database->mode = LoadMode::kFull;
-    DatabaseLoadResult result = load_database_table(source, full, lake, connection, on_progress,
-                                                    position_state(scope, start));
+    InSnapshot at_snapshot;
+    if (mariadb) {
+      at_snapshot = [&](engine::Connection& reading, const std::string& alias) {
+        const std::string before = start.text();
+        start = snapshot_position(reading, alias);
+        // Changes between the two are in the copy; the position after them keeps them out of
+        // the change log.
+        log::debug("initial copy at its snapshot's binlog position",
+                   {{"table", source.name + "." + table.name},
+                    {"position", start.text()},
+                    {"position_read_before", before}});
+        return position_state(scope, start);
+      };
+    }
+    DatabaseLoadResult result = load_database_table(
+        source, full, lake, connection, on_progress,
+        mariadb ? std::vector<lake::StateChange>{} : position_state(scope, start), at_snapshot);
     result.mode = LoadMode::kCdc;
     result.cursor_to = start.text();
     return result;

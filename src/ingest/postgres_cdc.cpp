@@ -22,6 +22,7 @@ using pgoutput::format_lsn;
 using pgoutput::parse_lsn;
 
 constexpr const char* kPositionKey = "lsn";
+constexpr const char* kSnapshotKey = "snapshot";  // what the initial copy saw (postgres_snapshot)
 
 std::string default_replication_name(const SourceConfig& source, const TableConfig& table) {
   std::string name = to_lower("strata_" + source.name + "_" + table.name);
@@ -197,12 +198,23 @@ DatabaseLoadResult load_postgres_cdc(const SourceConfig& source, const TableConf
   const std::optional<std::string> committed = lake.store().state(scope, kPositionKey);
 
   if (!committed) {
-    // The slot exists before the snapshot is read: no change after it can be missed.
+    // The slot exists before the snapshot is read: no change after it can be missed. The
+    // transaction that reads the rows records which transactions its snapshot saw, so the changes
+    // streamed from the slot that are in the copy already are skipped later.
     const uint64_t start = prepare_replication(connection, r, start_batch().suffix);
     TableConfig full = table;
     full.database->mode = LoadMode::kFull;
-    DatabaseLoadResult result = load_database_table(source, full, lake, connection, on_progress,
-                                                    {{scope, kPositionKey, format_lsn(start)}});
+    auto seen = [&](engine::Connection& reading, const std::string& alias) {
+      const auto row = on_server(reading, r, alias,
+                                 "SELECT txid_current_snapshot()::text, "
+                                 "pg_current_wal_insert_lsn()::text")
+                           .at(0);
+      return std::vector<lake::StateChange>{
+          {scope, kSnapshotKey, pgoutput::SnapshotSeen::parse(text(row[0]), text(row[1])).text()}};
+    };
+    DatabaseLoadResult result =
+        load_database_table(source, full, lake, connection, on_progress,
+                            {{scope, kPositionKey, format_lsn(start)}}, seen);
     result.mode = LoadMode::kCdc;
     result.cursor_to = format_lsn(start);
     return result;
@@ -212,58 +224,70 @@ DatabaseLoadResult load_postgres_cdc(const SourceConfig& source, const TableConf
   result.table = {source.name, table.name};
   result.mode = LoadMode::kCdc;
   uint64_t position = parse_lsn(*committed);
+  // Loads committed before the snapshot was recorded have none: they keep the overlap.
+  const std::optional<pgoutput::SnapshotSeen> seen =
+      pgoutput::SnapshotSeen::from_text(lake.store().state(scope, kSnapshotKey).value_or(""));
   result.cursor_from = format_lsn(position);
-  database::Attachment attached(connection, "strata_cdc_" + start_batch().suffix, dialect,
-                                r.endpoint);
-  const std::string alias = attached.alias();
-  const std::string origin =
-      "postgres:" + text(on_server(connection, r, alias, "SELECT current_database()").at(0).at(0)) +
-      "." + r.schema + "." + r.table;
-  // A run that stopped between its commit and the slot's advance left the slot behind.
-  advance_slot(connection, r, alias, position);
-  for (;;) {
-    check_interrupt();
-    const uint64_t flushed = parse_lsn(text(
-        on_server(connection, r, alias, "SELECT pg_current_wal_flush_lsn()::text").at(0).at(0)));
-    ChangeCollector changes(r.schema, r.table, config.primary_key, position);
-    int64_t messages = 0;
-    {
-      engine::Result peeked = connection.query(
-          "SELECT data FROM " +
-          dialect.pass_through(
-              alias, "SELECT data FROM pg_logical_slot_peek_binary_changes(" +
-                         dialect.quote_literal(r.slot) + ", " +
-                         dialect.quote_literal(format_lsn(flushed)) + "::pg_lsn, " +
-                         std::to_string(config.batch_changes) +
-                         ", 'proto_version', '1', 'publication_names', " +
-                         dialect.quote_literal(dialect.quote_identifier(r.publication)) + ")"));
-      bool more = true;
-      while (more) {
-        std::optional<engine::Chunk> chunk = peeked.next_chunk();
-        if (!chunk) break;
-        for (uint64_t row = 0; row < chunk->size() && more; ++row, ++messages) {
-          more = changes.add(chunk->get_string(0, row));
+  // A dropped connection is retried with backoff; a retry resumes from the committed position
+  // (batches committed before the failure stay applied, once).
+  auto attempt = [&](int n) {
+    result.attempts = n;
+    position = parse_lsn(lake.store().state(scope, kPositionKey).value_or(*committed));
+    database::Attachment attached(connection, "strata_cdc_" + start_batch().suffix, dialect,
+                                  r.endpoint);
+    const std::string alias = attached.alias();
+    const std::string origin =
+        "postgres:" +
+        text(on_server(connection, r, alias, "SELECT current_database()").at(0).at(0)) + "." +
+        r.schema + "." + r.table;
+    // A run that stopped between its commit and the slot's advance left the slot behind.
+    advance_slot(connection, r, alias, position);
+    for (;;) {
+      check_interrupt();
+      const uint64_t flushed = parse_lsn(text(
+          on_server(connection, r, alias, "SELECT pg_current_wal_flush_lsn()::text").at(0).at(0)));
+      ChangeCollector changes(r.schema, r.table, config.primary_key, position);
+      if (seen) changes.skip_seen_by(*seen);
+      int64_t messages = 0;
+      {
+        engine::Result peeked = connection.query(
+            "SELECT data FROM " +
+            dialect.pass_through(
+                alias, "SELECT data FROM pg_logical_slot_peek_binary_changes(" +
+                           dialect.quote_literal(r.slot) + ", " +
+                           dialect.quote_literal(format_lsn(flushed)) + "::pg_lsn, " +
+                           std::to_string(config.batch_changes) +
+                           ", 'proto_version', '1', 'publication_names', " +
+                           dialect.quote_literal(dialect.quote_identifier(r.publication)) + ")"));
+        bool more = true;
+        while (more) {
+          std::optional<engine::Chunk> chunk = peeked.next_chunk();
+          if (!chunk) break;
+          for (uint64_t row = 0; row < chunk->size() && more; ++row, ++messages) {
+            more = changes.add(chunk->get_string(0, row));
+          }
         }
       }
+      const bool complete = messages < config.batch_changes && !changes.stopped();
+      const uint64_t next = changes.position(complete ? std::optional(flushed) : std::nullopt);
+      if (!changes.rows().empty()) {
+        const size_t applied = changes.rows().size();
+        result.current_rows = apply_changes(connection, lake, r, table, result.table, changes,
+                                            origin, scope, next, result.snapshot);
+        result.rows_loaded += applied;
+        if (on_progress) on_progress({result.table.str(), -1, result.rows_loaded, 0});
+      } else if (next > position) {
+        lake::Commit commit;  // nothing of the table changed: only the position moves
+        commit.state.push_back({scope, kPositionKey, format_lsn(next)});
+        lake.commit(commit);
+      }
+      const bool progressed = next > position;
+      if (progressed) advance_slot(connection, r, alias, next);
+      position = std::max(position, next);
+      if (complete || !progressed) break;
     }
-    const bool complete = messages < config.batch_changes && !changes.stopped();
-    const uint64_t next = changes.position(complete ? std::optional(flushed) : std::nullopt);
-    if (!changes.rows().empty()) {
-      const size_t applied = changes.rows().size();
-      result.current_rows = apply_changes(connection, lake, r, table, result.table, changes, origin,
-                                          scope, next, result.snapshot);
-      result.rows_loaded += applied;
-      if (on_progress) on_progress({result.table.str(), -1, result.rows_loaded, 0});
-    } else if (next > position) {
-      lake::Commit commit;  // nothing of the table changed: only the position moves
-      commit.state.push_back({scope, kPositionKey, format_lsn(next)});
-      lake.commit(commit);
-    }
-    const bool progressed = next > position;
-    if (progressed) advance_slot(connection, r, alias, next);
-    position = std::max(position, next);
-    if (complete || !progressed) break;
-  }
+  };
+  database::with_connection_retries(dialect, r.endpoint, result.table.str(), attempt);
   result.cursor_to = format_lsn(position);
   result.seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

@@ -65,7 +65,7 @@ bool ChangeCollector::add(std::string_view bytes) {
     case Message::Type::kBegin:
       in_transaction_ = true;
       commit_lsn_ = message.lsn;
-      skipping_ = message.lsn < from_;
+      skipping_ = message.lsn < from_ || (seen_ && seen_->saw(message.xid, message.lsn));
       pending_.clear();
       break;
     case Message::Type::kCommit:

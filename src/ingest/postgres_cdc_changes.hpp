@@ -1,7 +1,8 @@
 // The changes of one table in a run of pgoutput messages (ingest/pgoutput.hpp), as the rows CDC
 // appends to bronze: every insert, update and delete of a committed transaction, in commit order,
 // with the transaction's commit LSN and the change's order in it. Transactions whose commit LSN is
-// below the position already applied are skipped (exactly once after a crash). An update that
+// below the position already applied are skipped (exactly once after a crash), as are those the
+// initial copy saw (ingest/postgres_snapshot.hpp). An update that
 // changes the primary key becomes a delete of the old key followed by the update. Columns
 // added to the table are added to the batch (NULL in the changes before). Unchanged
 // TOASTed values are taken from the old row (REPLICA IDENTITY FULL), else the change is a kInput
@@ -16,6 +17,7 @@
 #include <vector>
 
 #include "ingest/pgoutput.hpp"
+#include "ingest/postgres_snapshot.hpp"
 
 namespace strata::ingest {
 
@@ -31,6 +33,9 @@ class ChangeCollector {
   // `position`: transactions committed below it are applied already.
   ChangeCollector(std::string schema, std::string table, std::vector<std::string> primary_key,
                   uint64_t position);
+
+  // Transactions the initial copy's snapshot saw are skipped too: their rows are in bronze.
+  void skip_seen_by(const pgoutput::SnapshotSeen& snapshot) { seen_ = snapshot; }
 
   // Feeds the next message. Returns false when the batch ends before this message's transaction:
   // a column changed its type after rows with the old one were collected (read again later).
@@ -52,6 +57,7 @@ class ChangeCollector {
   std::vector<std::string> primary_key_;
   uint64_t from_;
   uint64_t position_;
+  std::optional<pgoutput::SnapshotSeen> seen_;
   // The table's columns: those of every Relation message of the batch, by name (a column added
   // mid-batch is NULL in the rows before it).
   std::optional<pgoutput::Relation> relation_;

@@ -4,6 +4,7 @@ append every insert, update (a key change included) and delete to bronze with it
 LSN, and keep the current-state table equal to the source row for row; loads killed at random
 moments and run again apply every change exactly once; the slot advances after each load."""
 
+import subprocess
 import time
 
 from pg_server import postgres_server  # noqa: F401  (the fixture)
@@ -238,3 +239,42 @@ items: {table: public.items, mode: cdc, primary_key: [id], current_state: true, 
     ingest(strata_bin, root)
     assert query(strata_bin, root, "SELECT count(*) AS n FROM shop_current.items "
                                    "WHERE _strata_deleted") == [{"n": 3}]
+
+
+def test_dropped_connection_during_cdc_load_is_retried(postgres_server, strata_bin,  # noqa: F811
+                                                       tmp_path):
+    db = postgres_server.create_database("cdc_dropped")
+    change(postgres_server, db, """CREATE TABLE public.events (id bigint PRIMARY KEY, note text);
+        INSERT INTO events VALUES (0, 'first');""")
+    root = make_project(tmp_path / "p", postgres_server, db, """
+events: {table: public.events, mode: cdc, primary_key: [id], current_state: true,
+         batch_changes: 5000}
+""")
+    ingest(strata_bin, root)
+    for t in range(20):  # 20 transactions of 5,000 inserts: a batch each
+        change(postgres_server, db, f"""INSERT INTO events SELECT i, 'n' || i
+            FROM generate_series({t * 5000 + 1}, {(t + 1) * 5000}) AS i""")
+    proc = subprocess.Popen([strata_bin, "--project", str(root), "ingest"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    peeks, terminated = set(), 0
+    with postgres_server.connect(db) as conn:
+        deadline = time.monotonic() + 60
+        while not terminated and proc.poll() is None and time.monotonic() < deadline:
+            for pid, started in conn.execute("""SELECT pid, query_start FROM pg_stat_activity
+                    WHERE query LIKE '%pg_logical_slot_peek_binary_changes%'
+                      AND pid <> pg_backend_pid()""").fetchall():
+                peeks.add((pid, started))
+                if len(peeks) >= 3:  # after some batches were committed
+                    terminated += conn.execute("SELECT pg_terminate_backend(%s)",
+                                               (pid,)).fetchone()[0]
+            time.sleep(0.01)
+    out, err = proc.communicate(timeout=300)
+    assert terminated, "the load ended before its connection could be dropped"
+    assert proc.returncode == 0, err
+    assert "PostgreSQL connection failed; retrying" in err, err
+    ingest(strata_bin, root)  # nothing left
+    source = postgres_server.rows(db, "SELECT id, note FROM events")
+    assert_same_rows(source, query(strata_bin, root, "SELECT id, note FROM shop_current.events"))
+    changes = query(strata_bin, root, """SELECT count(*) AS n, count(DISTINCT (_strata_lsn,
+        _strata_seq)) AS distinct_changes FROM shop.events WHERE _strata_op IS NOT NULL""")[0]
+    assert changes == {"n": 100000, "distinct_changes": 100000}, changes

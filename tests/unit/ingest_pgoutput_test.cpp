@@ -10,6 +10,7 @@
 #include "core/error.hpp"
 #include "ingest/pgoutput.hpp"
 #include "ingest/postgres_cdc_changes.hpp"
+#include "ingest/postgres_snapshot.hpp"
 
 namespace strata::ingest {
 namespace {
@@ -253,6 +254,39 @@ TEST(ChangeCollector, TruncateIsAChangeAndUnknownKeysAreClearErrors) {
     EXPECT_EQ(e.kind(), ErrorKind::kConfig);
     EXPECT_NE(e.message().find("'ident'"), std::string::npos);
   }
+}
+
+TEST(SnapshotSeen, TellsWhichTransactionsTheCopySaw) {
+  using pgoutput::SnapshotSeen;
+  // xmin 4294967290 (an epoch boundary ahead), xmax 4294967300, 4294967295 still running.
+  const SnapshotSeen seen = SnapshotSeen::parse("4294967290:4294967300:4294967295", "0/5000");
+  EXPECT_EQ(SnapshotSeen::from_text(seen.text())->text(), seen.text());
+  EXPECT_TRUE(seen.saw(4294967280u, 0x4000));   // ended before xmin
+  EXPECT_TRUE(seen.saw(4294967294u, 0x4000));   // between xmin and xmax, not running
+  EXPECT_FALSE(seen.saw(4294967295u, 0x4000));  // running when the snapshot was taken
+  EXPECT_TRUE(seen.saw(2u, 0x4000));            // 4294967298: past the 32-bit wrap, seen
+  EXPECT_FALSE(seen.saw(4u, 0x4000));           // 4294967300 = xmax: not started yet
+  EXPECT_FALSE(seen.saw(4294967280u, 0x5000));  // committed after the recorded WAL position
+  EXPECT_FALSE(SnapshotSeen::from_text("12:15:"));
+  EXPECT_THROW(SnapshotSeen::parse("12:x:", "0/1"), Error);
+
+  // A collector skips the transactions the copy saw and keeps the others, in order.
+  ChangeCollector changes("public", "items", {"id"}, 0x100);
+  changes.skip_seen_by(SnapshotSeen::parse("700:710:705", "0/400"));
+  changes.add(begin(0x200, 703));  // seen: in the copy
+  changes.add(relation());
+  changes.add(insert({"1", "copied"}));
+  changes.add(commit(0x200, 0x210));
+  changes.add(begin(0x300, 705));  // running at the snapshot: not in the copy
+  changes.add(insert({"2", "streamed"}));
+  changes.add(commit(0x300, 0x310));
+  changes.add(begin(0x500, 704));  // after the WAL position: not seen, whatever its id
+  changes.add(insert({"3", "late"}));
+  changes.add(commit(0x500, 0x510));
+  ASSERT_EQ(changes.rows().size(), 2u);
+  EXPECT_EQ(changes.rows()[0].values[1], "streamed");
+  EXPECT_EQ(changes.rows()[1].values[1], "late");
+  EXPECT_EQ(changes.position(std::nullopt), 0x510u);
 }
 
 }  // namespace
