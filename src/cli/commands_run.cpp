@@ -35,6 +35,8 @@ std::string status_word(const transform::ModelResult& result) {
   }
 }
 
+}  // namespace
+
 int run_nodes(const GlobalOptions& globals, NodeOptions& node_options, const std::string& command,
               std::set<std::string> resource_types) {
   ProjectContext context(globals);
@@ -49,6 +51,7 @@ int run_nodes(const GlobalOptions& globals, NodeOptions& node_options, const std
   options.exclude = node_options.exclude;
   options.resource_types = std::move(resource_types);
   options.full_refresh = node_options.full_refresh;
+  options.batches = node_options.batches;
   options.fail_fast = node_options.fail_fast;
   if (!node_options.event_time_start.empty()) {
     options.event_time_range.start =
@@ -70,7 +73,8 @@ int run_nodes(const GlobalOptions& globals, NodeOptions& node_options, const std
   transform::RunSummary summary = transform::run_models(context.config(), project, context.lake(),
                                                         context.connection(), run.id(), options);
   if (project.dbt) {
-    transform::write_run_results(context.config(), project, summary, started, command);
+    transform::write_run_results(context.config(), project, summary, started,
+                                 run_arguments(node_options, command));
   }
   size_t ok = 0, failed = 0, skipped = 0, warned = 0;
   double total_seconds = 0;
@@ -101,6 +105,8 @@ int run_nodes(const GlobalOptions& globals, NodeOptions& node_options, const std
              failed ? std::to_string(failed) + " node(s) failed" : "");
   return failed ? 1 : 0;
 }
+
+namespace {
 
 void add_node_command(CLI::App& app, const GlobalOptions& globals, Action& action,
                       const std::string& name, const std::string& description,

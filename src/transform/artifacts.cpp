@@ -2,9 +2,16 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <filesystem>
+
+#include "core/digest.hpp"
 #include "core/ids.hpp"
 #include "core/paths.hpp"
+#include "core/text.hpp"
 #include "core/time_text.hpp"
+#include "transform/contract.hpp"
+#include "transform/macro_registry.hpp"
 #include "transform/model_graph.hpp"
 #include "transform/template_json.hpp"
 
@@ -45,6 +52,148 @@ std::string unique_id(const ModelProject& project, const Model& node) {
   return node.resource_type + "." + project.name + "." + node.name;
 }
 
+namespace {
+
+// dbt's checksum of a node's file: sha256 of its contents; a seed over 1 MiB is known by its
+// path instead, as dbt does, so large seeds are not read twice.
+json file_checksum(const Model& node) {
+  constexpr uintmax_t kLargestHashedSeed = 1 << 20;
+  std::string contents = node.raw_sql;
+  if (node.resource_type == "seed" || node.resource_type == "snapshot") {
+    std::error_code error;
+    const uintmax_t size = std::filesystem::file_size(node.file, error);
+    if (!error && node.resource_type == "seed" && size > kLargestHashedSeed) {
+      return {{"name", "path"}, {"checksum", node.relative_path.generic_string()}};
+    }
+    if (!error) contents = paths::read_file(node.file);
+  }
+  return {{"name", "sha256"}, {"checksum", hex_encode(sha256(contents))}};
+}
+
+// dbt's contract checksum: the declared columns sorted by name, each "|name" + data type +
+// constraints (strata has none: "[]"), and the materialization for those that enforce
+// constraints.
+json contract(const Model& node) {
+  const bool enforced = contract_enforced(node);
+  json out = {{"enforced", enforced}, {"alias_types", true}, {"checksum", nullptr}};
+  if (!enforced) return out;
+  std::vector<const ColumnProperties*> columns;
+  for (const ColumnProperties& column : node.columns) columns.push_back(&column);
+  std::sort(columns.begin(), columns.end(),
+            [](const auto* a, const auto* b) { return a->name < b->name; });
+  std::string state;
+  for (const ColumnProperties* column : columns) {
+    state += "|" + column->name + (column->data_type.empty() ? "None" : column->data_type) + "[]";
+  }
+  if (node.materialized == "table" || node.materialized == "incremental") {
+    state += node.materialized + "[]";
+  }
+  out["checksum"] = hex_encode(sha256(state));
+  return out;
+}
+
+std::string macro_id(const ModelProject& project, const std::string& name) {
+  return "macro." + project.name + "." + name;
+}
+
+// The project macros a node calls, by unique id (a generic test: its test macro too).
+json macro_ids(const ModelProject& project, const Model& node) {
+  std::vector<std::string> names = called_macros(node.raw_sql, project.macro_sources);
+  if (!node.test_name.empty() && project.macro_sources.contains("test_" + node.test_name)) {
+    names.push_back("test_" + node.test_name);
+  }
+  json out = json::array();
+  for (const std::string& name : names) out.push_back(macro_id(project, name));
+  return out;
+}
+
+}  // namespace
+
+json manifest_macros(const ModelProject& project) {
+  json out = json::object();
+  for (const auto& [name, text] : project.macro_sources) {
+    json depends = json::array();
+    for (const std::string& called : called_macros(text, project.macro_sources)) {
+      if (called != name) depends.push_back(macro_id(project, called));
+    }
+    out[macro_id(project, name)] = {{"unique_id", macro_id(project, name)},
+                                    {"resource_type", "macro"},
+                                    {"name", name},
+                                    {"package_name", project.name},
+                                    {"macro_sql", text},
+                                    {"depends_on", {{"macros", depends}}}};
+  }
+  return out;
+}
+
+json manifest_node(const ModelProject& project, const Model& node) {
+  const std::string id = unique_id(project, node);
+  json depends = json::array(), refs = json::array(), source_refs = json::array();
+  for (const std::string& ref : node.refs) {
+    if (const Model* parent = project.find(ref)) {
+      depends.push_back(unique_id(project, *parent));
+      refs.push_back({{"name", ref}, {"package", nullptr}, {"version", nullptr}});
+    }
+  }
+  for (const lake::TableName& table : node.sources) {
+    for (const SourceTable& source : project.sources) {
+      if (source.schema == table.space && source.identifier == table.name) {
+        depends.push_back(source_id(project, source));
+        source_refs.push_back({source.source_name, source.name});
+      }
+    }
+  }
+  json columns = json::object();
+  for (const ColumnProperties& column : node.columns) {
+    columns[column.name] = {
+        {"name", column.name},
+        {"description", column.description},
+        {"data_type", column.data_type.empty() ? json(nullptr) : json(column.data_type)},
+        {"meta", json::object()},
+        {"tags", json::array()}};
+  }
+  json config_json = jinja::to_json(jinja::Value(node.config.all));
+  config_json["materialized"] = node.materialized;
+  config_json["enabled"] = node.config.enabled;
+  config_json["tags"] = node.tags;
+  json entry = {{"unique_id", id},
+                {"resource_type", node.resource_type},
+                {"name", node.name},
+                {"package_name", project.name},
+                {"path", node.relative_path.generic_string()},
+                {"original_file_path", node.relative_path.generic_string()},
+                {"fqn", node.fqn},
+                {"database", ""},
+                {"schema", node.schema},
+                {"alias", node.materialized == "test" ? node.name : node.relation().name},
+                {"relation_name", node.materialized == "test" || node.materialized == "ephemeral"
+                                      ? json(nullptr)
+                                      : json(quoted_relation(node.relation()))},
+                {"checksum", file_checksum(node)},
+                {"config", config_json},
+                {"unrendered_config", jinja::to_json(jinja::Value(node.config.unrendered))},
+                {"tags", node.tags},
+                {"description", node.description},
+                {"columns", columns},
+                {"depends_on", {{"macros", macro_ids(project, node)}, {"nodes", depends}}},
+                {"refs", refs},
+                {"sources", source_refs},
+                {"raw_code", node.raw_sql},
+                {"compiled", true},
+                {"compiled_code", node.compiled_sql},
+                {"language", "sql"}};
+  if (node.resource_type == "model") entry["contract"] = contract(node);
+  if (!node.test_name.empty()) {
+    entry["test_metadata"] = {{"name", node.test_name}, {"kwargs", json::object()}};
+    entry["column_name"] = node.column_name.empty() ? json(nullptr) : json(node.column_name);
+    entry["attached_node"] = node.attached_node.empty()
+                                 ? json(nullptr)
+                                 : json(unique_id(project, *project.find(node.attached_node)));
+  }
+  if (node.resource_type == "unit_test") entry["model"] = node.attached_node;
+  return entry;
+}
+
 void write_manifest(const ProjectConfig& config, const ModelProject& project) {
   json nodes = json::object(), sources = json::object(), unit_tests = json::object();
   json parent_map = json::object(), child_map = json::object();
@@ -66,84 +215,22 @@ void write_manifest(const ProjectConfig& config, const ModelProject& project) {
     child_map[id] = json::array();
   }
   for (const Model& node : project.models) {
-    const std::string id = unique_id(project, node);
-    json depends = json::array(), refs = json::array(), source_refs = json::array();
-    for (const std::string& ref : node.refs) {
-      if (const Model* parent = project.find(ref)) {
-        depends.push_back(unique_id(project, *parent));
-        refs.push_back({{"name", ref}, {"package", nullptr}, {"version", nullptr}});
-      }
-    }
-    for (const lake::TableName& table : node.sources) {
-      for (const SourceTable& source : project.sources) {
-        if (source.schema == table.space && source.identifier == table.name) {
-          depends.push_back(source_id(project, source));
-          source_refs.push_back({source.source_name, source.name});
-          child_map[source_id(project, source)].push_back(id);
-        }
-      }
-    }
-    json columns = json::object();
-    for (const ColumnProperties& column : node.columns) {
-      columns[column.name] = {
-          {"name", column.name},
-          {"description", column.description},
-          {"data_type", column.data_type.empty() ? json(nullptr) : json(column.data_type)},
-          {"meta", json::object()},
-          {"tags", json::array()}};
-    }
-    json config_json = jinja::to_json(jinja::Value(node.config.all));
-    config_json["materialized"] = node.materialized;
-    config_json["enabled"] = node.config.enabled;
-    config_json["tags"] = node.tags;
-    json entry = {{"unique_id", id},
-                  {"resource_type", node.resource_type},
-                  {"name", node.name},
-                  {"package_name", project.name},
-                  {"path", node.relative_path.generic_string()},
-                  {"original_file_path", node.relative_path.generic_string()},
-                  {"fqn", node.fqn},
-                  {"database", ""},
-                  {"schema", node.schema},
-                  {"alias", node.materialized == "test" ? node.name : node.relation().name},
-                  {"relation_name", node.materialized == "test" || node.materialized == "ephemeral"
-                                        ? json(nullptr)
-                                        : json(quoted_relation(node.relation()))},
-                  {"config", config_json},
-                  {"tags", node.tags},
-                  {"description", node.description},
-                  {"columns", columns},
-                  {"depends_on", {{"macros", json::array()}, {"nodes", depends}}},
-                  {"refs", refs},
-                  {"sources", source_refs},
-                  {"raw_code", node.raw_sql},
-                  {"compiled", true},
-                  {"compiled_code", node.compiled_sql},
-                  {"language", "sql"}};
-    if (!node.test_name.empty()) {
-      entry["test_metadata"] = {{"name", node.test_name}, {"kwargs", json::object()}};
-      entry["column_name"] = node.column_name.empty() ? json(nullptr) : json(node.column_name);
-      entry["attached_node"] = node.attached_node.empty()
-                                   ? json(nullptr)
-                                   : json(unique_id(project, *project.find(node.attached_node)));
-    }
+    json entry = manifest_node(project, node);
+    const std::string id = entry["unique_id"];
     if (node.resource_type == "unit_test") {  // dbt keeps them apart from the DAG's nodes
-      entry["model"] = node.attached_node;
       unit_tests[id] = std::move(entry);
       continue;
     }
-    nodes[id] = std::move(entry);
+    const json& depends = entry["depends_on"]["nodes"];
     parent_map[id] = depends;
     if (!child_map.contains(id)) child_map[id] = json::array();
-    for (const std::string& ref : node.refs) {
-      if (const Model* parent = project.find(ref))
-        child_map[unique_id(project, *parent)].push_back(id);
-    }
+    for (const json& parent : depends) child_map[parent.get<std::string>()].push_back(id);
+    nodes[id] = std::move(entry);
   }
   json manifest = {{"metadata", metadata(project, "manifest/v12.json")},
                    {"nodes", nodes},
                    {"sources", sources},
-                   {"macros", json::object()},
+                   {"macros", manifest_macros(project)},
                    {"docs", json::object()},
                    {"exposures", json::object()},
                    {"metrics", json::object()},
@@ -203,9 +290,14 @@ void write_catalog(
   paths::write_file_atomically(config.root / "target" / "catalog.json", catalog.dump(1));
 }
 
+void write_lineage(const ProjectConfig& config, const ModelProject& project, json lineage) {
+  lineage["metadata"] = metadata(project, "strata-lineage/v1.json");
+  paths::write_file_atomically(config.root / "target" / "lineage.json", lineage.dump(1));
+}
+
 void write_run_results(const ProjectConfig& config, const ModelProject& project,
                        const RunSummary& summary, std::chrono::system_clock::time_point started,
-                       const std::string& command) {
+                       const json& args) {
   json results = json::array();
   for (const ModelResult& result : summary.models) {
     const Model* node = project.find(result.name);
@@ -215,29 +307,42 @@ void write_run_results(const ProjectConfig& config, const ModelProject& project,
     } else if (result.status == lake::RunStatus::kSuccess) {
       status = "success";
     } else if (result.status == lake::RunStatus::kFailed) {
-      status = "error";
+      status = result.batches.succeeded.empty() || result.batches.failed.empty()
+                   ? "error"
+                   : "partial success";
     } else {
       status = "skipped";
     }
-    results.push_back(
-        {{"unique_id", node ? unique_id(project, *node) : result.name},
-         {"status", status},
-         {"thread_id", "Thread-1"},
-         {"execution_time", result.seconds},
-         {"timing", json::array()},
-         {"adapter_response", {{"rows_affected", result.rows}}},
-         {"message", result.error.empty() ? json(nullptr) : json(result.error)},
-         {"failures", !result.outcome.empty() ? json(result.rows) : json(nullptr)},
-         {"compiled", true},
-         {"compiled_code", node ? node->compiled_sql : ""},
-         {"relation_name", !result.outcome.empty() ? json(nullptr) : json(result.relation)}});
+    json one = {{"unique_id", node ? unique_id(project, *node) : result.name},
+                {"status", status},
+                {"thread_id", "Thread-1"},
+                {"execution_time", result.seconds},
+                {"timing", json::array()},
+                {"adapter_response", {{"rows_affected", result.rows}}},
+                {"message", result.error.empty() ? json(nullptr) : json(result.error)},
+                {"failures", !result.outcome.empty() ? json(result.rows) : json(nullptr)},
+                {"compiled", true},
+                {"compiled_code", node ? node->compiled_sql : ""},
+                {"relation_name", !result.outcome.empty() ? json(nullptr) : json(result.relation)}};
+    if (!result.batches.succeeded.empty() || !result.batches.failed.empty()) {
+      auto windows = [](const std::vector<BatchWindow>& batches) {
+        json out = json::array();
+        for (const BatchWindow& batch : batches) {
+          out.push_back({iso_utc(batch.start), iso_utc(batch.end)});
+        }
+        return out;
+      };
+      one["batch_results"] = {{"successful", windows(result.batches.succeeded)},
+                              {"failed", windows(result.batches.failed)}};
+    }
+    results.push_back(std::move(one));
   }
   const double elapsed =
       std::chrono::duration<double>(std::chrono::system_clock::now() - started).count();
   json run_results = {{"metadata", metadata(project, "run-results/v6.json")},
                       {"results", results},
                       {"elapsed_time", elapsed},
-                      {"args", {{"which", command}}}};
+                      {"args", args}};
   paths::write_file_atomically(config.root / "target" / "run_results.json", run_results.dump(1));
   write_manifest(config, project);
 }

@@ -154,7 +154,22 @@ void inline_ephemerals(std::vector<Model>& models) {
       ctes += "__dbt__cte__" + name + " as (\n" + body + "\n), ";
     }
     std::string& sql = model.compiled_sql;
-    size_t start = sql.find_first_not_of(" \t\r\n");
+    // The first word after whitespace and comments: a leading WITH takes the CTEs in front.
+    size_t start = 0;
+    while (start < sql.size()) {
+      start = sql.find_first_not_of(" \t\r\n", start);
+      if (start == std::string::npos) {
+        start = sql.size();
+      } else if (sql.compare(start, 2, "--") == 0) {
+        start = sql.find('\n', start);
+        continue;
+      } else if (sql.compare(start, 2, "/*") == 0) {
+        start = sql.find("*/", start + 2);
+        if (start != std::string::npos) start += 2;
+        continue;
+      }
+      break;
+    }
     if (start == std::string::npos) start = sql.size();
     const bool has_with = to_lower(sql.substr(start, 4)) == "with" && start + 4 < sql.size() &&
                           std::isspace(static_cast<unsigned char>(sql[start + 4]));
@@ -409,6 +424,7 @@ ModelProject load_dbt_models(const ProjectConfig& config, const CompileOptions& 
   result.on_run_end = render_hooks(project.on_run_end, run_context, project.file);
   result.models = std::move(nodes);
   result.sources = state->properties.sources;
+  result.macro_sources = state->macros.project_sources();
   result.dbt_state = state;
   return result;
 }

@@ -118,8 +118,9 @@ void apply_level(const YAML::Node& level, NodeConfig& config, const DbtProject& 
       continue;  // a folder that happens to have a config's name
     }
     std::string warning;
-    apply_config(config, key, render_setting(yaml_value(entry.second), project, file),
-                 yaml::location(entry.second, file), warning);
+    const Value written = yaml_value(entry.second);
+    apply_config(config, key, render_setting(written, project, file),
+                 yaml::location(entry.second, file), warning, &written);
   }
 }
 

@@ -38,13 +38,27 @@ class MacroRegistry {
   // (`dbt_utils.star`), and dbt's cross-database macros by bare name too.
   void install(jinja::Context& context) const;
   size_t project_macro_count() const { return project_.size(); }
+  // The text of every project macro (`{% macro %}` and `{% test %}` blocks, a test named
+  // test_<name>, as dbt names them), for the manifest and `state:modified.macros`.
+  const std::map<std::string, std::string>& project_sources() const { return project_sources_; }
 
  private:
   std::map<std::string, jinja::Value, std::less<>> builtin_;
   std::map<std::string, jinja::Value, std::less<>> project_;
   std::map<std::string, jinja::Dict, std::less<>> packages_;
   std::map<std::string, jinja::Value, std::less<>> local_;  // local packages' macros by bare name
+  std::map<std::string, std::string> project_sources_;
 };
+
+// The top-level `{% macro name %}...{% endmacro %}` and `{% test name %}...{% endtest %}` blocks
+// of a file's text, by macro name (tests as test_<name>).
+std::map<std::string, std::string> macro_blocks(std::string_view source);
+
+// The names of `macros` that `text` calls (`name(`, and the implementation an
+// `adapter.dispatch('name')` resolves to), found in the text as dbt finds a node's macro
+// dependencies for state comparison, sorted, each once.
+std::vector<std::string> called_macros(std::string_view text,
+                                       const std::map<std::string, std::string>& macros);
 
 // The packages strata has built in, under their dbt package names.
 const std::vector<std::string>& builtin_package_names();

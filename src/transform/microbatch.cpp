@@ -115,13 +115,15 @@ std::vector<BatchWindow> plan_batches(const Model& model, bool incremental, cons
 
 uint64_t build_microbatch(lake::Lake& lake, engine::Connection& connection, const Model& model,
                           const std::vector<BatchWindow>& batches,
-                          const std::function<std::string(const BatchWindow&)>& batch_sql) {
+                          const std::function<std::string(const BatchWindow&)>& batch_sql,
+                          BatchOutcome& outcome) {
   const lake::TableName table = model.relation();
   const std::string column = "t." + engine::quote_identifier(model.config.event_time);
   uint64_t rows = 0;
   std::vector<std::string> failures;
   std::optional<BatchWindow> first_failed, last_failed;
-  for (const BatchWindow& batch : batches) {
+  for (size_t i = 0; i < batches.size(); ++i) {
+    const BatchWindow& batch = batches[i];
     try {
       const std::string sql = batch_sql(batch);
       if (!batch.incremental) {
@@ -132,11 +134,16 @@ uint64_t build_microbatch(lake::Lake& lake, engine::Connection& connection, cons
                                       batch_time_text(batch.end) + "'";
         rows += replace_rows(lake, connection, table, predicate, sql);
       }
+      outcome.succeeded.push_back(batch);
     } catch (const Error& error) {
       failures.push_back("batch " + window_text(batch) + ": " + error.message());
       if (!first_failed) first_failed = batch;
       last_failed = batch;
-      if (!batch.incremental) break;  // no table for the batches after it
+      outcome.failed.push_back(batch);
+      if (!batch.incremental) {  // no table for the batches after it
+        outcome.failed.insert(outcome.failed.end(), batches.begin() + i + 1, batches.end());
+        break;
+      }
     }
   }
   if (failures.empty()) return rows;

@@ -35,11 +35,19 @@ std::string batch_time_text(int64_t seconds);
 // kUsage naming `option` otherwise.
 int64_t parse_event_time(const std::string& text, const std::string& option);
 
+// Which batches of a build were committed and which failed (for run_results.json and
+// `strata retry`, which builds the failed ones again).
+struct BatchOutcome {
+  std::vector<BatchWindow> succeeded, failed;
+};
+
 // Builds the batches in order, each from the SQL `batch_sql` returns for it (compiled for that
-// window, in DuckDB's dialect). Returns the rows written; when batches fail, throws kInput listing
-// them after building the others (the first batch of a new table failing stops the rest).
+// window, in DuckDB's dialect), recording each in `outcome`. Returns the rows written; when
+// batches fail, throws kInput listing them after building the others (the first batch of a new
+// table failing stops the rest, which are recorded as failed too).
 uint64_t build_microbatch(lake::Lake& lake, engine::Connection& connection, const Model& model,
                           const std::vector<BatchWindow>& batches,
-                          const std::function<std::string(const BatchWindow&)>& batch_sql);
+                          const std::function<std::string(const BatchWindow&)>& batch_sql,
+                          BatchOutcome& outcome);
 
 }  // namespace strata::transform

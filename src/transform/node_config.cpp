@@ -113,7 +113,7 @@ const std::vector<std::string>& config_keys() {
 }
 
 bool apply_config(NodeConfig& config, std::string key, const Value& value, const Location& where,
-                  std::string& warning) {
+                  std::string& warning, const Value* as_written) {
   if (key.starts_with("+")) key.erase(0, 1);
   std::replace(key.begin(), key.end(), '-', '_');
   const auto& acted = acted_keys();
@@ -125,9 +125,11 @@ bool apply_config(NodeConfig& config, std::string key, const Value& value, const
       return false;
     }
     config.all.set(key, value);
+    config.unrendered.set(key, as_written ? *as_written : value);
     return true;
   }
   config.all.set(key, value);
+  config.unrendered.set(key, as_written ? *as_written : value);
   if (key == "enabled") {
     config.enabled = boolean(key, value, where);
   } else if (key == "materialized") {

@@ -52,13 +52,18 @@ struct NodeConfig {
   bool store_failures = false;
   // Everything as given, for manifest.json (keys in the order they were first set).
   jinja::Dict all;
+  // The same keys with dbt_project.yml's values as written (Jinja not rendered): dbt's
+  // `unrendered_config`, which `state:modified.configs` compares, so that a changed --vars does
+  // not mark every node configured from a rendered project setting as modified.
+  jinja::Dict unrendered;
 };
 
 // Applies `key: value` to `config`. Returns false (and sets `warning`) for keys dbt does not know;
 // throws Error(kInput) at `where` for values of the wrong kind. `key` may be written with dashes
-// (pre-hook) or a leading '+'.
+// (pre-hook) or a leading '+'. `as_written`, when given, is the value before Jinja rendering.
 bool apply_config(NodeConfig& config, std::string key, const jinja::Value& value,
-                  const Location& where, std::string& warning);
+                  const Location& where, std::string& warning,
+                  const jinja::Value* as_written = nullptr);
 
 // Every key apply_config accepts.
 const std::vector<std::string>& config_keys();

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -64,7 +65,8 @@ struct Model {
   int64_t source_line(int64_t compiled_line) const;
 };
 
-struct DbtState;  // dbt_loader.cpp: what compiling a dbt project's nodes again needs
+struct DbtState;         // dbt_loader.cpp: what compiling a dbt project's nodes again needs
+class PreviousManifest;  // state_selection.hpp: the manifest `state:` selection compares with
 
 struct ModelProject {
   std::vector<Model> models;  // sorted by name (dbt projects: seeds and tests too)
@@ -73,7 +75,9 @@ struct ModelProject {
   std::vector<SourceTable> sources;   // dbt sources declared in properties files
   std::vector<std::string> warnings;  // unknown config keys, unused config paths, ...
   std::shared_ptr<DbtState> dbt_state;
-  std::vector<std::string> on_run_start, on_run_end;  // rendered project hooks
+  std::vector<std::string> on_run_start, on_run_end;       // rendered project hooks
+  std::shared_ptr<const PreviousManifest> previous_state;  // --state: for `state:` selection
+  std::map<std::string, std::string> macro_sources;        // project macros' text by name (dbt)
 
   const Model* find(std::string_view name) const;
   std::vector<std::string> names() const;

@@ -84,12 +84,7 @@ class ModelBuilder {
 
   // Builds one model; failures are returned, not thrown.
   // The model's SELECT, translated to DuckDB when it declares another dialect.
-  std::string duckdb_sql(const Model& model) {
-    const std::string sql = select_sql(model);
-    const std::optional<SqlDialect> dialect = parse_dialect(model.config.dialect);
-    if (sql.empty() || !dialect || *dialect == SqlDialect::kDuckDb) return sql;
-    return translate_to_duckdb(connection_, sql, *dialect, "model " + model.name);
-  }
+  std::string duckdb_sql(const Model& model) { return duckdb_select_sql(connection_, model); }
 
   ModelResult build(const Model& model, const std::vector<std::string>& unbuilt_inputs) {
     ModelResult result = start_result(model);
@@ -133,7 +128,7 @@ class ModelBuilder {
                                               model.config.partition_by);
         } else if (model.materialized == "incremental" &&
                    model.config.incremental_strategy == "microbatch" && project_.dbt) {
-          result.rows = build_batches(model);
+          result.rows = build_batches(model, result.batches);
         } else if (model.materialized == "snapshot") {
           result.rows = build_snapshot(lake_, connection_, model, sql);
         } else if (model.materialized == "incremental") {
@@ -169,22 +164,29 @@ class ModelBuilder {
   std::mutex& compile_mutex_;
 
   // A microbatch model: each batch compiled with its window, then written in its own commit.
-  uint64_t build_batches(const Model& model) {
+  uint64_t build_batches(const Model& model, BatchOutcome& outcome) {
     const bool full_refresh = model.config.full_refresh.value_or(options_.full_refresh);
     const bool incremental = !full_refresh && lake_.store().find_table(model.relation());
     const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
                             std::chrono::system_clock::now().time_since_epoch())
                             .count();
-    const std::vector<BatchWindow> batches =
-        plan_batches(model, incremental, options_.event_time_range, now);
-    return build_microbatch(lake_, connection_, model, batches, [&](const BatchWindow& batch) {
+    std::vector<BatchWindow> batches;
+    if (auto given = options_.batches.find(model.name); given != options_.batches.end()) {
+      batches = given->second;
+      for (BatchWindow& batch : batches) batch.incremental = true;
+      if (!batches.empty()) batches.front().incremental = incremental;
+    } else {
+      batches = plan_batches(model, incremental, options_.event_time_range, now);
+    }
+    auto sql = [&](const BatchWindow& batch) {
       Model compiled = model;
       {
         std::lock_guard lock(compile_mutex_);
         recompile_dbt_model(config_, project_, compiled, &batch);
       }
       return duckdb_sql(compiled);
-    });
+    };
+    return build_microbatch(lake_, connection_, model, batches, sql, outcome);
   }
 
   // store_failures: the failing rows become the table <target schema>_dbt_test__audit.<test>.
@@ -251,6 +253,13 @@ size_t RunSummary::count(RunStatus status) const {
   size_t n = 0;
   for (const ModelResult& model : models) n += model.status == status ? 1 : 0;
   return n;
+}
+
+std::string duckdb_select_sql(engine::Connection& connection, const Model& model) {
+  const std::string sql = select_sql(model);
+  const std::optional<SqlDialect> dialect = parse_dialect(model.config.dialect);
+  if (sql.empty() || !dialect || *dialect == SqlDialect::kDuckDb) return sql;
+  return translate_to_duckdb(connection, sql, *dialect, "model " + model.name);
 }
 
 std::filesystem::path compiled_path(const ProjectConfig& config, const Model& model) {

@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
@@ -35,8 +36,9 @@ struct ModelResult {
   lake::RunStatus status = lake::RunStatus::kSkipped;
   uint64_t rows = 0;  // rows written (tables only)
   double seconds = 0;
-  std::string error;  // for failed and skipped models, with its place ("models/x.sql:3: ...")
-  Location where;     // the place alone, when known
+  std::string error;     // for failed and skipped models, with its place ("models/x.sql:3: ...")
+  Location where;        // the place alone, when known
+  BatchOutcome batches;  // microbatch models
 };
 
 struct RunSummary {
@@ -58,6 +60,8 @@ struct RunOptions {
   bool fail_fast = false;
   // Microbatch models: the batches to build instead of their default range.
   BatchRange event_time_range;
+  // Microbatch models whose batches are given by name (`strata retry`: the batches that failed).
+  std::map<std::string, std::vector<BatchWindow>> batches;
   // Nodes built at once (each on its own connection from `connect`); 1 without `connect`.
   size_t threads = 1;
   std::function<engine::Connection()> connect;
@@ -77,6 +81,10 @@ struct RunOptions {
 // (kInterrupted, after recording the model that was running).
 RunSummary run_models(const ProjectConfig& config, const ModelProject& project, lake::Lake& lake,
                       engine::Connection& connection, int64_t run_id, const RunOptions& options);
+
+// The SELECT `model` runs: its compiled SQL without trailing semicolons, translated to DuckDB's
+// dialect when it declares another one (kInput when that fails).
+std::string duckdb_select_sql(engine::Connection& connection, const Model& model);
 
 // Where the compiled SQL of `model` is written.
 std::filesystem::path compiled_path(const ProjectConfig& config, const Model& model);

@@ -5,20 +5,32 @@
 #include <limits>
 
 #include "core/text.hpp"
+#include "transform/state_selection.hpp"
 
 namespace strata::transform {
 namespace {
 
 constexpr int kUnlimited = std::numeric_limits<int>::max();
 
-// Nodes within `depth` generations along `edges` (parents or children) of `start`.
-std::set<std::string> walk(const ModelGraph& graph, const std::string& start, int depth, bool up) {
+// Whether `child` ref()s `parent`. The build graph has more edges than dbt's: a node waits for
+// the tests of what it reads, and a source that is a relation the project builds (a seed) waits
+// for it; selection follows refs only, as dbt's graph does.
+bool reads(const ModelProject& project, const std::string& child, const std::string& parent) {
+  const Model* node = project.find(child);
+  return node && std::find(node->refs.begin(), node->refs.end(), parent) != node->refs.end();
+}
+
+// Nodes within `depth` generations along refs (up: what they read; down: what reads them) of
+// `start`.
+std::set<std::string> walk(const ModelProject& project, const ModelGraph& graph,
+                           const std::string& start, int depth, bool up) {
   std::set<std::string> found;
   std::vector<std::string> frontier{start};
   for (int generation = 0; generation < depth && !frontier.empty(); ++generation) {
     std::vector<std::string> next;
     for (const std::string& name : frontier) {
       for (const std::string& other : up ? graph.parents(name) : graph.children(name)) {
+        if (!(up ? reads(project, name, other) : reads(project, other, name))) continue;
         if (found.insert(other).second) next.push_back(other);
       }
     }
@@ -44,6 +56,7 @@ bool matches(const Model& node, const std::string& method, const std::string& va
     return path == prefix || path.starts_with(prefix + "/");
   }
   if (method == "resource_type") return node.resource_type == value;
+  if (method == "state") return state_matches(project, node, value);
   if (method == "source") {
     for (const lake::TableName& source : node.sources) {
       for (const SourceTable& table : project.sources) {
@@ -69,7 +82,7 @@ bool matches(const Model& node, const std::string& method, const std::string& va
   }
   throw Error(ErrorKind::kUsage, "unknown selector method '" + method + "'" +
                                      did_you_mean(method, {"tag", "path", "resource_type", "source",
-                                                           "config.materialized", "fqn"}));
+                                                           "config.materialized", "fqn", "state"}));
 }
 
 std::set<std::string> select_one(const ModelProject& project, const ModelGraph& graph,
@@ -110,11 +123,11 @@ std::set<std::string> select_one(const ModelProject& project, const ModelGraph& 
   }
   std::set<std::string> out = picked;
   for (const std::string& name : picked) {
-    if (up) out.merge(walk(graph, name, up, true));
+    if (up) out.merge(walk(project, graph, name, up, true));
     if (down || at) {
-      for (const std::string& child : walk(graph, name, at ? kUnlimited : down, false)) {
+      for (const std::string& child : walk(project, graph, name, at ? kUnlimited : down, false)) {
         out.insert(child);
-        if (at) out.merge(walk(graph, child, kUnlimited, true));
+        if (at) out.merge(walk(project, graph, child, kUnlimited, true));
       }
     }
   }

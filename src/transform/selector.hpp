@@ -1,6 +1,7 @@
 // dbt's node selection syntax: `--select` and `--exclude` take space-separated selectors (a
 // union); a selector may join criteria with commas (an intersection). A criterion is a node name
-// or `method:value` with the methods tag, path, resource_type, source, config.KEY and fqn, and
+// or `method:value` with the methods tag, path, resource_type, source, config.KEY, fqn and state
+// (state_selection.hpp: against the project's previous manifest, --state), and
 // graph operators: `+x` (x and its ancestors), `2+x` (up to two generations), `x+`, `x+1`, and
 // `@x` (x, its descendants and their ancestors).
 #pragma once

@@ -1,0 +1,3 @@
+{{ config(materialized='view') }}
+select id as order_id, customer_id, amount, status
+from {{ ref('orders') }}
