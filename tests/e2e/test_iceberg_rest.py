@@ -277,3 +277,31 @@ def test_duckdb_attaches_the_catalog_and_reads_the_same_rows(server, strata_bin)
         strata_bin, root, f"SELECT {columns} FROM gold.duck WHERE {where}"))
     got_some = sorted(con.execute(f"SELECT {columns} FROM lake.gold.duck WHERE {where}").fetchall())
     assert got_some == want_some and len(got_some) > 0
+
+
+def test_strata_reads_and_prunes_a_bucket_table_pyiceberg_wrote(server, strata_bin):
+    from pyiceberg.partitioning import PartitionField, PartitionSpec
+    from pyiceberg.schema import Schema
+    from pyiceberg.transforms import BucketTransform
+    from pyiceberg.types import LongType, NestedField, StringType
+    root, port, catalog = server
+    schema = Schema(NestedField(1, "id", LongType(), required=False),
+                    NestedField(2, "name", StringType(), required=False))
+    spec = PartitionSpec(PartitionField(source_id=1, field_id=1000, transform=BucketTransform(4),
+                                        name="id_bucket"))
+    table = catalog.create_table("ext.buckets", schema=schema, partition_spec=spec)
+    table.append(pa.table({"id": pa.array(range(40), pa.int64()),
+                           "name": [f"n{i}" for i in range(40)]}))
+    files = list(catalog.load_table("ext.buckets").scan().plan_files())
+    assert len(files) == 4
+    got = query(strata_bin, root, "SELECT id, name FROM ext.buckets ORDER BY id")
+    assert rows_of(got) == [[i, f"n{i}"] for i in range(40)]
+    # strata's pruning uses the bucket values pyiceberg wrote: id = 7 reads one file of four.
+    result = subprocess.run([strata_bin, "--log-level", "debug", "--log-format", "json", "query",
+                             "-f", "json", "SELECT id, name FROM ext.buckets WHERE id = 7"],
+                            cwd=root, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert rows_of(json.loads(result.stdout)) == [[7, "n7"]]
+    events = [json.loads(line) for line in result.stderr.splitlines() if line.startswith("{")]
+    pruning = [e for e in events if e.get("msg") == "file pruning"]
+    assert pruning and pruning[0]["read"] == 1 and pruning[0]["files"] == 4
