@@ -92,7 +92,9 @@ std::string utf8_prefix(const std::string& text, int64_t width) {
 
 int64_t months_since_epoch(int64_t days) {
   const std::chrono::year_month_day date{std::chrono::sys_days(std::chrono::days(days))};
-  return (static_cast<int>(date.year()) - 1970) * 12 + static_cast<unsigned>(date.month()) - 1;
+  // Signed arithmetic: months before 1970 are negative.
+  return (int64_t{static_cast<int>(date.year())} - 1970) * 12 +
+         int64_t{static_cast<unsigned>(date.month())} - 1;
 }
 
 // The transform of a constant of the source type `source`, comparable with partition values;
