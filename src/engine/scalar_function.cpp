@@ -3,6 +3,7 @@
 #include <dlfcn.h>
 
 #include <memory>
+#include <mutex>
 
 #include "core/error.hpp"
 
@@ -126,6 +127,10 @@ void destroy(void* data) {
 
 void register_function(Connection& connection, const IntegerFunction& function) {
   const auto& api = scalar_api();
+  // Connections of one database may register at once (threads of a run): one at a time, so the
+  // second finds the first's function instead of failing to register it again.
+  static std::mutex registering;
+  std::lock_guard lock(registering);
   Result existing = connection.query(
       "SELECT count(*) FROM duckdb_functions() WHERE function_name = $1", {Value(function.name)});
   const Value count = existing.scalar();
