@@ -97,7 +97,26 @@ std::optional<int32_t> bucket_count(const std::string& transform) {
   return static_cast<int32_t>(n);
 }
 
+bool bucketable(const Type& type) {
+  switch (type.id) {
+    case TypeId::kInt:
+    case TypeId::kLong:
+    case TypeId::kDate:
+    case TypeId::kTime:
+    case TypeId::kTimestamp:
+    case TypeId::kTimestampTz:
+    case TypeId::kDecimal:
+    case TypeId::kString:
+    case TypeId::kUuid:
+    case TypeId::kBinary:
+      return true;
+    default:
+      return false;
+  }
+}
+
 std::optional<int32_t> hash_single_value(const Type& type, std::string_view value) {
+  if (!bucketable(type)) return std::nullopt;
   switch (type.id) {
     case TypeId::kInt:
     case TypeId::kLong:
@@ -107,13 +126,8 @@ std::optional<int32_t> hash_single_value(const Type& type, std::string_view valu
     case TypeId::kTimestampTz:
       if (value.size() != 4 && value.size() != 8) return std::nullopt;
       return hash_long(read_le(value));
-    case TypeId::kDecimal:  // the single value is already the minimal big-endian form
-    case TypeId::kString:
-    case TypeId::kUuid:
-    case TypeId::kBinary:
+    default:  // decimal (the single value is the minimal big-endian form), string, uuid, binary
       return hash_bytes(value);
-    default:
-      return std::nullopt;
   }
 }
 

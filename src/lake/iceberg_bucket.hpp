@@ -25,6 +25,9 @@ int32_t hash_bytes(std::string_view bytes);
 // The bucket of a hash.
 int32_t bucket_of(int32_t hash, int32_t buckets);
 
+// Whether values of `type` have hash bytes (every primitive type but boolean, float and double).
+bool bucketable(const Type& type);
+
 // The hash of a value given in Iceberg's binary single-value serialization of `type` (as in
 // bounds); none for types that are not bucketed (boolean, float, double, nested).
 std::optional<int32_t> hash_single_value(const Type& type, std::string_view value);

@@ -47,21 +47,7 @@ std::string unsupported_reason(const std::string& transform, const Type& type) {
                : "truncate needs an int, long or string column";
   }
   if (bucket_count(transform)) {
-    switch (type.id) {
-      case TypeId::kInt:
-      case TypeId::kLong:
-      case TypeId::kDecimal:
-      case TypeId::kDate:
-      case TypeId::kTime:
-      case TypeId::kTimestamp:
-      case TypeId::kTimestampTz:
-      case TypeId::kString:
-      case TypeId::kUuid:
-      case TypeId::kBinary:
-        return "";
-      default:
-        return "bucket cannot partition " + type_name(type) + " columns";
-    }
+    return bucketable(type) ? "" : "bucket cannot partition " + type_name(type) + " columns";
   }
   if (!is_temporal_transform(transform)) {
     return "unknown or unsupported transform '" + transform +
