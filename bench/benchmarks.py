@@ -13,6 +13,7 @@ import duckdb
 import airflow_peer
 from dbt_build import DbtBuildCase
 from ingest_cases import ingest_cases
+from lake_scan import LakeScanCase, PyicebergAppend, SmallAppendCase
 
 
 def timed(fn):
@@ -109,6 +110,8 @@ class LakeCase:
             "strata merge 1%": "strata table merge on k of 1% of the keys (rewrites the files "
                                "holding them)",
             "duckdb": "DuckDB COPY of the same query to one zstd Parquet file",
+            "pyiceberg append": "pyiceberg Table.append of the same rows (DuckDB computes them "
+                                "as Arrow; SQLite catalog)",
         }
 
     def prepare(self, strata, work):
@@ -118,6 +121,7 @@ class LakeCase:
         run([strata, "init", str(self.dir)])
         run([strata, "-q", "-p", str(self.dir), "table", "append", "bench.merged", "--from",
              self.rows_sql.format(n=self.rows)])
+        self.pyiceberg = PyicebergAppend(self.dir, self.rows_sql.format(n=self.rows))
 
     def variants(self):
         source = (f"SELECT i * 100 AS k, -1 AS v, 'new' AS s FROM range({self.rows // 100}) r(i)")
@@ -129,6 +133,7 @@ class LakeCase:
                 [self.strata, "-q", "-p", str(self.dir), "table", "merge", "bench.merged",
                  "--key", "k", "--from", source]))),
             ("duckdb", lambda: timed(self._duckdb_once)),
+            ("pyiceberg append", lambda: timed(self.pyiceberg.once)),
         ]
 
     def _duckdb_once(self):
@@ -327,6 +332,14 @@ BENCHMARKS = [
         "/dev/null), dlt with its fastest backend, DuckDB's postgres extension; strata's peak "
         "memory per size (--quick: 200k-row files, 100k and 1M-row tables)",
         ingest_cases,
+    ),
+    Benchmark(
+        "lake_scan",
+        "a selective scan (1 day of 100) of a table partitioned by day: strata's pruned read vs "
+        "strata reading every file vs DuckDB reading every file; and the latency of a one-row "
+        "append to a table with history, strata vs pyiceberg",
+        lambda quick: [LakeScanCase(10_000_000 if quick else 100_000_000),
+                       SmallAppendCase(10 if quick else 100)],
     ),
     Benchmark(
         "dbt_parse",

@@ -90,10 +90,10 @@ pip_need() { # pip_need NAME==VERSION...: installs those not already at that ver
 }
 if ((WANT_TEST)); then
   pip_need "duckdb==$DUCKDB_VERSION" "pytest==8.3.3" "psycopg==3.3.9" "psycopg-binary==3.3.9" \
-    "pyiceberg==0.11.1" "pyarrow==21.0.0" \
+    "pyiceberg==0.11.1" "pyarrow==21.0.0" "pyiceberg-core==0.8.0" \
     "moto[server]==5.2.5" "boto3==1.44.5" "pymysql==1.2.4" \
     "dbt-core==1.10.15" "dbt-duckdb==1.10.0" "openapi-spec-validator==0.9.0"
-# pyiceberg/pyarrow: independent Iceberg readers; moto/boto3: an S3 API server and its client;
+# pyiceberg/pyarrow: independent Iceberg readers (pyiceberg-core: its bucket transform for writes); moto/boto3: an S3 API server and its client;
 # pymysql: a MariaDB client; dbt-core + dbt-duckdb: the oracle that runs the dbt test projects;
 # openapi-spec-validator checks the HTTP API's OpenAPI document.
   # SQLAlchemy's PostgreSQL dialect reflects strata's catalog the way Superset does on connect.

@@ -14,6 +14,7 @@
 #include "ingest/database_source.hpp"
 #include "ingest/file_source.hpp"
 #include "ingest/table_selection.hpp"
+#include "lake/query_pruning.hpp"
 
 namespace strata::cli {
 
@@ -153,12 +154,17 @@ void add_query_command(CLI::App& app, const GlobalOptions& globals, Action& acti
     std::string sql;
     std::string format = "table";
     uint64_t max_rows = 100;
+    bool no_pruning = false;
   };
   auto options = std::make_shared<Options>();
   command->add_option("SQL", options->sql, "The statement to run")->required();
   command->add_option("-f,--format", options->format, "table, csv or json")
       ->check(CLI::IsMember({"table", "csv", "json"}));
   command->add_option("--max-rows", options->max_rows, "Rows shown in table format (default 100)");
+  command->add_flag("--no-pruning", options->no_pruning,
+                    "Read every data file of the tables (by default, files whose partition or "
+                    "column statistics rule out the query's filters are skipped; --log-level "
+                    "debug shows how many)");
   command->callback([&action, &globals, options] {
     action = [&globals, options] {
       ProjectContext context(globals);
@@ -167,6 +173,9 @@ void add_query_command(CLI::App& app, const GlobalOptions& globals, Action& acti
       print.max_rows = options->max_rows;
       try {
         context.lake().attach_time_travel(context.connection(), options->sql);
+        if (!options->no_pruning) {
+          lake::attach_for_query(context.lake(), context.connection(), options->sql);
+        }
         print_query(context.connection(), options->sql, print, std::cout);
       } catch (const Error& e) {
         if (e.kind() != ErrorKind::kEngine) throw;

@@ -138,26 +138,6 @@ std::optional<__int128> parse_unscaled(std::string_view text, int scale) {
   return negative ? -value : value;
 }
 
-// Two's-complement big-endian with the fewest bytes that keep the sign.
-std::string minimal_big_endian(__int128 value) {
-  std::string bytes(16, '\0');
-  for (int i = 15; i >= 0; --i) {
-    bytes[i] = static_cast<char>(static_cast<unsigned char>(value & 0xFF));
-    value >>= 8;
-  }
-  size_t start = 0;
-  while (start < 15) {
-    const auto first = static_cast<unsigned char>(bytes[start]);
-    const auto next = static_cast<unsigned char>(bytes[start + 1]);
-    if ((first == 0x00 && !(next & 0x80)) || (first == 0xFF && (next & 0x80))) {
-      ++start;
-    } else {
-      break;
-    }
-  }
-  return bytes.substr(start);
-}
-
 std::optional<std::string> hex_bytes(std::string_view text, size_t expected = 0) {
   std::string out;
   int high = -1;
@@ -248,7 +228,8 @@ std::optional<std::string> truncated_binary(std::string bytes, bool upper) {
   return std::nullopt;
 }
 
-std::optional<std::string> bound(const Type& type, std::string_view text, bool upper) {
+std::optional<std::string> bound(const Type& type, std::string_view text, bool upper,
+                                 bool truncate = true) {
   switch (type.id) {
     case TypeId::kBoolean:
       if (text == "true") return std::string(1, '\x01');
@@ -270,7 +251,7 @@ std::optional<std::string> bound(const Type& type, std::string_view text, bool u
       return little_endian(static_cast<float>(*v));
     }
     case TypeId::kDecimal:
-      if (auto v = parse_unscaled(text, type.scale)) return minimal_big_endian(*v);
+      if (auto v = parse_unscaled(text, type.scale)) return decimal_bytes(*v);
       return std::nullopt;
     case TypeId::kDate: {
       auto days = take_days(text);
@@ -287,11 +268,15 @@ std::optional<std::string> bound(const Type& type, std::string_view text, bool u
       if (auto v = parse_timestamp(text, type.id == TypeId::kTimestampTz)) return little_endian(*v);
       return std::nullopt;
     case TypeId::kString:
+      if (!truncate) return std::string(text);
       return truncated_string(text, upper);
     case TypeId::kUuid:
       return hex_bytes(text, 16);
     case TypeId::kBinary:
-      if (auto bytes = hex_bytes(text)) return truncated_binary(std::move(*bytes), upper);
+      if (auto bytes = hex_bytes(text)) {
+        if (!truncate) return bytes;
+        return truncated_binary(std::move(*bytes), upper);
+      }
       return std::nullopt;
     default:
       return std::nullopt;  // nested types have no bounds
@@ -300,12 +285,35 @@ std::optional<std::string> bound(const Type& type, std::string_view text, bool u
 
 }  // namespace
 
+std::string decimal_bytes(__int128 value) {
+  std::string bytes(16, '\0');
+  for (int i = 15; i >= 0; --i) {
+    bytes[i] = static_cast<char>(static_cast<unsigned char>(value & 0xFF));
+    value >>= 8;
+  }
+  size_t start = 0;
+  while (start < 15) {
+    const auto first = static_cast<unsigned char>(bytes[start]);
+    const auto next = static_cast<unsigned char>(bytes[start + 1]);
+    if ((first == 0x00 && !(next & 0x80)) || (first == 0xFF && (next & 0x80))) {
+      ++start;
+    } else {
+      break;
+    }
+  }
+  return bytes.substr(start);
+}
+
 std::optional<std::string> lower_bound(const Type& type, std::string_view duckdb_text) {
   return bound(type, duckdb_text, false);
 }
 
 std::optional<std::string> upper_bound(const Type& type, std::string_view duckdb_text) {
   return bound(type, duckdb_text, true);
+}
+
+std::optional<std::string> single_value(const Type& type, std::string_view duckdb_text) {
+  return bound(type, duckdb_text, false, false);
 }
 
 }  // namespace strata::lake::iceberg

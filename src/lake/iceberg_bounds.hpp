@@ -18,5 +18,9 @@ namespace strata::lake::iceberg {
 
 std::optional<std::string> lower_bound(const Type& type, std::string_view duckdb_text);
 std::optional<std::string> upper_bound(const Type& type, std::string_view duckdb_text);
+// A decimal's unscaled value as two's-complement big-endian bytes, as few as keep the sign.
+std::string decimal_bytes(__int128 unscaled);
+// The exact value (strings and binary not truncated), for comparing constants with bounds.
+std::optional<std::string> single_value(const Type& type, std::string_view duckdb_text);
 
 }  // namespace strata::lake::iceberg

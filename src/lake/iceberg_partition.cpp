@@ -4,6 +4,8 @@
 
 #include "core/error.hpp"
 #include "core/text.hpp"
+#include "lake/iceberg_bucket.hpp"
+#include "lake/iceberg_transforms.hpp"
 
 namespace strata::lake::iceberg {
 
@@ -15,21 +17,9 @@ bool is_temporal_transform(const std::string& transform) {
   return transform == "year" || transform == "month" || transform == "day" || transform == "hour";
 }
 
-// W of "truncate[W]"; none for other transforms or a width that is not a positive integer.
-std::optional<int64_t> truncate_width(const std::string& transform) {
-  if (!transform.starts_with("truncate[") || !transform.ends_with("]")) return std::nullopt;
-  const std::string digits = transform.substr(9, transform.size() - 10);
-  if (digits.empty() || digits.size() > 9 ||
-      digits.find_first_not_of("0123456789") != std::string::npos)
-    return std::nullopt;
-  const int64_t width = std::stoll(digits);
-  if (width <= 0) return std::nullopt;
-  return width;
-}
-
 bool is_supported_transform(const std::string& transform) {
   return transform == "identity" || is_temporal_transform(transform) ||
-         truncate_width(transform).has_value();
+         truncate_width(transform).has_value() || bucket_count(transform).has_value();
 }
 
 bool is_time_type(TypeId id) {
@@ -56,9 +46,12 @@ std::string unsupported_reason(const std::string& transform, const Type& type) {
                ? ""
                : "truncate needs an int, long or string column";
   }
+  if (bucket_count(transform)) {
+    return bucketable(type) ? "" : "bucket cannot partition " + type_name(type) + " columns";
+  }
   if (!is_temporal_transform(transform)) {
     return "unknown or unsupported transform '" + transform +
-           "' (supported: identity, year, month, day, hour, truncate[W])";
+           "' (supported: identity, year, month, day, hour, truncate[W], bucket[N])";
   }
   if (transform == "hour" && type.id == TypeId::kDate) return "hour() needs a timestamp column";
   if (!is_time_type(type.id)) return transform + "() needs a date or timestamp column";
@@ -75,7 +68,9 @@ const Field& source_field(const PartitionField& field, const Schema& schema) {
 std::string field_name(const std::string& column, const std::string& transform) {
   if (transform == "identity") return column;
   std::string name = column;
-  name.append("_").append(truncate_width(transform) ? "trunc" : transform);
+  name.append("_").append(truncate_width(transform) ? "trunc"
+                          : bucket_count(transform) ? "bucket"
+                                                    : transform);
   return name;
 }
 
@@ -85,7 +80,35 @@ std::string little_endian(uint64_t value, size_t width) {
   return out;
 }
 
+// The comma-separated items of a spec's text; commas inside parentheses (bucket(16, id)) do not
+// separate items.
+std::vector<std::string> top_level_items(std::string_view text) {
+  std::vector<std::string> items(1);
+  int depth = 0;
+  for (char c : text) {
+    if (c == '(') ++depth;
+    if (c == ')') --depth;
+    if (c == ',' && depth == 0) {
+      items.emplace_back();
+    } else {
+      items.back().push_back(c);
+    }
+  }
+  return items;
+}
+
 }  // namespace
+
+std::optional<int64_t> truncate_width(const std::string& transform) {
+  if (!transform.starts_with("truncate[") || !transform.ends_with("]")) return std::nullopt;
+  const std::string digits = transform.substr(9, transform.size() - 10);
+  if (digits.empty() || digits.size() > 9 ||
+      digits.find_first_not_of("0123456789") != std::string::npos)
+    return std::nullopt;
+  const int64_t width = std::stoll(digits);
+  if (width <= 0) return std::nullopt;
+  return width;
+}
 
 json partition_spec_to_json(const PartitionSpec& spec) {
   json fields = json::array();
@@ -123,7 +146,7 @@ std::vector<PartitionField> parse_partition_fields(std::string_view text, const 
                                                    int last_partition_id,
                                                    const std::string& table) {
   std::vector<PartitionField> fields;
-  for (const std::string& part : split(text, ',')) {
+  for (const std::string& part : top_level_items(text)) {
     const std::string item(trim(part));
     if (item.empty()) continue;
     std::string transform = "identity";
@@ -136,6 +159,11 @@ std::vector<PartitionField> parse_partition_fields(std::string_view text, const 
       }
       transform = to_lower(trim(item.substr(0, open)));
       column = std::string(trim(item.substr(open + 1, item.size() - open - 2)));
+      // bucket(16, id) and truncate(4, name) are bucket[16](id) and truncate[4](name).
+      if (const size_t comma = column.find(','); comma != std::string::npos) {
+        transform.append(1, '[').append(trim(column.substr(0, comma))).append(1, ']');
+        column = std::string(trim(column.substr(comma + 1)));
+      }
     }
     const Field* source = schema.find(column);
     if (!source) {
@@ -176,7 +204,7 @@ Type partition_result_type(const PartitionField& field, const Schema& schema) {
   if (field.transform == "identity" || truncate_width(field.transform))
     return source_field(field, schema).type;
   if (field.transform == "day") return primitive(TypeId::kDate);
-  return primitive(TypeId::kInt);
+  return primitive(TypeId::kInt);  // year, month, hour, bucket
 }
 
 std::string partition_value_sql(const PartitionField& field, const Schema& schema,
@@ -191,6 +219,36 @@ std::string partition_value_sql(const PartitionField& field, const Schema& schem
     // Strings keep their first W code points; integers floor to a multiple of W (spec).
     if (type.id == TypeId::kString) return "substring(" + column_sql + ", 1, " + w + ")";
     return "(" + column_sql + " - (((" + column_sql + " % " + w + ") + " + w + ") % " + w + "))";
+  }
+  if (const auto buckets = bucket_count(field.transform)) {
+    // The value as the hash reads it: a long, the hash bytes, or a decimal's unscaled value.
+    std::string value;
+    switch (type.id) {
+      case TypeId::kDate:
+        value = "CAST(" + column_sql + " - DATE '1970-01-01' AS BIGINT)";
+        break;
+      case TypeId::kTime:
+      case TypeId::kTimestamp:
+      case TypeId::kTimestampTz:
+        value = "epoch_us(" + column_sql + ")";
+        break;
+      case TypeId::kString:
+        value = "encode(" + column_sql + ")";
+        break;
+      case TypeId::kBinary:
+        value = "CAST(" + column_sql + " AS BLOB)";
+        break;
+      case TypeId::kUuid:
+        value = "unhex(replace(CAST(" + column_sql + " AS VARCHAR), '-', ''))";
+        break;
+      case TypeId::kDecimal:  // decimals print every digit of their scale
+        value = "CAST(replace(CAST(" + column_sql + " AS VARCHAR), '.', '') AS HUGEINT)";
+        break;
+      default:
+        value = "CAST(" + column_sql + " AS BIGINT)";
+        break;
+    }
+    return std::string(kBucketFunction) + "(" + std::to_string(*buckets) + ", " + value + ")";
   }
   // Transforms work on UTC wall-clock time: epoch microseconds back to a naive timestamp, so that
   // the session time zone never shifts a timestamptz. date_diff counts the boundaries crossed
@@ -250,6 +308,9 @@ std::string partition_value_bytes(const Type& type, const json& value) {
     case TypeId::kBoolean:
       return std::string(1, value.get<bool>() ? '\x01' : '\x00');
     case TypeId::kLong:
+    case TypeId::kTime:
+    case TypeId::kTimestamp:
+    case TypeId::kTimestampTz:
       return little_endian(static_cast<uint64_t>(value.get<int64_t>()), 8);
     default:
       return little_endian(static_cast<uint64_t>(value.get<int64_t>()), 4);

@@ -7,6 +7,8 @@
 #include "core/error.hpp"
 #include "core/log.hpp"
 #include "core/paths.hpp"
+#include "lake/files_view.hpp"
+#include "lake/iceberg_bucket.hpp"
 #include "lake/iceberg_scan.hpp"
 
 namespace strata::lake {
@@ -15,13 +17,10 @@ namespace fs = std::filesystem;
 using engine::quote_identifier;
 using engine::quote_literal;
 
-namespace {
-
-std::string relation(const TableName& name) {
+std::string table_relation(const TableName& name) {
   return quote_identifier(name.space) + "." + quote_identifier(name.name);
 }
 
-// A query over data files; over none, the schema's columns and no rows.
 std::string files_sql(const std::vector<DataFile>& files, const iceberg::Schema& schema) {
   if (files.empty()) {
     std::string columns;
@@ -54,8 +53,6 @@ std::string files_sql(const std::vector<DataFile>& files, const iceberg::Schema&
   return "SELECT * FROM read_parquet([" + list + "], schema = MAP {" + columns + "})";
 }
 
-}  // namespace
-
 std::string create_schema_sql(const std::string& space) {
   return "CREATE SCHEMA IF NOT EXISTS " + quote_identifier(space);
 }
@@ -69,6 +66,7 @@ Lake::Lake(fs::path root, MetadataStore& store, const S3Config& s3)
 }
 
 void Lake::connect_storage(engine::Connection& connection) {
+  iceberg::register_bucket_function(connection);
   if (!s3_) return;
   const std::string bucket = s3::bucket_of(root_.string());
   s3::install_secret(connection, *s3_, bucket, "strata_lake_" + bucket, Location(root_.string()));
@@ -105,7 +103,7 @@ int64_t Lake::create_or_replace_view(engine::Connection& connection, const Table
                                      const std::string& select_sql) {
   // Created in the session first, so an invalid definition fails before it is committed.
   connection.execute(create_schema_sql(view.space));
-  connection.execute("CREATE OR REPLACE VIEW " + relation(view) + " AS " + select_sql);
+  connection.execute("CREATE OR REPLACE VIEW " + table_relation(view) + " AS " + select_sql);
   Commit commit;
   commit.tables.push_back({.table = view,
                            .kind = TableKind::kView,
@@ -164,7 +162,8 @@ std::string Lake::snapshot_sql(const TableName& name, std::optional<int64_t> sna
 void Lake::attach_table(engine::Connection& connection, const TableInfo& table) {
   connection.execute(create_schema_sql(table.name.space));
   if (table.kind == TableKind::kView) {
-    connection.execute("CREATE OR REPLACE VIEW " + relation(table.name) + " AS " + table.view_sql);
+    connection.execute("CREATE OR REPLACE VIEW " + table_relation(table.name) + " AS " +
+                       table.view_sql);
     return;
   }
   std::string sql;
@@ -176,7 +175,7 @@ void Lake::attach_table(engine::Connection& connection, const TableInfo& table) 
     log::warn("table cannot be read", {{"table", table.name.str()}, {"error", e.what()}});
     sql = "SELECT error(" + quote_literal(table.name.str() + ": " + e.what()) + ") AS unreadable";
   }
-  connection.execute("CREATE OR REPLACE VIEW " + relation(table.name) + " AS " + sql);
+  connection.execute("CREATE OR REPLACE VIEW " + table_relation(table.name) + " AS " + sql);
 }
 
 void Lake::attach_at(engine::Connection& connection, const TableName& name, int64_t snapshot_id,

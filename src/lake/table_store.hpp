@@ -98,9 +98,10 @@ class Lake {
   int64_t create_or_replace_view(engine::Connection& connection, const TableName& view,
                                  const std::string& select_sql);
 
-  // Lets `connection` read and write the lake's data files: for an S3 lake, loads httpfs and
-  // creates the bucket's secret (nothing to do on local disk). The attach functions and every
-  // write call it; call it before reading data files of the lake by other means.
+  // Lets `connection` read and write the lake's data files: registers the SQL function of
+  // bucket partitions (lake/iceberg_bucket.hpp) and, for an S3 lake, loads httpfs and creates
+  // the bucket's secret. The attach functions and every write call it; call it before reading
+  // data files of the lake by other means.
   void connect_storage(engine::Connection& connection);
 
   // Makes every table and view of the catalog queryable in `connection` as `namespace.name`.

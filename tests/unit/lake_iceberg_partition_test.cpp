@@ -123,15 +123,27 @@ TEST(IcebergPartition, RefusesFieldsThatDoNotApplyNamingTheTable) {
   expect_input_error("hour(day)", "hour() needs a timestamp column");
   expect_input_error("month(region)", "needs a date or timestamp column");
   expect_input_error("identity(amount)", "identity partitioning of decimal(10, 2)");
-  expect_input_error("bucket[16](id)", "unsupported transform 'bucket[16]'");
+  expect_input_error("bucket[0](id)", "unsupported transform 'bucket[0]'");
+  expect_input_error("bucket(16, id", "closing ')'");
   expect_input_error("day(ts), day(ts)", "given twice");
   expect_input_error("day(ts", "closing ')'");
   expect_input_error("truncate[0](id)", "unsupported transform 'truncate[0]'");
   expect_input_error("truncate[4](ts)", "truncate needs an int, long or string column");
   EXPECT_THROW(partition_spec_from_json(json::parse(R"({"spec-id":1,"fields":[{"name":"b",
-      "transform":"bucket[4]","source-id":1,"field-id":1000}]})"),
+      "transform":"zorder","source-id":1,"field-id":1000}]})"),
                                         "m.json"),
                Error);
+}
+
+TEST(IcebergPartition, BucketFieldsParseInBothSpellings) {
+  const auto fields = parse_partition_fields(
+      "bucket(16, id), bucket[4](region), truncate(3, region)", events_schema(), 999, "s.t");
+  ASSERT_EQ(fields.size(), 3u);
+  EXPECT_EQ(fields[0].transform, "bucket[16]");
+  EXPECT_EQ(fields[0].name, "id_bucket");
+  EXPECT_EQ(fields[1].transform, "bucket[4]");
+  EXPECT_EQ(fields[2].transform, "truncate[3]");
+  EXPECT_EQ(partition_result_type(fields[0], events_schema()).id, TypeId::kInt);
 }
 
 TEST(IcebergPartition, ValuesUseTheSingleValueBinarySerialization) {

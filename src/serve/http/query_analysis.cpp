@@ -4,6 +4,7 @@
 
 #include "core/error.hpp"
 #include "core/text.hpp"
+#include "engine/sql_tree.hpp"
 
 namespace strata::serve::http {
 
@@ -11,11 +12,7 @@ namespace {
 
 constexpr int kMaxViewDepth = 32;
 
-// A string member of a parse-tree node, or "" (members such as "type" are objects in places).
-std::string text_of(const nlohmann::json& node, const char* key) {
-  auto it = node.find(key);
-  return it != node.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
+using engine::json_text;
 
 struct Walk {
   const std::set<std::string>& consistent_functions;
@@ -36,37 +33,38 @@ struct Walk {
     }
     if (!node.is_object()) return;
     node.erase("query_location");  // positions differ with whitespace, not with meaning
-    const std::string type = text_of(node, "type");
-    const std::string node_class = text_of(node, "class");
+    const std::string type = json_text(node, "type");
+    const std::string node_class = json_text(node, "class");
     if (type == "BASE_TABLE" && node.contains("table_name")) {
       table(node);
     } else if (type == "TABLE_FUNCTION") {
       fail("it calls a table function");
       if (node.contains("function") && node["function"].is_object()) {
-        table_functions.insert(to_lower(text_of(node["function"], "function_name")));
+        table_functions.insert(to_lower(json_text(node["function"], "function_name")));
       } else {
         table_functions.insert("");
       }
     } else if (node_class == "FUNCTION" || node_class == "AGGREGATE" || node_class == "WINDOW") {
-      const std::string name = to_lower(text_of(node, "function_name"));
+      const std::string name = to_lower(json_text(node, "function_name"));
       if (!consistent_functions.contains(name)) {
         fail("its result may change without a commit (" + name + ")");
       }
     }
     if (node.contains("cte_map") && node["cte_map"].contains("map")) {
       for (const auto& entry : node["cte_map"]["map"]) {
-        if (entry.is_object()) ctes.insert(to_lower(text_of(entry, "key")));
+        if (entry.is_object()) ctes.insert(to_lower(json_text(entry, "key")));
       }
     }
     for (auto& [key, child] : node.items()) visit(child);
   }
 
   void table(const nlohmann::json& node) {
-    const std::string catalog = to_lower(text_of(node, "catalog_name"));
+    const std::string catalog = to_lower(json_text(node, "catalog_name"));
     if (!catalog.empty() && catalog != "memory") fail("it reads catalog " + catalog);
     if (!catalog.empty()) catalogs.insert(catalog);
     if (node.contains("at_clause") && !node["at_clause"].is_null()) fail("it travels in time");
-    tables.emplace(to_lower(text_of(node, "schema_name")), to_lower(text_of(node, "table_name")));
+    tables.emplace(to_lower(json_text(node, "schema_name")),
+                   to_lower(json_text(node, "table_name")));
   }
 };
 
@@ -87,22 +85,17 @@ QueryAnalyzer::QueryAnalyzer(engine::Connection& connection) {
 QueryAnalyzer::Parsed QueryAnalyzer::parse(engine::Connection& connection,
                                            const std::string& sql) const {
   Parsed parsed;
-  engine::Value serialized =
-      connection.query("SELECT json_serialize_sql($1::VARCHAR)", {engine::Value(sql)}).scalar();
-  const auto* text = std::get_if<std::string>(&serialized);
-  nlohmann::json tree = text ? nlohmann::json::parse(*text, nullptr, false) : nlohmann::json();
-  const auto error = tree.is_object() ? tree.find("error") : tree.end();
-  const auto statements = tree.is_object() ? tree.find("statements") : tree.end();
-  if (!tree.is_object() || error == tree.end() || !error->is_boolean() || error->get<bool>() ||
-      statements == tree.end() || !statements->is_array() || statements->size() != 1) {
+  engine::SqlTree parsed_sql = engine::serialize_sql(connection, sql);
+  nlohmann::json& tree = parsed_sql.tree;
+  if (!parsed_sql.ok || parsed_sql.statements != 1) {
     parsed.uncacheable = "it is not a single SELECT DuckDB can serialize";
-    const std::string error_type = tree.is_object() ? text_of(tree, "error_type") : "";
-    const std::string message = tree.is_object() ? text_of(tree, "error_message") : "";
+    const std::string& error_type = parsed_sql.error_type;
+    const std::string& message = parsed_sql.error_message;
     if (message.find("Only SELECT") != std::string::npos) {
       parsed.rejection = "only SELECT queries can be run through the HTTP API (it is read-only)";
     } else if (error_type == "parser") {
       parsed.rejection = "Parser Error: " + message;
-    } else if (statements != tree.end() && statements->is_array() && statements->size() > 1) {
+    } else if (parsed_sql.statements > 1) {
       parsed.rejection = "send one statement per request";
     }
     return parsed;
