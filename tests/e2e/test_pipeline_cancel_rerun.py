@@ -37,7 +37,7 @@ pipelines:
 @pytest.fixture
 def project(tmp_path, strata_bin):
     root = tmp_path / "p"
-    cli(strata_bin, tmp_path, "init", root)
+    subprocess.run([strata_bin, "init", str(root)], check=True, capture_output=True, timeout=120)
     with open(root / "strata.yml", "a", encoding="utf-8") as config:
         config.write(PIPELINES)
     return root
@@ -109,7 +109,8 @@ def test_cancel_a_run_whose_process_was_killed(strata_bin, project):
 
 def test_cancel_a_run_of_the_server(strata_bin, tmp_path):
     project = tmp_path / "served"
-    cli(strata_bin, tmp_path, "init", project)
+    subprocess.run([strata_bin, "init", str(project)], check=True, capture_output=True,
+                   timeout=120)
     with open(project / "strata.yml", "a", encoding="utf-8") as config:
         config.write(f"""
 pipelines:

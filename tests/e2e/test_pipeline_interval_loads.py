@@ -19,6 +19,7 @@ from source_checks import query, write_database_project
 
 PASSWORD_VARIABLE = "STRATA_TEST_PG_PASSWORD"
 PARIS = ZoneInfo("Europe/Paris")
+DB = "interval_loads"
 
 SOURCE_DDL = """
 CREATE TABLE public.events (id integer PRIMARY KEY, note text, updated_at timestamptz NOT NULL);
@@ -66,14 +67,13 @@ pipelines:
 @pytest.fixture
 def project(postgres_server, tmp_path, monkeypatch):  # noqa: F811
     monkeypatch.setenv(PASSWORD_VARIABLE, postgres_server.password)
-    db = postgres_server.create_database("interval_loads")
+    db = postgres_server.create_database(DB)
     with postgres_server.connect(db) as conn:
         conn.execute(SOURCE_DDL)
     root = write_database_project(tmp_path / "p", "postgres", postgres_server.port, db, "postgres",
                                   PASSWORD_VARIABLE, TABLES)
     with open(root / "strata.yml", "a", encoding="utf-8") as config:
         config.write(PIPELINES)
-    root.db = db
     return root
 
 
@@ -115,11 +115,12 @@ def test_backfill_reruns_and_late_rows(postgres_server, strata_bin, project):  #
 
     # Each event of the three Paris days once, and nothing outside them.
     assert bronze_events(strata_bin, project) == expected_events(
-        postgres_server, project.db, days(JAN_1, 3))
+        postgres_server, DB, days(JAN_1, 3))
     # TIMESTAMP cursors: the days' wall-clock times (as UTC instants they would start at 23:30
     # the day before).
-    visits = query(strata_bin, project, "SELECT min(at)::VARCHAR AS lo, max(at)::VARCHAR AS hi, "
-                                        "count(*) AS n, count(DISTINCT id) AS ids FROM shop.visits")
+    visits = query(strata_bin, project,
+                   'SELECT min("at")::VARCHAR AS lo, max("at")::VARCHAR AS hi, count(*) AS n, '
+                   "count(DISTINCT id) AS ids FROM shop.visits")
     assert visits == [{"lo": "2026-01-01 00:30:00", "hi": "2026-01-03 23:30:00", "n": 72,
                        "ids": 72}], visits
     current = query(strata_bin, project, "SELECT count(*) AS n FROM shop_current.events")
@@ -134,11 +135,11 @@ def test_backfill_reruns_and_late_rows(postgres_server, strata_bin, project):  #
     assert "shop.events: 24 rows of the data interval (24 rows loaded for it before replaced)" \
         in logs, logs
     assert bronze_events(strata_bin, project) == expected_events(
-        postgres_server, project.db, days(JAN_1, 3))
+        postgres_server, DB, days(JAN_1, 3))
 
     # Rows committed late into the 2nd, and an update there that keeps its cursor: a rerun of
     # that interval's run (every step) picks both up, without touching the other days.
-    with postgres_server.connect(project.db) as conn:
+    with postgres_server.connect(DB) as conn:
         conn.execute("INSERT INTO public.events VALUES (5000, 'late', '2026-01-02 12:34:00+01'), "
                      "(5001, 'late', '2026-01-02 23:59:59+01')")
         conn.execute("UPDATE public.events SET note = 'fixed' "
@@ -146,7 +147,7 @@ def test_backfill_reruns_and_late_rows(postgres_server, strata_bin, project):  #
     out = cli(strata_bin, project, "pipeline", "rerun", run_id).stdout
     assert re.search(r"Run \d+ succeeded", out), out
     loaded = bronze_events(strata_bin, project)
-    assert loaded == expected_events(postgres_server, project.db, days(JAN_1, 3))
+    assert loaded == expected_events(postgres_server, DB, days(JAN_1, 3))
     assert loaded[5000] == "late" and loaded[5001] == "late"
     assert list(loaded.values()).count("fixed") == 1
     late = query(strata_bin, project,
@@ -168,12 +169,12 @@ def test_backfill_reruns_and_late_rows(postgres_server, strata_bin, project):  #
     # largest cursor loaded, the end of the 3rd), never the days before the backfill.
     out = cli(strata_bin, project, "ingest", "shop.events").stdout
     source_after = postgres_server.rows(
-        project.db, "SELECT count(*) AS n FROM public.events WHERE updated_at >= "
+        DB, "SELECT count(*) AS n FROM public.events WHERE updated_at >= "
                     "'2026-01-04 00:00:00+01'")[0]["n"]
     assert f"shop.events: {source_after} rows" in out, out
     assert bronze_events(strata_bin, project) == {
-        **expected_events(postgres_server, project.db, days(JAN_1, 3)),
-        **expected_events(postgres_server, project.db, days(JAN_1 + datetime.timedelta(3), 5))}
+        **expected_events(postgres_server, DB, days(JAN_1, 3)),
+        **expected_events(postgres_server, DB, days(JAN_1 + datetime.timedelta(3), 5))}
 
 
 def test_a_numeric_cursor_cannot_be_bounded(strata_bin, project):
