@@ -1,5 +1,6 @@
 """The named benchmarks. Each has cases (e.g. scales); each case prepares its inputs once and
 offers variants (strata and its baselines) as functions returning seconds for one measurement."""
+import os
 import pathlib
 import shutil
 import sqlite3
@@ -215,9 +216,10 @@ class DagCase:
     step; deep only, where steps never overlap) and the mean time from a step's end to the start
     of the step after it (deep). Each strata figure's ratio is to Airflow's same figure."""
 
-    def __init__(self, shape, steps):
+    def __init__(self, shape, steps, peer_dags):
         self.shape = shape
         self.steps = steps
+        self.peer_dags = peer_dags  # every (shape, steps) of the run: one Airflow parses them all
         self.label = f"{shape}, {steps} steps"
         self.notes = {
             "strata total": "strata pipeline run (process start to exit)",
@@ -249,8 +251,7 @@ class DagCase:
         with open(self.dir / "strata.yml", "a", encoding="utf-8") as config:
             config.write("\n" + "\n".join(lines) + "\n")
         if airflow_peer.available():
-            self.airflow = airflow_peer.AirflowPeer.shared(
-                work, [("deep", self.steps), ("wide", self.steps)])
+            self.airflow = airflow_peer.AirflowPeer.shared(work, self.peer_dags)
         else:
             print("[bench] Airflow is not installed (scripts/setup.sh --bench): strata only",
                   file=sys.stderr)
@@ -303,6 +304,20 @@ class DagCase:
                                        self.airflow.run(self.shape, self.steps))
         self.stats["airflow"].append(stats)
         return stats["total"]
+
+
+def dag_cases(quick):
+    """Deep then wide, 1,000 steps each (100 with --quick); STRATA_BENCH_DAGS="wide=1000,deep=300"
+    picks other shapes, sizes and order (Airflow's deep chain at 1,000 steps takes about 25 min)."""
+    sizes = [("deep", 100 if quick else 1000), ("wide", 100 if quick else 1000)]
+    if os.environ.get("STRATA_BENCH_DAGS"):
+        sizes = []
+        for item in os.environ["STRATA_BENCH_DAGS"].split(","):
+            shape, steps = item.split("=")
+            if shape not in ("deep", "wide"):
+                raise SystemExit(f"STRATA_BENCH_DAGS: unknown shape {shape!r} (deep or wide)")
+            sizes.append((shape, int(steps)))
+    return [DagCase(shape, steps, sizes) for shape, steps in sizes]
 
 
 class Benchmark:
@@ -359,7 +374,6 @@ BENCHMARKS = [
         "1,000 no-op sql steps (100 with --quick) in a deep (chain) and a wide (independent) "
         "DAG: total, time and scheduling overhead per step, step end to dependent start, side "
         "by side with Apache Airflow (LocalExecutor) running the same DAG",
-        lambda quick: [DagCase("deep", 100 if quick else 1000),
-                       DagCase("wide", 100 if quick else 1000)],
+        lambda quick: dag_cases(quick),
     ),
 ]

@@ -1,5 +1,5 @@
 // `strata pipeline`: list the project's pipelines, run one now, backfill a range of its intervals,
-// and show its run history and the log lines of a run.
+// rerun or cancel a run, and show its run history and the log lines of a run.
 #include <algorithm>
 #include <iomanip>
 #include <iostream>
@@ -9,6 +9,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/output.hpp"
+#include "cli/pipeline_cancel.hpp"
 #include "cli/pipeline_status.hpp"
 #include "core/error.hpp"
 #include "core/interrupt.hpp"
@@ -19,6 +20,7 @@
 #include "orchestrate/executor.hpp"
 #include "orchestrate/pipeline.hpp"
 #include "orchestrate/process_lock.hpp"
+#include "orchestrate/recovery.hpp"
 #include "orchestrate/run_meta.hpp"
 
 namespace strata::cli {
@@ -145,6 +147,31 @@ struct Orchestration {
   }
 };
 
+// Runs one run of `pipeline` in this process, printing its steps as they end; 0 when it succeeded.
+// `note`: a first log line of the run (e.g. what it reruns).
+int execute_run(Orchestration& o, const Pipeline& pipeline, const DataInterval& interval,
+                const std::string& trigger, const orchestrate::RunRequest& request,
+                const std::string& note) {
+  orchestrate::ExecutorOptions options;
+  auto printer = std::make_shared<EventPrinter>();
+  options.on_event = [printer](const orchestrate::StepEvent& event) { (*printer)(event); };
+  orchestrate::Executor executor = o.executor(std::move(options));
+  const std::optional<int64_t> run_id = executor.begin(pipeline, interval, trigger);
+  if (!run_id) throw Error(ErrorKind::kInternal, "a " + trigger + " run was not recorded");
+  if (!note.empty()) o.context.store().append_log(*run_id, 0, "info", note);
+  orchestrate::CancelToken cancel;
+  const orchestrate::RunOutcome run =
+      executor.execute(pipeline, interval, *run_id, cancel, request);
+  o.alerter->run_finished(run, trigger);
+  print_failures(run, "  ");
+  std::cout << "Run " << run.run_id << " " << (run.ok() ? "succeeded" : "failed") << " in "
+            << format_seconds(run.seconds);
+  if (!run.ok()) std::cout << ": " << run.error;
+  std::cout << "\n";
+  check_interrupt();
+  return run.ok() ? 0 : 1;
+}
+
 int list_pipelines(const GlobalOptions& globals) {
   Orchestration o(globals);
   if (o.pipelines.empty()) {
@@ -190,22 +217,25 @@ int run_pipeline(const GlobalOptions& globals, const std::string& name, const st
   const Pipeline& pipeline = o.pipeline(name);
   const int64_t when = at.empty() ? o.clock.now_seconds() : parse_time_option(at, pipeline, "--at");
   const DataInterval interval = pipeline.latest_interval(when);
-  orchestrate::ExecutorOptions options;
-  auto printer = std::make_shared<EventPrinter>();
-  options.on_event = [printer](const orchestrate::StepEvent& event) { (*printer)(event); };
-  orchestrate::Executor executor = o.executor(std::move(options));
   std::cout << "Pipeline " << pipeline.name() << ": data interval " << interval_text(interval)
             << "\n";
-  orchestrate::CancelToken cancel;
-  const orchestrate::RunOutcome run = executor.run(pipeline, interval, "manual", cancel, request);
-  o.alerter->run_finished(run, "manual");
-  print_failures(run, "  ");
-  std::cout << "Run " << run.run_id << " " << (run.ok() ? "succeeded" : "failed") << " in "
-            << format_seconds(run.seconds);
-  if (!run.ok()) std::cout << ": " << run.error;
-  std::cout << "\n";
-  check_interrupt();
-  return run.ok() ? 0 : 1;
+  return execute_run(o, pipeline, interval, "manual", request, "");
+}
+
+int rerun_pipeline(const GlobalOptions& globals, int64_t run_id, bool from_failed) {
+  Orchestration o(globals);
+  lake::MetadataStore& store = o.context.store();
+  const lake::PipelineRunRecord record = require_pipeline_run(store, run_id);
+  const Pipeline& pipeline = o.pipeline(record.pipeline);
+  const orchestrate::RunRequest request =
+      orchestrate::rerun_request(store, pipeline, record, from_failed);
+  const DataInterval interval{record.interval_start, record.interval_end};
+  std::cout << "Pipeline " << pipeline.name() << ": rerun of run " << run_id
+            << (from_failed ? " from its failed steps" : "") << ", data interval "
+            << interval_text(interval) << "\n";
+  return execute_run(o, pipeline, interval, "rerun", request,
+                     "rerun of run " + std::to_string(run_id) +
+                         (from_failed ? " from its failed steps" : " (every step)"));
 }
 
 struct BackfillArguments {
@@ -294,14 +324,10 @@ void print_lines(const std::vector<lake::LogLine>& lines) {
 int show_logs(const GlobalOptions& globals, int64_t run_id, const std::string& step_name) {
   ProjectContext context(globals);
   lake::MetadataStore& store = context.store();
-  const std::optional<lake::PipelineRunRecord> record = store.pipeline_run(run_id);
-  if (!record) {
-    throw Error(ErrorKind::kUsage,
-                "no pipeline run " + std::to_string(run_id) + " (see `strata pipeline runs NAME`)");
-  }
-  std::cout << "Run " << run_id << " of pipeline " << record->pipeline << " (" << record->trigger
-            << "), data interval " << interval_text({record->interval_start, record->interval_end})
-            << ": " << record->run.status << "\n";
+  const lake::PipelineRunRecord record = require_pipeline_run(store, run_id);
+  std::cout << "Run " << run_id << " of pipeline " << record.pipeline << " (" << record.trigger
+            << "), data interval " << interval_text({record.interval_start, record.interval_end})
+            << ": " << record.run.status << "\n";
   std::vector<lake::LogLine> run_lines;
   for (lake::LogLine& line : store.run_logs(run_id)) {
     if (line.step_id == 0) run_lines.push_back(std::move(line));
@@ -335,7 +361,8 @@ int show_logs(const GlobalOptions& globals, int64_t run_id, const std::string& s
 
 void add_pipeline_command(CLI::App& app, const GlobalOptions& globals, Action& action) {
   auto* command = app.add_subcommand(
-      "pipeline", "Pipelines of steps with schedules: list, status, run, backfill, runs, logs");
+      "pipeline",
+      "Pipelines of steps with schedules: list, status, run, backfill, rerun, cancel, runs, logs");
   command->require_subcommand(1);
 
   command->add_subcommand("list", "List pipelines with their schedule and last run")
@@ -377,6 +404,44 @@ void add_pipeline_command(CLI::App& app, const GlobalOptions& globals, Action& a
   backfill->add_flag("--force", backfill_args->force, "Also rerun intervals that succeeded");
   backfill->callback([&action, &globals, backfill_args] {
     action = [&globals, backfill_args] { return backfill_pipeline(globals, *backfill_args); };
+  });
+
+  struct RerunArguments {
+    int64_t run_id = 0;
+    bool from_failed = false;
+  };
+  auto rerun_args = std::make_shared<RerunArguments>();
+  auto* rerun = command->add_subcommand(
+      "rerun",
+      "Run a finished run again in this process: its interval and parameters, every step (or "
+      "only the failed ones)");
+  rerun->add_option("RUN_ID", rerun_args->run_id, "The run (see `strata pipeline runs NAME`)")
+      ->required();
+  rerun->add_flag("--from-failed", rerun_args->from_failed,
+                  "Skip the steps that succeeded in it; run the failed and skipped ones");
+  rerun->callback([&action, &globals, rerun_args] {
+    action = [&globals, rerun_args] {
+      return rerun_pipeline(globals, rerun_args->run_id, rerun_args->from_failed);
+    };
+  });
+
+  struct CancelArguments {
+    int64_t run_id = 0;
+    double wait = 60;
+  };
+  auto cancel_args = std::make_shared<CancelArguments>();
+  auto* cancel = command->add_subcommand(
+      "cancel", "Cancel a run in flight, in whichever process runs it, and wait for it to stop");
+  cancel->add_option("RUN_ID", cancel_args->run_id, "The run (see `strata pipeline status`)")
+      ->required();
+  cancel
+      ->add_option("--wait", cancel_args->wait,
+                   "Seconds to wait for the run to stop (default 60; 0: do not wait)")
+      ->check(CLI::Range(0.0, 86400.0));
+  cancel->callback([&action, &globals, cancel_args] {
+    action = [&globals, cancel_args] {
+      return cancel_pipeline_run(globals, cancel_args->run_id, cancel_args->wait);
+    };
   });
 
   auto status_name = std::make_shared<std::string>();

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <iostream>
 
+#include "core/error.hpp"
 #include "core/text.hpp"
 #include "core/time_text.hpp"
 #include "orchestrate/process_lock.hpp"
@@ -102,6 +103,15 @@ std::string step_summary(lake::MetadataStore& store, const orchestrate::Pipeline
     parts.push_back(part);
   }
   return join(parts, ", ");
+}
+
+lake::PipelineRunRecord require_pipeline_run(lake::MetadataStore& store, int64_t run_id) {
+  std::optional<lake::PipelineRunRecord> record = store.pipeline_run(run_id);
+  if (!record) {
+    throw Error(ErrorKind::kUsage,
+                "no pipeline run " + std::to_string(run_id) + " (see `strata pipeline runs NAME`)");
+  }
+  return std::move(*record);
 }
 
 int show_pipeline_status(const GlobalOptions& globals, const std::string& name) {

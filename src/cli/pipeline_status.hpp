@@ -12,6 +12,9 @@ namespace strata::cli {
 
 int show_pipeline_status(const GlobalOptions& globals, const std::string& name);
 
+// The record of pipeline run `run_id`; kUsage pointing to `strata pipeline runs` when none.
+lake::PipelineRunRecord require_pipeline_run(lake::MetadataStore& store, int64_t run_id);
+
 // "load success, models failed (3 attempts)": the last attempt of each pipeline step.
 std::string step_summary(lake::MetadataStore& store, const orchestrate::Pipeline* pipeline,
                          int64_t run_id);

@@ -167,7 +167,7 @@ TableConfig parse_database_table(const std::string& name, const yaml::Reader& ta
     table.expect_map(what);
     table.expect_keys(
         {"table", "query", "mode", "cursor", "lookback", "primary_key", "current_state",
-         "description", "slot", "publication", "batch_changes", "deletes"},
+         "interval_bounded", "description", "slot", "publication", "batch_changes", "deletes"},
         what);
     relation = table.string("table", "");
     database.query = table.string("query", "");
@@ -239,6 +239,12 @@ TableConfig parse_database_table(const std::string& name, const yaml::Reader& ta
                     "'cursor' and 'lookback' apply only to mode: incremental");
     }
     if (!database.lookback.empty()) check_lookback(table, database.lookback);
+    database.interval_bounded = table.boolean("interval_bounded", false);
+    if (database.interval_bounded && database.mode != LoadMode::kIncremental) {
+      table.fail_at(table.node()["interval_bounded"],
+                    "interval_bounded applies only to mode: incremental (a 'cursor:' whose "
+                    "values fall in the data intervals of pipeline runs)");
+    }
   }
   if (!relation.empty()) {
     const size_t dot = relation.find('.');

@@ -34,6 +34,9 @@ struct DatabaseTableConfig {
   std::string lookback;                  // incremental: '1 hour' for time cursors, a number else
   std::vector<std::string> primary_key;  // lets a lookback re-read skip rows already loaded
   bool current_state = false;  // also keep `<source>_current.<table>`: the latest row per key
+  // incremental: inside a pipeline run, load only the rows whose cursor is in the run's data
+  // interval, replacing the ones loaded for it before (`interval_bounded: true`).
+  bool interval_bounded = false;
   // cdc (PostgreSQL logical replication, or the MySQL/MariaDB binary log): the slot and
   // publication (PostgreSQL; default strata_<source>_<table>, created on the first load) and the
   // most messages (PostgreSQL) or row changes (MySQL) one commit reads.

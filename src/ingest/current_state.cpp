@@ -121,8 +121,17 @@ uint64_t add_current_state(engine::Connection& connection, lake::Lake& lake,
     } else if (merge.truncates) {
       kept += " WHERE NOT " + truncated;
     }
+    std::string replaced = join(same_key, " AND ");
+    if (merge.keep_later && !merge.latest_by.empty()) {
+      // Of a key in both, exactly one row stays: the table's when it is strictly later.
+      const std::string by = quote_identifier(merge.latest_by.front());
+      const std::string later = "coalesce(c." + by + " > b." + by + ", false)";
+      latest_kept = "SELECT * FROM (" + latest_kept + ") AS b WHERE NOT EXISTS (SELECT 1 FROM " +
+                    current_sql + " AS c WHERE " + replaced + " AND " + later + ")";
+      replaced += " AND NOT " + later;
+    }
     sql = "SELECT * FROM (" + kept + ") AS c WHERE NOT EXISTS (SELECT 1 FROM " + batch +
-          " AS b WHERE " + join(same_key, " AND ") + ") UNION ALL BY NAME " + latest_kept;
+          " AS b WHERE " + replaced + ") UNION ALL BY NAME " + latest_kept;
   }
   lake::WriteResult written =
       lake.write_files(connection, current, sql, lake::WriteMode::kOverwrite);

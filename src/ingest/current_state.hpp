@@ -30,6 +30,9 @@ struct CurrentStateMerge {
   bool soft_deletes = false;
   // CDC: a batch row with `_strata_op = 'truncate'` deletes (or flags) every row before it.
   bool truncates = false;
+  // A key whose row in the table is later by the first `latest_by` column than the batch's keeps
+  // it: a reload of a past data interval never brings back an older version of a row.
+  bool keep_later = false;
 };
 
 // Writes the new version of the current-state table from the batch's data files and adds it to

@@ -2,6 +2,9 @@
 
 #include <chrono>
 #include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
 #include <regex>
 
 #include "core/error.hpp"
@@ -118,7 +121,27 @@ struct ReadPlan {
   std::string where;     // a WHERE clause over it (`s`): the cursor range, rows not loaded yet
   Column cursor;         // incremental loads
   std::string cursor_from;
+  std::string in_interval;  // a load of a data interval: its condition on the cursor (unqualified)
 };
+
+// The data interval `[start, end)` as a condition on the cursor `column`, each bound cast to
+// `type` from its text `quoted` by the engine's or the server's quoting.
+std::string interval_condition(const std::string& column, const std::string& start,
+                               const std::string& end, const std::string& type,
+                               const std::function<std::string(const std::string&)>& quoted) {
+  return column + " >= CAST(" + quoted(start) + " AS " + type + ") AND " + column + " < CAST(" +
+         quoted(end) + " AS " + type + ")";
+}
+
+// Whether a cursor of this (DuckDB) type can be bounded by a data interval, and how.
+bool zoned_time_cursor(const Column& cursor, const std::string& what, const Location& where) {
+  if (cursor.type == "TIMESTAMP WITH TIME ZONE") return true;
+  if (cursor.type == "DATE" || starts_with(cursor.type, "TIMESTAMP")) return false;
+  throw Error(ErrorKind::kConfig,
+              "interval_bounded needs a date or timestamp cursor; cursor '" + cursor.name +
+                  "' of " + what + " is " + cursor.type,
+              where);
+}
 
 // A whole table (a full load, or an incremental one's first) is scanned in parallel by the
 // extension, every reader in one exported snapshot. A query or a cursor range is one statement run
@@ -126,7 +149,7 @@ struct ReadPlan {
 ReadPlan plan_read(engine::Connection& connection, const std::string& alias,
                    const std::string& schema, const Dialect& dialect, const SourceConfig& source,
                    const TableConfig& table, const std::optional<std::string>& previous,
-                   bool bronze_exists, const Location& where) {
+                   bool bronze_exists, const LoadInterval* interval, const Location& where) {
   const DatabaseTableConfig& database = *table.database;
   std::string server_sql = source_sql(database, dialect);
   auto queried = [&] { return dialect.pass_through(alias, server_sql); };
@@ -143,9 +166,33 @@ ReadPlan plan_read(engine::Connection& connection, const std::string& alias,
   for (const std::string& key : database.primary_key) {
     require_column(columns, key, "primary key", what, where);
   }
+  const std::string c = quote_identifier(plan.cursor.name);
+  if (interval) {
+    // The rows of the data interval, whatever was loaded before.
+    const bool zoned = zoned_time_cursor(plan.cursor, what, where);
+    const std::string& start = zoned ? interval->start_utc : interval->start_local;
+    const std::string& end = zoned ? interval->end_utc : interval->end_local;
+    const std::string engine_type = zoned ? "TIMESTAMPTZ" : "TIMESTAMP";
+    const auto engine_quoted = [](const std::string& text) { return quote_literal(text); };
+    plan.cursor_from = start;
+    plan.in_interval = interval_condition(c, start, end, engine_type, engine_quoted);
+    if (dialect.kind == "mysql" && database.query.empty()) {
+      plan.where = " WHERE " + interval_condition("s." + c, start, end, engine_type, engine_quoted);
+    } else {
+      const std::string server_type = dialect.kind == "mysql" ? "DATETIME(6)"
+                                      : zoned                 ? "timestamptz"
+                                                              : "timestamp";
+      server_sql +=
+          " WHERE " + interval_condition(dialect.quote_identifier(plan.cursor.name), start, end,
+                                         server_type, [&dialect](const std::string& text) {
+                                           return dialect.quote_literal(text);
+                                         });
+      plan.relation = queried();
+    }
+    return plan;
+  }
   if (!previous) return plan;
   plan.cursor_from = lower_bound(connection, *previous, plan.cursor, database, where);
-  const std::string c = quote_identifier(plan.cursor.name);
   std::vector<std::string> conditions;
   if (dialect.kind == "mysql" && database.query.empty()) {
     // A pass-through query types some MySQL columns (JSON) unlike the table scan; the scan pushes
@@ -197,6 +244,78 @@ void discard(const std::vector<lake::DataFile>& files) {
   }
 }
 
+// Serializes the loads of one table within the process (parallel runs of a backfill), so that
+// they do not fail each other's compare-and-swap; loads in other processes still conflict.
+std::unique_lock<std::mutex> lock_table(const std::string& scope) {
+  static std::mutex guard;
+  static std::map<std::string, std::unique_ptr<std::mutex>> locks;
+  std::mutex* table_lock = nullptr;
+  {
+    std::lock_guard lock(guard);
+    auto& entry = locks[scope];
+    if (!entry) entry = std::make_unique<std::mutex>();
+    table_lock = entry.get();
+  }
+  return std::unique_lock(*table_lock);
+}
+
+// What a load of one data interval commits, besides the rows it read (`written`).
+struct IntervalCommit {
+  const TableConfig& table;
+  const std::optional<lake::TableInfo>& bronze;
+  const std::string& in_interval;  // the interval's condition on the cursor
+  const Column& cursor;
+  const std::optional<std::string>& previous;  // the high-water mark
+  std::string scope;
+};
+
+// A load of a data interval replaces what earlier loads put in bronze for it: one commit removes
+// the bronze rows whose cursor is in the interval (rewriting the files holding them), adds the
+// rows read now, merges those into the current state (a later version of a key stays) and keeps
+// the high-water mark the largest cursor ever loaded (for plain `strata ingest` runs after it).
+// Re-running an interval thus neither loses nor duplicates a row; the commit expects bronze
+// unchanged since the load began (kConflict otherwise, nothing committed).
+void commit_interval(engine::Connection& connection, lake::Lake& lake, const IntervalCommit& load,
+                     lake::WriteResult& written, DatabaseLoadResult& result,
+                     const std::vector<lake::StateChange>& extra_state) {
+  const DatabaseTableConfig& database = *load.table.database;
+  lake::PreparedDelete replaced;
+  if (load.bronze) replaced = lake.prepare_delete(connection, result.table, load.in_interval);
+  result.rows_replaced = replaced.rows_deleted;
+  if (written.rows == 0 && (load.bronze || written.files.empty())) {
+    // (A first load of an empty interval still commits its empty file: the table then exists.)
+    discard(written.files);
+    written.files.clear();
+    if (replaced.removed.empty()) return;  // nothing loaded before, nothing now
+  }
+  lake::TableChange change;
+  change.table = result.table;
+  change.kind = lake::TableKind::kTable;
+  change.mode = lake::WriteMode::kAppend;
+  change.location = lake.table_location(result.table).string();
+  change.expected_snapshot = load.bronze ? load.bronze->current_snapshot : 0;
+  change.added_files = written.files;
+  change.added_files.insert(change.added_files.end(), replaced.written.files.begin(),
+                            replaced.written.files.end());
+  change.removed_files = replaced.removed;
+  if (!replaced.removed.empty()) change.operation = "overwrite";
+  lake::Commit commit;
+  commit.tables.push_back(std::move(change));
+  commit.state = extra_state;
+  if (written.rows > 0) {
+    if (auto mark = high_water_mark(connection, written.files, load.cursor, load.previous)) {
+      result.cursor_to = *mark;
+      commit.state.push_back({load.scope, "cursor", *mark});
+    }
+    if (database.current_state) {
+      CurrentStateMerge merge{result.table, database.primary_key, {database.cursor}, false, {}};
+      merge.keep_later = true;
+      result.current_rows = add_current_state(connection, lake, merge, written.files, commit);
+    }
+  }
+  result.snapshot = lake.commit(commit).front();
+}
+
 }  // namespace
 
 bool is_database_source(const SourceConfig& source) {
@@ -211,7 +330,8 @@ DatabaseLoadResult load_database_table(const SourceConfig& source, const TableCo
                                        lake::Lake& lake, engine::Connection& connection,
                                        const std::function<void(const LoadProgress&)>& on_progress,
                                        const std::vector<lake::StateChange>& extra_state,
-                                       const InSnapshot& in_snapshot) {
+                                       const InSnapshot& in_snapshot,
+                                       const std::optional<LoadInterval>& interval) {
   if (table.database && table.database->mode == LoadMode::kCdc) {
     if (source.kind == "mysql") return load_mysql_cdc(source, table, lake, connection, on_progress);
     return load_postgres_cdc(source, table, lake, connection, on_progress);
@@ -226,7 +346,10 @@ DatabaseLoadResult load_database_table(const SourceConfig& source, const TableCo
   result.table = {source.name, table.name};
   result.mode = database.mode;
   const bool incremental = database.mode == LoadMode::kIncremental;
+  const bool bounded = incremental && database.interval_bounded && interval.has_value();
+  result.interval_bounded = bounded;
   const std::string scope = database_state_scope(source, table);
+  const std::unique_lock<std::mutex> table_lock = lock_table(scope);
   const std::string what = described(database, table.name);
   const Location where(table.where.file, table.where.line, table.where.column, result.table.str());
   const Dialect& dialect = database::dialect_of(source.kind);
@@ -245,6 +368,7 @@ DatabaseLoadResult load_database_table(const SourceConfig& source, const TableCo
 
   const Batch batch = start_batch();
   Column cursor;
+  std::string in_interval;
   lake::WriteResult written;
   std::vector<lake::StateChange> state = extra_state;
   auto attempt = [&](int n) {
@@ -269,8 +393,10 @@ DatabaseLoadResult load_database_table(const SourceConfig& source, const TableCo
         source.kind + ":" + (dialect.default_schema.empty() ? "" : name + ".");
     result.origin =
         prefix + (database.query.empty() ? schema + "." + database.table : "query:" + table.name);
-    const ReadPlan plan = plan_read(connection, attached.alias(), schema, dialect, source, table,
-                                    previous, bronze.has_value(), where);
+    const ReadPlan plan =
+        plan_read(connection, attached.alias(), schema, dialect, source, table, previous,
+                  bronze.has_value(), bounded ? &*interval : nullptr, where);
+    in_interval = plan.in_interval;
     cursor = plan.cursor;
     result.cursor_from = plan.cursor_from;
     const std::string select = "SELECT s.*, " + batch.loaded_at + " AS _strata_loaded_at, " +
@@ -296,8 +422,12 @@ DatabaseLoadResult load_database_table(const SourceConfig& source, const TableCo
   result.cursor_to = previous.value_or("");
   // A full load of a table that became empty still empties its current state.
   const bool empty_full_load = written.rows == 0 && bronze && !incremental;
-  if (written.rows == 0 && (bronze || written.files.empty()) &&
-      !(empty_full_load && database.current_state)) {
+  if (bounded) {
+    commit_interval(connection, lake, {table, bronze, in_interval, cursor, previous, scope},
+                    written, result, state);
+    if (result.snapshot) partition_by_load_day(lake, result.table);
+  } else if (written.rows == 0 && (bronze || written.files.empty()) &&
+             !(empty_full_load && database.current_state)) {
     // Nothing new. (A first load of an empty table still commits its empty file: the bronze
     // table then exists, with the source's columns.)
     discard(written.files);

@@ -126,14 +126,14 @@ int64_t Lake::commit_rewrite(const TableName& table, WriteResult& written,
   }
 }
 
-RewriteResult Lake::delete_where(engine::Connection& connection, const TableName& table,
-                                 const std::string& predicate) {
+PreparedDelete Lake::prepare_delete(engine::Connection& connection, const TableName& table,
+                                    const std::string& predicate) {
   connect_storage(connection);
   const TableState state = load_table(table);
-  const int64_t read_snapshot = state.metadata->current_snapshot_id().value_or(0);
+  PreparedDelete prepared;
+  prepared.read_snapshot = state.metadata->current_snapshot_id().value_or(0);
   const std::vector<DataFile> files = snapshot_files(state.info, *state.metadata, std::nullopt);
-  RewriteResult result;
-  if (files.empty()) return result;
+  if (files.empty()) return prepared;
 
   std::set<std::string> affected;
   {
@@ -143,29 +143,39 @@ RewriteResult Lake::delete_where(engine::Connection& connection, const TableName
     while (auto chunk = found.next_chunk()) {
       for (uint64_t row = 0; row < chunk->size(); ++row) {
         affected.insert(std::string(chunk->get_string(0, row)));
-        result.rows_deleted += static_cast<uint64_t>(chunk->get_int64(1, row));
+        prepared.rows_deleted += static_cast<uint64_t>(chunk->get_int64(1, row));
       }
     }
   }
-  if (affected.empty()) return result;
+  if (affected.empty()) return prepared;
 
-  const std::vector<std::string> removed(affected.begin(), affected.end());
-  WriteResult written = write_files(connection, table,
-                                    std::string("SELECT * EXCLUDE (") + kFileColumn + ") FROM " +
-                                        rows_of_sql(paths_of(files), removed) +
-                                        " AS t WHERE NOT coalesce((" + predicate + "), false)",
-                                    WriteMode::kAppend);
-  drop_empty_files(written);
-  if (written.rows + result.rows_deleted != rows_in(files, affected)) {
-    remove_files(written.files);
+  prepared.removed.assign(affected.begin(), affected.end());
+  prepared.written = write_files(connection, table,
+                                 std::string("SELECT * EXCLUDE (") + kFileColumn + ") FROM " +
+                                     rows_of_sql(paths_of(files), prepared.removed) +
+                                     " AS t WHERE NOT coalesce((" + predicate + "), false)",
+                                 WriteMode::kAppend);
+  drop_empty_files(prepared.written);
+  if (prepared.written.rows + prepared.rows_deleted != rows_in(files, affected)) {
+    remove_files(prepared.written.files);
     throw Error(ErrorKind::kInternal,
                 "delete: the rewritten files do not hold the expected rows; nothing committed",
                 Location::of(table.str()));
   }
-  result.files_removed = removed.size();
-  result.files_added = written.files.size();
-  result.snapshot_id = commit_rewrite(table, written, removed, read_snapshot,
-                                      written.files.empty() ? "delete" : "overwrite", false);
+  return prepared;
+}
+
+RewriteResult Lake::delete_where(engine::Connection& connection, const TableName& table,
+                                 const std::string& predicate) {
+  PreparedDelete prepared = prepare_delete(connection, table, predicate);
+  RewriteResult result;
+  result.rows_deleted = prepared.rows_deleted;
+  if (prepared.removed.empty()) return result;
+  result.files_removed = prepared.removed.size();
+  result.files_added = prepared.written.files.size();
+  result.snapshot_id =
+      commit_rewrite(table, prepared.written, prepared.removed, prepared.read_snapshot,
+                     prepared.written.files.empty() ? "delete" : "overwrite", false);
   return result;
 }
 

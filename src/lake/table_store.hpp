@@ -45,6 +45,14 @@ struct RewriteResult {
   size_t files_added = 0;
 };
 
+// The copy-on-write half of a delete, not committed yet (Lake::prepare_delete).
+struct PreparedDelete {
+  std::vector<std::string> removed;  // the data files holding rows to delete
+  WriteResult written;               // their other rows, as new files
+  uint64_t rows_deleted = 0;
+  int64_t read_snapshot = 0;  // the snapshot the files were read from
+};
+
 struct MergeOptions {
   // CDC: source rows for which this SQL condition is true delete the target row with their key
   // instead of replacing it (and are not inserted). Empty: every source row is upserted.
@@ -120,6 +128,10 @@ class Lake {
   // other commit landed since it read the table (its new keys could collide).
   RewriteResult delete_where(engine::Connection& connection, const TableName& table,
                              const std::string& predicate);
+  // The files delete_where would remove and write, for a caller that commits them together with
+  // other changes (their TableChange: removed_files and added_files, operation "overwrite").
+  PreparedDelete prepare_delete(engine::Connection& connection, const TableName& table,
+                                const std::string& predicate);
   RewriteResult merge(engine::Connection& connection, const TableName& table,
                       const std::string& source_sql, const std::vector<std::string>& key_columns,
                       const MergeOptions& options = {});

@@ -25,6 +25,18 @@ namespace strata::orchestrate {
 
 namespace {
 
+// The run's data interval for `interval_bounded` tables; nothing for the empty interval of a
+// pipeline without a schedule (those tables then load as `strata ingest` loads them).
+std::optional<ingest::LoadInterval> load_interval(const StepContext& context) {
+  const DataInterval& interval = context.interval;
+  if (interval.end <= interval.start) return std::nullopt;
+  const TimeZone& zone = context.pipeline.zone();
+  return ingest::LoadInterval{civil_from_seconds(interval.start).str() + "+00",
+                              civil_from_seconds(interval.end).str() + "+00",
+                              zone.to_local(interval.start).str(),
+                              zone.to_local(interval.end).str()};
+}
+
 uint64_t ingest_table(const StepContext& context, engine::Connection& connection,
                       const ingest::TableSelection& selected) {
   const SourceConfig& source = *selected.source;
@@ -32,10 +44,15 @@ uint64_t ingest_table(const StepContext& context, engine::Connection& connection
   const std::string name = source.name + "." + table.name;
   if (ingest::is_database_source(source)) {
     ingest::DatabaseLoadResult result = ingest::load_database_table(
-        source, table, context.lake, connection, [](const ingest::LoadProgress&) {});
-    context.log.write("info", name + ": " + format_rows(result.rows_loaded) + ", " +
-                                  format_bytes(result.bytes) + ", " +
-                                  format_seconds(result.seconds));
+        source, table, context.lake, connection, [](const ingest::LoadProgress&) {}, {}, {},
+        load_interval(context));
+    std::string line = name + ": " + format_rows(result.rows_loaded);
+    if (result.interval_bounded) {
+      line += " of the data interval (" + format_rows(result.rows_replaced) +
+              " loaded for it before replaced)";
+    }
+    context.log.write(
+        "info", line + ", " + format_bytes(result.bytes) + ", " + format_seconds(result.seconds));
     return result.rows_loaded;
   }
   ingest::LoadResult result =

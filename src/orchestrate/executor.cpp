@@ -21,6 +21,9 @@ using lake::RunStatus;
 
 namespace {
 
+// How often a run looks in the metadata store for a cancel request (`strata pipeline cancel`).
+constexpr int64_t kCancelPollMs = 250;
+
 double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
@@ -159,11 +162,27 @@ class RunExecution {
     }
   }
 
+  // Whether a cancel of the run was requested through the metadata store (by another process),
+  // looked up at most every kCancelPollMs.
+  bool cancel_recorded(std::chrono::steady_clock::time_point& last_poll) {
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_poll < std::chrono::milliseconds(kCancelPollMs)) return false;
+    last_poll = now;
+    try {
+      return cancel_requested(store_, run_id_);
+    } catch (const std::exception& e) {
+      log::warn("could not look for a cancel request", {{"run_id", run_id_}, {"error", e.what()}});
+      return false;
+    }
+  }
+
   // The watchdog: timeouts, cancels and interrupts reach running attempts from here.
   void watch() noexcept {
     std::unique_lock lock(watch_mutex_);
+    auto last_poll = std::chrono::steady_clock::time_point{};
     while (watching_) {
-      if (!cancel_.cancelled() && (external_cancel_.cancelled() || interrupt_requested())) {
+      if (!cancel_.cancelled() &&
+          (external_cancel_.cancelled() || interrupt_requested() || cancel_recorded(last_poll))) {
         cancel_.cancel();
         changed_.notify_all();
       }
@@ -443,8 +462,7 @@ Executor::Executor(const ProjectConfig& project, lake::Lake& lake, Clock& clock,
       limits_(limits),
       options_(std::move(options)) {}
 
-RunOutcome Executor::execute(const Pipeline& pipeline, const DataInterval& interval, int64_t run_id,
-                             const CancelToken& cancel, const RunRequest& request) {
+void Executor::own(int64_t run_id, const RunRequest& request) {
   RunMeta meta = load_run_meta(store(), run_id);
   if (meta.owner != options_.owner || meta.params != request.params ||
       (request.rerun_of && meta.rerun_of != request.rerun_of)) {
@@ -453,6 +471,11 @@ RunOutcome Executor::execute(const Pipeline& pipeline, const DataInterval& inter
     if (request.rerun_of) meta.rerun_of = request.rerun_of;
     save_run_meta(store(), run_id, meta);
   }
+}
+
+RunOutcome Executor::execute(const Pipeline& pipeline, const DataInterval& interval, int64_t run_id,
+                             const CancelToken& cancel, const RunRequest& request) {
+  own(run_id, request);
   RunExecution execution(project_, lake_, clock_, limits_, options_, pipeline, interval, run_id,
                          cancel, request);
   return execution.run();

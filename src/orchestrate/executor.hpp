@@ -99,6 +99,9 @@ class Executor {
   // record. Throws only when the metadata store fails outside of any step.
   RunOutcome execute(const Pipeline& pipeline, const DataInterval& interval, int64_t run_id,
                      const CancelToken& cancel, const RunRequest& request = {});
+  // Records this process (ExecutorOptions::owner) as the one running the run, with the request's
+  // parameters; execute() does it too, a caller that queues the run first does it earlier.
+  void own(int64_t run_id, const RunRequest& request);
   // Records a run ("manual", "backfill", "rerun") and executes it.
   RunOutcome run(const Pipeline& pipeline, const DataInterval& interval, const std::string& trigger,
                  const CancelToken& cancel, const RunRequest& request = {});

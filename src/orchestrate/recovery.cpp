@@ -8,6 +8,7 @@
 #include <sstream>
 #include <thread>
 
+#include "core/error.hpp"
 #include "core/log.hpp"
 #include "orchestrate/command_step.hpp"
 #include "orchestrate/process_lock.hpp"
@@ -59,15 +60,17 @@ void stop_process_group(lake::MetadataStore& store, const lake::StepRecord& step
                    "process group " + std::to_string(group) + " was still running: killed");
 }
 
+}  // namespace
+
 bool left_over(const lake::PipelineRunRecord& run, lake::MetadataStore& store,
-               const std::filesystem::path& root) {
+               const std::filesystem::path& project_root) {
   if (run.run.status == lake::run_status_name(RunStatus::kInterrupted)) return true;
   if (run.run.status != lake::run_status_name(RunStatus::kRunning)) return false;
-  return !OwnerLease::alive(root, load_run_meta(store, run.run.id).owner);
+  return !OwnerLease::alive(project_root, load_run_meta(store, run.run.id).owner);
 }
 
-LeftoverRun recover(lake::PipelineRunRecord record, const Pipeline& pipeline,
-                    lake::MetadataStore& store) {
+LeftoverRun recover_run(lake::PipelineRunRecord record, const Pipeline& pipeline,
+                        lake::MetadataStore& store) {
   const std::string why = "interrupted: the strata process running it stopped";
   LeftoverRun run;
   run.pipeline = &pipeline;
@@ -88,7 +91,12 @@ LeftoverRun recover(lake::PipelineRunRecord record, const Pipeline& pipeline,
     run.request.done_steps[name] = "";  // recorded in this run already
   }
   run.resume = true;
+  if (cancel_requested(store, record.run.id)) {
+    run.resume = false;
+    run.why = "cancelled (" + why + ")";
+  }
   for (const auto& [name, status] : last_status) {
+    if (!run.resume) break;
     const PipelineStepConfig* step = pipeline.config().find_step(name);
     if (!step || status != lake::run_status_name(RunStatus::kInterrupted)) continue;
     if (run.request.used_attempts[name] > step->retries) {
@@ -113,8 +121,6 @@ LeftoverRun recover(lake::PipelineRunRecord record, const Pipeline& pipeline,
   return run;
 }
 
-}  // namespace
-
 std::map<std::string, std::string> succeeded_steps(lake::MetadataStore& store, int64_t run_id) {
   std::map<std::string, std::string> done;
   for (const lake::StepRecord& step : store.run_steps(run_id)) {
@@ -129,6 +135,44 @@ std::map<std::string, std::string> succeeded_steps(lake::MetadataStore& store, i
   return done;
 }
 
+RunRequest rerun_request(lake::MetadataStore& store, const Pipeline& pipeline,
+                         const lake::PipelineRunRecord& record, bool from_failed) {
+  const int64_t run_id = record.run.id;
+  const std::string& status = record.run.status;
+  if (status == run_status_name(RunStatus::kRunning) ||
+      status == run_status_name(RunStatus::kInterrupted)) {
+    throw Error(ErrorKind::kConflict, "run " + std::to_string(run_id) + " is " + status +
+                                          "; only a finished run can be rerun");
+  }
+  if (from_failed && status == run_status_name(RunStatus::kSuccess)) {
+    throw Error(ErrorKind::kUsage,
+                "run " + std::to_string(run_id) + " succeeded: no failed step to rerun from");
+  }
+  RunRequest request;
+  request.params = load_run_meta(store, run_id).params;
+  request.rerun_of = run_id;
+  if (from_failed) {
+    for (auto& [step, reason] : succeeded_steps(store, run_id)) {
+      if (pipeline.config().find_step(step)) request.done_steps[step] = reason;
+    }
+  }
+  return request;
+}
+
+CancelResult cancel_elsewhere(lake::MetadataStore& store, const std::vector<Pipeline>& pipelines,
+                              const std::filesystem::path& project_root, int64_t run_id,
+                              const std::string& note) {
+  const std::optional<lake::PipelineRunRecord> record = store.pipeline_run(run_id);
+  if (!record || (record->run.status != run_status_name(RunStatus::kRunning) &&
+                  record->run.status != run_status_name(RunStatus::kInterrupted))) {
+    return CancelResult::kNotInFlight;
+  }
+  request_cancel(store, run_id, note);
+  if (!left_over(*record, store, project_root)) return CancelResult::kRequested;
+  recover_run(*record, find_pipeline(pipelines, record->pipeline), store);
+  return CancelResult::kCancelled;
+}
+
 std::vector<LeftoverRun> recover_leftover_runs(const std::vector<Pipeline>& pipelines,
                                                lake::MetadataStore& store,
                                                const std::filesystem::path& project_root) {
@@ -140,7 +184,7 @@ std::vector<LeftoverRun> recover_leftover_runs(const std::vector<Pipeline>& pipe
     std::vector<lake::PipelineRunRecord> runs = store.pipeline_runs(filter);
     // Oldest first, so that resumed runs keep their order.
     for (auto it = runs.rbegin(); it != runs.rend(); ++it) {
-      if (left_over(*it, store, project_root)) out.push_back(recover(*it, pipeline, store));
+      if (left_over(*it, store, project_root)) out.push_back(recover_run(*it, pipeline, store));
     }
   }
   OwnerLease::remove_dead(project_root);

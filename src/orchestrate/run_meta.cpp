@@ -12,6 +12,7 @@ namespace strata::orchestrate {
 
 namespace {
 constexpr const char* kScope = "pipeline_run";
+constexpr const char* kCancelScope = "pipeline_cancel";
 const std::vector<std::string> kReservedParams = {"data_interval_start", "data_interval_end",
                                                   "run_id", "pipeline"};
 }  // namespace
@@ -42,6 +43,16 @@ void save_run_meta(lake::MetadataStore& store, int64_t run_id, const RunMeta& me
   lake::Commit commit;
   commit.state.push_back({kScope, std::to_string(run_id), json.dump()});
   store.commit(commit);
+}
+
+void request_cancel(lake::MetadataStore& store, int64_t run_id, const std::string& note) {
+  lake::Commit commit;
+  commit.state.push_back({kCancelScope, std::to_string(run_id), note});
+  store.commit(commit);
+}
+
+bool cancel_requested(lake::MetadataStore& store, int64_t run_id) {
+  return store.state(kCancelScope, std::to_string(run_id)).has_value();
 }
 
 void check_run_params(const std::map<std::string, std::string>& params) {

@@ -1,5 +1,7 @@
 #include "orchestrate/service.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
 
 #include "core/interrupt.hpp"
@@ -168,6 +170,9 @@ void PipelineService::reap() {
 void PipelineService::launch(const Pipeline& pipeline, const DataInterval& interval, int64_t run_id,
                              RunRequest request, std::optional<DueRun> due) {
   auto cancel = std::make_shared<CancelToken>();
+  // Owned from now on, also while it waits for a slot: a cancel from another process then asks
+  // this server instead of failing the run as left over.
+  executor_.own(run_id, request);
   std::lock_guard lock(mutex_);
   if (stopping_) {
     const std::string why = "interrupted: the server stopped before the run started";
@@ -291,34 +296,26 @@ int64_t PipelineService::trigger(const std::string& name, const TriggerRequest& 
 }
 
 bool PipelineService::cancel(int64_t run_id) {
-  std::lock_guard lock(mutex_);
-  auto found = runs_.find(run_id);
-  if (found == runs_.end()) return false;
-  found->second.cancel->cancel();
-  return true;
+  {
+    std::lock_guard lock(mutex_);
+    auto found = runs_.find(run_id);
+    if (found != runs_.end()) {
+      found->second.cancel->cancel();
+      return true;
+    }
+  }
+  // A run of another process (`strata pipeline run`), or one no process runs any more.
+  return cancel_elsewhere(lake_.store(), pipelines_, project_.root, run_id,
+                          "strata serve, pid " + std::to_string(::getpid())) !=
+         CancelResult::kNotInFlight;
 }
 
 int64_t PipelineService::rerun(int64_t run_id) {
   lake::MetadataStore& store = lake_.store();
   const std::optional<lake::PipelineRunRecord> record = store.pipeline_run(run_id);
   if (!record) throw Error(ErrorKind::kUsage, "no pipeline run " + std::to_string(run_id));
-  const std::string& status = record->run.status;
-  if (status == run_status_name(RunStatus::kRunning) ||
-      status == run_status_name(RunStatus::kInterrupted)) {
-    throw Error(ErrorKind::kConflict, "run " + std::to_string(run_id) + " is " + status +
-                                          "; only a finished run can be rerun");
-  }
-  if (status == run_status_name(RunStatus::kSuccess)) {
-    throw Error(ErrorKind::kUsage,
-                "run " + std::to_string(run_id) + " succeeded: no failed step to rerun from");
-  }
   const Pipeline& pipeline = find_pipeline(pipelines_, record->pipeline);
-  RunRequest request;
-  request.params = load_run_meta(store, run_id).params;
-  request.rerun_of = run_id;
-  for (auto& [step, reason] : succeeded_steps(store, run_id)) {
-    if (pipeline.config().find_step(step)) request.done_steps[step] = reason;
-  }
+  RunRequest request = rerun_request(store, pipeline, *record, true);
   const DataInterval interval{record->interval_start, record->interval_end};
   const int64_t new_id = *executor_.begin(pipeline, interval, "rerun");
   store.append_log(new_id, 0, "info",

@@ -78,7 +78,8 @@ class PipelineService {
   std::vector<PipelineSummary> summaries();
   // Starts a manual run; returns its id. kUsage for an unknown pipeline or a bad parameter name.
   int64_t trigger(const std::string& pipeline, const TriggerRequest& request);
-  // Cancels a run in flight here; false when it is not running in this service.
+  // Cancels a run in flight: here at once, in another process through a request it acts on
+  // (a left-over run is failed as cancelled); false when the run is not in flight.
   bool cancel(int64_t run_id);
   // Starts a new run of a finished, unsuccessful run's pipeline, interval and parameters that
   // skips the steps that succeeded in it; returns the new run's id.

@@ -1,5 +1,6 @@
 // Pipelines in strata.yml: parsing, defaults, every rejected declaration at its file:line:col
-// (unknown steps, duplicates, cycles, kinds not supported yet, bad durations and zones, bad cron),
+// (unknown steps, duplicates, cycles, unknown or misplaced kinds and keys, bad durations and
+// zones, bad cron),
 // and the data intervals a schedule defines, in UTC and in a zone with daylight saving.
 #include <gtest/gtest.h>
 

@@ -243,6 +243,38 @@ TEST_F(ServiceTest, AnInterruptedStepWithoutRetriesFailsItsRun) {
   EXPECT_EQ(steps.attempts_of("a"), 0);
 }
 
+TEST_F(ServiceTest, ACancelRequestInTheStoreStopsTheRun) {
+  // What `strata pipeline cancel` does from another process.
+  load(kChain);
+  steps.block = {"b"};
+  auto svc = service();
+  svc->start();
+  const int64_t id = svc->trigger("p", {});
+  while (steps.attempts_of("b") == 0) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  request_cancel(*store, id, "a test");
+  ASSERT_TRUE(svc->wait_for_run(id, 10'000));
+  EXPECT_EQ(status(id), "failed");
+  EXPECT_NE(store->pipeline_run(id)->run.error.find("cancelled"), std::string::npos);
+  EXPECT_EQ(steps.attempts_of("b"), 1);
+  EXPECT_EQ(steps.attempts_of("c"), 0);
+}
+
+TEST_F(ServiceTest, ALeftoverRunWhoseCancelWasRequestedIsNotResumed) {
+  load(kChain);
+  const int64_t id =
+      *store->begin_pipeline_run("p", utc(2021, 12, 1, 6), utc(2021, 12, 2, 6), "schedule");
+  save_run_meta(*store, id, {"12345-1", {}, 0});
+  store->begin_step(id, "a", "sql");
+  request_cancel(*store, id, "a test");
+  clock.set_ms(utc(2021, 12, 2, 7) * 1000);
+  auto svc = service();
+  svc->start();
+  EXPECT_EQ(status(id), "failed");
+  EXPECT_EQ(store->pipeline_run(id)->run.error.rfind("cancelled", 0), 0u);
+  EXPECT_EQ(step_states(id), (std::vector<std::string>{"a:interrupted"}));
+  EXPECT_EQ(steps.attempts_of("a"), 0);
+}
+
 TEST_F(ServiceTest, ARunOfALiveProcessIsLeftAlone) {
   load(kChain);
   OwnerLease other(dir.path());  // stands for another live strata process
