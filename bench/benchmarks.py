@@ -12,6 +12,7 @@ import duckdb
 
 import airflow_peer
 from dbt_build import DbtBuildCase
+from serve_cases import KINDS as SERVE_KINDS, ServeCase
 
 
 def timed(fn):
@@ -339,5 +340,13 @@ BENCHMARKS = [
         "by side with Apache Airflow (LocalExecutor) running the same DAG",
         lambda quick: [DagCase("deep", 100 if quick else 1000),
                        DagCase("wide", 100 if quick else 1000)],
+    ),
+    Benchmark(
+        "serve",
+        "a point lookup, an aggregation and a 1M-row result on a 2M-row gold table (1M with "
+        "--quick): p50, p99 and time per query with 4 clients, strata over pgwire and over HTTP "
+        "(cold and warm cache) vs DuckDB in-process on the same Parquet files vs PostgreSQL "
+        "with and without indexes (bench/serve_cases.py)",
+        lambda quick: [ServeCase(kind, 1_000_000 if quick else 2_000_000) for kind in SERVE_KINDS],
     ),
 ]

@@ -77,6 +77,14 @@ engine::Value convert_parameter(const QueryParamConfig& param, const nlohmann::j
   bad_value(param, value);
 }
 
+std::string statement_parameter_name(const engine::PreparedStatement& statement, size_t index) {
+  const char* name = engine::duckdb().duckdb_parameter_name(statement.handle(), index);
+  if (!name) return {};
+  std::string out(name);
+  engine::duckdb().duckdb_free(const_cast<char*>(name));
+  return out;
+}
+
 nlohmann::json default_json(const QueryParamConfig& param) {
   if (!param.default_value) return nullptr;
   return std::visit(
