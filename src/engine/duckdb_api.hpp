@@ -56,13 +56,6 @@ namespace strata::engine {
   X(duckdb_string_is_inlined) \
   X(duckdb_get_type_id) \
   X(duckdb_destroy_logical_type) \
-  X(duckdb_result_get_arrow_options) \
-  X(duckdb_destroy_arrow_options) \
-  X(duckdb_to_arrow_schema) \
-  X(duckdb_data_chunk_to_arrow) \
-  X(duckdb_error_data_has_error) \
-  X(duckdb_error_data_message) \
-  X(duckdb_destroy_error_data) \
   X(duckdb_decimal_scale) \
   X(duckdb_decimal_width) \
   X(duckdb_decimal_internal_type) \

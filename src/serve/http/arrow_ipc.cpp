@@ -6,6 +6,7 @@
 
 #include "core/error.hpp"
 #include "engine/duckdb_api.hpp"
+#include "engine/duckdb_symbol.hpp"
 #include "serve/http/flatbuffer_writer.hpp"
 
 // The Arrow C data interface (an ABI fixed by the Arrow spec; duckdb.h only declares the names).
@@ -76,11 +77,31 @@ const engine::DuckDbApi& api() {
   return engine::duckdb();
 }
 
+// DuckDB's Arrow conversion functions, resolved once.
+struct ArrowFunctions {
+#define STRATA_ARROW_FUNCTION(name) \
+  decltype(&::name) name = engine::duckdb_function<&::name>(#name);
+  STRATA_ARROW_FUNCTION(duckdb_result_get_arrow_options)
+  STRATA_ARROW_FUNCTION(duckdb_destroy_arrow_options)
+  STRATA_ARROW_FUNCTION(duckdb_to_arrow_schema)
+  STRATA_ARROW_FUNCTION(duckdb_data_chunk_to_arrow)
+  STRATA_ARROW_FUNCTION(duckdb_error_data_has_error)
+  STRATA_ARROW_FUNCTION(duckdb_error_data_message)
+  STRATA_ARROW_FUNCTION(duckdb_destroy_error_data)
+#undef STRATA_ARROW_FUNCTION
+};
+
+const ArrowFunctions& arrow() {
+  static const ArrowFunctions functions;
+  return functions;
+}
+
 void check(duckdb_error_data error, const char* what) {
   if (!error) return;
   std::string message;
-  if (api().duckdb_error_data_has_error(error)) message = api().duckdb_error_data_message(error);
-  api().duckdb_destroy_error_data(&error);
+  if (arrow().duckdb_error_data_has_error(error))
+    message = arrow().duckdb_error_data_message(error);
+  arrow().duckdb_destroy_error_data(&error);
   if (!message.empty()) throw Error(ErrorKind::kEngine, std::string(what) + ": " + message);
 }
 
@@ -154,7 +175,7 @@ struct ArrowStreamEncoder::State {
   std::vector<ColumnPlan> plans;
   std::string schema_message;
   ~State() {
-    if (options) api().duckdb_destroy_arrow_options(&options);
+    if (options) arrow().duckdb_destroy_arrow_options(&options);
   }
 };
 
@@ -396,7 +417,7 @@ void BatchWriter::column(const ArrowArray& array, const ColumnPlan& plan) {
 ArrowStreamEncoder::ArrowStreamEncoder(const engine::Result& result)
     : state_(std::make_unique<State>()) {
   duckdb_result* handle = result.handle();
-  state_->options = api().duckdb_result_get_arrow_options(handle);
+  state_->options = arrow().duckdb_result_get_arrow_options(handle);
   const size_t count = result.column_count();
   std::vector<engine::Owned<duckdb_logical_type, &engine::DuckDbApi::duckdb_destroy_logical_type>>
       owned;
@@ -408,8 +429,8 @@ ArrowStreamEncoder::ArrowStreamEncoder(const engine::Result& result)
     names.push_back(result.column_names()[i].c_str());
   }
   ReleasedSchema schema;
-  check(api().duckdb_to_arrow_schema(state_->options, types.data(), names.data(), count,
-                                     &schema.schema),
+  check(arrow().duckdb_to_arrow_schema(state_->options, types.data(), names.data(), count,
+                                       &schema.schema),
         "cannot describe the result in Arrow");
   std::vector<FlatTable> fields;
   for (int64_t i = 0; i < schema.schema.n_children; ++i) {
@@ -431,7 +452,7 @@ void ArrowStreamEncoder::begin(std::string& out) const {
 
 void ArrowStreamEncoder::append(const engine::Chunk& chunk, std::string& out) {
   ReleasedArray batch;
-  check(api().duckdb_data_chunk_to_arrow(state_->options, chunk.handle(), &batch.array),
+  check(arrow().duckdb_data_chunk_to_arrow(state_->options, chunk.handle(), &batch.array),
         "cannot convert a result chunk to Arrow");
   if (static_cast<size_t>(batch.array.n_children) != state_->plans.size()) {
     throw Error(ErrorKind::kInternal, "an Arrow batch does not match the result's schema");
