@@ -1,0 +1,44 @@
+// Inputs the libFuzzer targets in fuzz/ found that broke a protocol decoder, each replayed through
+// the call that broke, with the outcome PostgreSQL gives: an error for the client (SqlError with
+// its SQLSTATE, or Error(kInput) for a malformed message), never a crash or a foreign exception.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "serve/pgwire/parameter_codec.hpp"
+#include "serve/pgwire/pg_types.hpp"
+#include "serve/pgwire/sql_error.hpp"
+
+namespace strata::serve::pgwire {
+namespace {
+
+std::string sqlstate_of(const std::string& data, int16_t format, uint32_t type_oid,
+                        uint32_t inferred = oid::kUnspecified) {
+  try {
+    decode_parameter(data, format, type_oid, inferred, 1);
+  } catch (const SqlError& e) {
+    return e.sqlstate();
+  }
+  return "no error";
+}
+
+// pgwire_parameters found it: a text parameter that is not UTF-8 reached
+// duckdb_create_varchar_length, which throws a DuckDB C++ exception through the C API; the session
+// then closed the connection without telling the client why.
+TEST(PgwireFuzzRegressions, ParametersThatAreNotUtf8AreRefusedWith22021) {
+  const std::string not_utf8 = std::string("\x86") + "text";
+  EXPECT_EQ(sqlstate_of(not_utf8, 1, oid::kText), sqlstate::kCharacterNotInRepertoire);
+  EXPECT_EQ(sqlstate_of(not_utf8, 0, oid::kUnspecified), sqlstate::kCharacterNotInRepertoire);
+  EXPECT_EQ(sqlstate_of("{a,\xff}", 0, array_type_of(oid::kText)),
+            sqlstate::kCharacterNotInRepertoire);
+  EXPECT_EQ(sqlstate_of("\xed\xa0\x80", 1, oid::kVarchar), sqlstate::kCharacterNotInRepertoire);
+  EXPECT_EQ(sqlstate_of("\xc0\xaf", 1, oid::kVarchar), sqlstate::kCharacterNotInRepertoire);
+  EXPECT_EQ(sqlstate_of("\xf4\x90\x80\x80", 1, oid::kVarchar),
+            sqlstate::kCharacterNotInRepertoire);
+  EXPECT_EQ(sqlstate_of("caf\xc3\xa9 \xf0\x9f\x98\x80", 1, oid::kVarchar), "no error");
+  // bytea is bytes, not text.
+  EXPECT_EQ(sqlstate_of("\x86\xff", 1, oid::kBytea), "no error");
+}
+
+}  // namespace
+}  // namespace strata::serve::pgwire
