@@ -103,10 +103,14 @@ class ServeFixture:
              str(self.ports["http"]), "--no-scheduler"],
             cwd=self.dir, stdout=self.log, stderr=subprocess.STDOUT)
         self.postgres = None
-        self._wait_for_strata()
-        self._duckdb_setup()
-        self._postgres_setup()
-        self._check_same_rows()
+        try:
+            self._wait_for_strata()
+            self._duckdb_setup()
+            self._postgres_setup()
+            self._check_same_rows()
+        except BaseException:
+            self.stop()
+            raise
 
     def _wait_for_strata(self):
         deadline = time.monotonic() + 60
@@ -130,7 +134,8 @@ class ServeFixture:
             raise RuntimeError(f"no Parquet files of gold.orders under {self.dir / '.strata'}")
         self.parquet = files
         self.duck = duckdb.connect()
-        self.duck.execute("CREATE VIEW orders AS SELECT * FROM read_parquet($1)", [files])
+        listed = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
+        self.duck.execute(f"CREATE VIEW orders AS SELECT * FROM read_parquet([{listed}])")
 
     def duckdb_cursor(self):
         return self.duck.cursor()  # one per thread: DuckDB connections are not shared
