@@ -2,7 +2,8 @@
 on a gold-like table of `rows` rows, run the same way against
 
   strata pgwire     `strata serve`, psycopg over the PostgreSQL protocol (extended, bound params)
-  duckdb            DuckDB in-process (Python) on the same Parquet files: the limit
+  duckdb            DuckDB in-process (Python) on the same Parquet files, the result fetched as
+                    an Arrow table: the limit
   postgres          PostgreSQL serving the same rows from a heap table without an index
   postgres indexed  the same with B-tree indexes on the filtered columns
   http cold         strata's HTTP API (JSON; the 1M-row result as CSV), a parameter never asked
@@ -210,7 +211,8 @@ class ServeCase:
 
     @staticmethod
     def baseline_for(variant):
-        system, figure = next((s, variant[len(s) + 1:]) for s in SYSTEMS if variant.startswith(s))
+        system = max((s for s in SYSTEMS if variant.startswith(s + " ")), key=len)
+        figure = variant[len(system) + 1:]
         return None if system == "duckdb" else f"duckdb {figure}"
 
     def prepare(self, strata, work):
@@ -240,7 +242,8 @@ class ServeCase:
         if system == "duckdb":
             cursor = fixture.duckdb_cursor()
             sql = self.sql.format(t="orders").replace("$1", "?")
-            return lambda p: cursor.execute(sql, [p]).fetchall()
+            # Columnar, as DuckDB produces it: Python tuples would time the client, not DuckDB.
+            return lambda p: cursor.execute(sql, [p]).fetch_arrow_table()
         if system in ("strata pgwire", "postgres", "postgres indexed"):
             if system == "strata pgwire":
                 conn, table = fixture.strata_connect(), "gold.orders"

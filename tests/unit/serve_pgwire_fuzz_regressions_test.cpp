@@ -4,7 +4,10 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
+#include "serve/pgwire/message_buffer.hpp"
+#include "serve/pgwire/numeric_binary.hpp"
 #include "serve/pgwire/parameter_codec.hpp"
 #include "serve/pgwire/pg_types.hpp"
 #include "serve/pgwire/sql_error.hpp"
@@ -33,11 +36,32 @@ TEST(PgwireFuzzRegressions, ParametersThatAreNotUtf8AreRefusedWith22021) {
             sqlstate::kCharacterNotInRepertoire);
   EXPECT_EQ(sqlstate_of("\xed\xa0\x80", 1, oid::kVarchar), sqlstate::kCharacterNotInRepertoire);
   EXPECT_EQ(sqlstate_of("\xc0\xaf", 1, oid::kVarchar), sqlstate::kCharacterNotInRepertoire);
-  EXPECT_EQ(sqlstate_of("\xf4\x90\x80\x80", 1, oid::kVarchar),
-            sqlstate::kCharacterNotInRepertoire);
+  EXPECT_EQ(sqlstate_of("\xf4\x90\x80\x80", 1, oid::kVarchar), sqlstate::kCharacterNotInRepertoire);
   EXPECT_EQ(sqlstate_of("caf\xc3\xa9 \xf0\x9f\x98\x80", 1, oid::kVarchar), "no error");
   // bytea is bytes, not text.
   EXPECT_EQ(sqlstate_of("\x86\xff", 1, oid::kBytea), "no error");
+}
+
+std::string numeric(int16_t weight, uint16_t sign, int16_t scale, std::vector<int16_t> digits) {
+  std::string out;
+  put_uint16(out, static_cast<uint16_t>(digits.size()));
+  put_uint16(out, static_cast<uint16_t>(weight));
+  put_uint16(out, sign);
+  put_uint16(out, static_cast<uint16_t>(scale));
+  for (int16_t digit : digits) put_uint16(out, static_cast<uint16_t>(digit));
+  return out;
+}
+
+// pgwire_parameters found it (its check that binary numerics survive text and back): zero digits
+// with weight 11264 and the negative sign became "-0000...0" (45,000 characters), which reads
+// back as 0. The text is now canonical: no leading zeros, no sign on zero.
+TEST(PgwireFuzzRegressions, BinaryNumericTextIsCanonical) {
+  EXPECT_EQ(numeric_binary_to_text(numeric(11264, 0x4000, 0, {})), "0");
+  EXPECT_EQ(numeric_binary_to_text(numeric(1, 0x0000, 0, {0, 5})), "5");
+  EXPECT_EQ(numeric_binary_to_text(numeric(-1, 0x4000, 0, {5})), "0");  // digits past the scale
+  EXPECT_EQ(numeric_binary_to_text(numeric(-1, 0x4000, 2, {0})), "0.00");
+  EXPECT_EQ(numeric_binary_to_text(numeric(2, 0x4000, 1, {1})), "-100000000.0");
+  EXPECT_EQ(numeric_binary_to_text(numeric(0, 0x4000, 4, {1, 2345})), "-1.2345");
 }
 
 }  // namespace
