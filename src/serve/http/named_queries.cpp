@@ -15,10 +15,11 @@ namespace strata::serve::http {
 namespace {
 
 [[noreturn]] void bad_value(const QueryParamConfig& param, const nlohmann::json& value) {
-  throw Error(ErrorKind::kInput, "parameter '" + param.name + "' must be " +
-                                     (param.type == QueryParamType::kInteger ? "an " : "a ") +
-                                     query_param_type_name(param.type) + " (got " + value.dump() +
-                                     ")");
+  throw Error(ErrorKind::kInput,
+              "parameter '" + param.name + "' must be " +
+                  (param.type == QueryParamType::kInteger ? "an " : "a ") +
+                  query_param_type_name(param.type) + " (got " +
+                  value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + ")");
 }
 
 std::optional<int64_t> parse_integer(const std::string& text) {

@@ -82,7 +82,19 @@ QueryRequest named_query_request(const NamedQueries& named, const NamedQueryConf
     format = format_of(request, &body);
   } else {
     for (const auto& [key, value] : request.query) {
-      if (key != "format") values[key] = value;
+      if (key == "format") continue;
+      // Percent-decoding can give any bytes; JSON bodies are checked by the parser already.
+      // The values reach the cache key and messages as JSON, which must be UTF-8.
+      try {
+        (void)nlohmann::json(key).dump();
+        (void)nlohmann::json(value).dump();
+      } catch (const nlohmann::json::type_error&) {
+        const auto replaced = nlohmann::json::error_handler_t::replace;
+        throw Error(ErrorKind::kInput, "query string parameter " +
+                                           nlohmann::json(key).dump(-1, ' ', false, replaced) +
+                                           " is not valid UTF-8");
+      }
+      values[key] = value;
     }
     format = format_of(request, nullptr);
   }

@@ -64,7 +64,9 @@ std::string status_code_name(int status) {
 Response json_response(int status, const nlohmann::json& body) {
   Response response;
   response.status = status;
-  response.body = body.dump();
+  // Messages may quote what a client sent (a path, a parameter): bytes that are not UTF-8 are
+  // replaced rather than failing the whole response.
+  response.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   response.body.push_back('\n');
   return response;
 }

@@ -1,11 +1,15 @@
-// Inputs the libFuzzer targets in fuzz/ found that broke a protocol decoder, each replayed through
-// the call that broke, with the outcome PostgreSQL gives: an error for the client (SqlError with
-// its SQLSTATE, or Error(kInput) for a malformed message), never a crash or a foreign exception.
+// Inputs the libFuzzer targets in fuzz/ found that broke a decoder of the PostgreSQL protocol or of
+// the HTTP API's requests, each replayed through the call that broke, with the outcome a client
+// should get: an error (SqlError with PostgreSQL's SQLSTATE, or Error(kInput), a 400), never a
+// crash or a foreign exception.
 #include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
 
+#include "core/error.hpp"
+#include "serve/http/query_request.hpp"
+#include "serve/http/router.hpp"
 #include "serve/pgwire/message_buffer.hpp"
 #include "serve/pgwire/numeric_binary.hpp"
 #include "serve/pgwire/parameter_codec.hpp"
@@ -66,3 +70,37 @@ TEST(PgwireFuzzRegressions, BinaryNumericTextIsCanonical) {
 
 }  // namespace
 }  // namespace strata::serve::pgwire
+
+namespace strata::serve::http {
+namespace {
+
+// http_request found it: a GET named query whose query string decodes to bytes that are not
+// UTF-8 made nlohmann::json throw a type_error while writing the message (a 500, not a 400).
+TEST(HttpFuzzRegressions, QueryStringValuesThatAreNotUtf8AreA400) {
+  NamedQueryConfig query;
+  query.name = "q";
+  query.sql = "SELECT $name, $n";
+  query.params = {{"name", QueryParamType::kString, std::nullopt, ""},
+                  {"n", QueryParamType::kInteger, "1", ""}};
+  const NamedQueries named({query});
+  for (const auto& [key, value] :
+       {std::pair<std::string, std::string>{"name", "\xd9x"}, {"n", "\xd9"}, {"\xff", "1"}}) {
+    Request request;
+    request.method = "GET";
+    request.query.emplace("name", "ok");
+    request.query.emplace(key, value);
+    try {
+      named_query_request(named, query, request);
+      ADD_FAILURE() << "accepted " << key;
+    } catch (const Error& e) {
+      EXPECT_EQ(e.kind(), ErrorKind::kInput);
+      EXPECT_NE(e.message().find("not valid UTF-8"), std::string::npos) << e.message();
+    }
+  }
+  // Error responses quote what the client sent; bytes that are not UTF-8 are replaced.
+  const Response response = error_response(404, "no named query '\xff'");
+  EXPECT_NE(response.body.find("\xef\xbf\xbd"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace strata::serve::http
