@@ -120,7 +120,9 @@ std::string numeric_binary_to_text(std::string_view binary) {
     out.push_back('.');
     out.append(fraction, 0, static_cast<size_t>(scale));
   }
-  if (sign == kNegative && out.find_first_not_of("0.") != std::string::npos) out.insert(0, "-");
+  if (sign == kNegative && out.find_first_not_of("0.") != std::string::npos) {
+    return std::string(1, '-') + out;
+  }
   return out;
 }
 
