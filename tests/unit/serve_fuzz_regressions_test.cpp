@@ -68,6 +68,21 @@ TEST(PgwireFuzzRegressions, BinaryNumericTextIsCanonical) {
   EXPECT_EQ(numeric_binary_to_text(numeric(0, 0x4000, 4, {1, 2345})), "-1.2345");
 }
 
+// pgwire_parameters found it (UBSan): binary dates and timestamps near the largest values
+// overflowed when moved from PostgreSQL's epoch (2000) to DuckDB's (1970).
+TEST(PgwireFuzzRegressions, BinaryDatesAndTimestampsOutOfRangeAre22P03) {
+  std::string date;
+  put_uint32(date, 2147472691u);
+  EXPECT_EQ(sqlstate_of(date, 1, oid::kDate), sqlstate::kInvalidBinaryRepresentation);
+  std::string timestamp;
+  put_uint64(timestamp, 9223372036854775000ull);
+  EXPECT_EQ(sqlstate_of(timestamp, 1, oid::kTimestamp), sqlstate::kInvalidBinaryRepresentation);
+  EXPECT_EQ(sqlstate_of(timestamp, 1, oid::kTimestamptz), sqlstate::kInvalidBinaryRepresentation);
+  std::string infinity;
+  put_uint32(infinity, 0x7fffffffu);  // 'infinity' stays infinity
+  EXPECT_EQ(sqlstate_of(infinity, 1, oid::kDate), "no error");
+}
+
 }  // namespace
 }  // namespace strata::serve::pgwire
 

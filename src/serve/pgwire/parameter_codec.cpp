@@ -336,9 +336,11 @@ OwnedValue decode_binary(std::string_view data, uint32_t type_oid, size_t positi
       expect_size(data, 4, type_oid, position);
       const auto days = static_cast<int32_t>(get_uint32(data.data()));
       constexpr int32_t kMax = std::numeric_limits<int32_t>::max();
-      const int32_t value = days == kMax                                  ? kMax
-                            : days == std::numeric_limits<int32_t>::min() ? -kMax
-                                                                          : days + kPgEpochDays;
+      int32_t value = days == kMax ? kMax : -kMax;  // infinity, -infinity
+      if (days != kMax && days != std::numeric_limits<int32_t>::min() &&
+          __builtin_add_overflow(days, kPgEpochDays, &value)) {
+        bad_binary(position, type_oid, "date out of range");
+      }
       return OwnedValue(api().duckdb_create_date(duckdb_date{value}));
     }
     case oid::kTime:
@@ -350,10 +352,11 @@ OwnedValue decode_binary(std::string_view data, uint32_t type_oid, size_t positi
       expect_size(data, 8, type_oid, position);
       const auto micros = static_cast<int64_t>(get_uint64(data.data()));
       constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
-      const int64_t value = micros == kMax ? kMax
-                            : micros == std::numeric_limits<int64_t>::min()
-                                ? -kMax
-                                : micros + kPgEpochMicros;
+      int64_t value = micros == kMax ? kMax : -kMax;  // infinity, -infinity
+      if (micros != kMax && micros != std::numeric_limits<int64_t>::min() &&
+          __builtin_add_overflow(micros, kPgEpochMicros, &value)) {
+        bad_binary(position, type_oid, "timestamp out of range");
+      }
       if (type_oid == oid::kTimestamp) {
         return OwnedValue(api().duckdb_create_timestamp(duckdb_timestamp{value}));
       }
