@@ -112,6 +112,11 @@ TEST(HttpFuzzRegressions, QueryStringValuesThatAreNotUtf8AreA400) {
       EXPECT_NE(e.message().find("not valid UTF-8"), std::string::npos) << e.message();
     }
   }
+  // A number out of range in a JSON body (1e324) was an out_of_range exception, not a 400.
+  Request post;
+  post.method = "POST";
+  post.body = R"({"params": {"n": 1e324}})";
+  EXPECT_THROW(named_query_request(named, query, post), Error);
   // Error responses quote what the client sent; bytes that are not UTF-8 are replaced.
   const Response response = error_response(404, "no named query '\xff'");
   EXPECT_NE(response.body.find("\xef\xbf\xbd"), std::string::npos);

@@ -119,6 +119,9 @@ nlohmann::json parse_json_body(const Request& request) {
   } catch (const nlohmann::json::parse_error& e) {
     throw Error(ErrorKind::kInput,
                 "the request body is not valid JSON (at byte " + std::to_string(e.byte) + ")");
+  } catch (const nlohmann::json::exception& e) {
+    // Valid syntax the parser still refuses, such as a number out of range (1e400).
+    throw Error(ErrorKind::kInput, std::string("the request body is not usable JSON: ") + e.what());
   }
 }
 
