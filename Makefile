@@ -7,7 +7,7 @@ EXAMPLE_DIR ?= build/example-streaming
 SCALE ?= 1
 JOBS ?= $(shell nproc)
 
-.PHONY: run test build setup setup-test bench format check-format clean debug-test
+.PHONY: run test build setup setup-test bench fuzz format check-format clean debug-test
 
 setup:
 	@bash scripts/setup.sh
@@ -33,10 +33,22 @@ bench: build
 	@bash scripts/setup.sh --bench
 	@python3 bench/run.py --strata $(STRATA)
 
+# libFuzzer targets of the protocol and HTTP request parsers (fuzz/Makefile), each run for
+# FUZZ_SECONDS (default 60); FUZZ_TARGETS picks some of them.
+fuzz:
+	@bash scripts/setup.sh --fuzz
+	@$(MAKE) --no-print-directory -C fuzz run
+
 format:
 	@find src tests bench -name '*.cpp' -o -name '*.hpp' | xargs clang-format -i
 
-check-format:
+check-# libFuzzer targets of the protocol and HTTP request parsers (fuzz/Makefile), each run for
+# FUZZ_SECONDS (default 60); FUZZ_TARGETS picks some of them.
+fuzz:
+	@bash scripts/setup.sh --fuzz
+	@$(MAKE) --no-print-directory -C fuzz run
+
+format:
 	@find src tests bench -name '*.cpp' -o -name '*.hpp' | xargs clang-format --dry-run --Werror
 
 clean:

@@ -15,6 +15,7 @@ import airflow_peer
 from dbt_build import DbtBuildCase
 from ingest_cases import ingest_cases
 from lake_scan import LakeScanCase, PyicebergAppend, SmallAppendCase
+from serve_cases import KINDS as SERVE_KINDS, ServeCase
 
 
 def timed(fn):
@@ -375,5 +376,13 @@ BENCHMARKS = [
         "DAG: total, time and scheduling overhead per step, step end to dependent start, side "
         "by side with Apache Airflow (LocalExecutor) running the same DAG",
         lambda quick: dag_cases(quick),
+    ),
+    Benchmark(
+        "serve",
+        "a point lookup, an aggregation and a 1M-row result on a 2M-row gold table (1M with "
+        "--quick): p50, p99 and time per query with 4 clients, strata over pgwire and over HTTP "
+        "(cold and warm cache) vs DuckDB in-process on the same Parquet files vs PostgreSQL "
+        "with and without indexes (bench/serve_cases.py)",
+        lambda quick: [ServeCase(kind, 1_000_000 if quick else 2_000_000) for kind in SERVE_KINDS],
     ),
 ]

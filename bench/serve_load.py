@@ -10,8 +10,9 @@ speak the PostgreSQL protocol (psycopg, extended protocol with bound parameters)
 API (http.client, JSON; a large scan as CSV). Each request is a short lookup (80%), an
 aggregation (17%) or a scan of a whole table (3%), with random parameters. Reports per protocol
 and kind: the count, errors, p50/p99 latency, HTTP cache hits, and the server's memory (RSS)
-before, at its peak and 2 s after each of `--rounds` runs (memory that keeps growing from round
-to round would be a leak). Results go to bench/results/serve_load-<time>.json too.
+before, at its peak and 2 s after each of `--rounds` runs, with the bytes the HTTP result cache
+holds then (it keeps up to serve.cache_mb by design; memory beyond it that keeps growing from
+round to round would be a leak). Results go to bench/results/serve_load-<time>.json too.
 """
 import argparse
 import datetime
@@ -49,6 +50,16 @@ def rss_kib(pid):
         if line.startswith("VmRSS:"):
             return int(line.split()[1])
     return 0
+
+
+def cache_bytes(port):
+    """The bytes the HTTP result cache holds (it keeps up to serve.cache_mb by design)."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    try:
+        connection.request("GET", "/api/v1/health")
+        return json.loads(connection.getresponse().read())["cache"]["bytes"]
+    finally:
+        connection.close()
 
 
 def percentile(samples, q):
@@ -212,7 +223,7 @@ def main():
                 time.sleep(0.2)
         sequential = sequential_latencies(ports, emails)
         rss_before = rss_kib(server.pid)
-        rss_peak, rss_after_rounds, elapsed = rss_before, [], 0.0
+        rss_peak, rss_after_rounds, cache_after_rounds, elapsed = rss_before, [], [], 0.0
         for round_number in range(args.rounds):
             stop_at = time.monotonic() + args.seconds
             clients = [Client("pgwire" if i % 2 == 0 else "http", ports, emails, stop_at,
@@ -226,6 +237,7 @@ def main():
             elapsed = time.monotonic() - started
             time.sleep(2)
             rss_after_rounds.append(rss_kib(server.pid))
+            cache_after_rounds.append(cache_bytes(ports["http"]))
     finally:
         server.send_signal(signal.SIGINT)
         try:
@@ -258,8 +270,10 @@ def main():
         print(f"{r['protocol']:8} {r['kind']:12} {r['requests']:9d} {r['errors']:7d} "
               f"{fmt(r['p50_ms'])} {fmt(r['p99_ms'])} {r['per_second']:8.1f}")
     after = ", ".join(f"{kib // 1024}" for kib in rss_after_rounds)
+    cached = ", ".join(f"{b // (1024 * 1024)}" for b in cache_after_rounds)
     print(f"HTTP cache hits (last round): {cache_hits}; server RSS before {rss_before // 1024} MiB, "
-          f"peak {rss_peak // 1024} MiB, 2 s after each round {after} MiB")
+          f"peak {rss_peak // 1024} MiB, 2 s after each round {after} MiB, of which the result "
+          f"cache holds {cached} MiB")
     print(f"one client, p50 of a lookup: pgwire {sequential['pgwire_ms']:.2f} ms, HTTP cold cache "
           f"{sequential['http_cold_ms']:.2f} ms, HTTP warm cache {sequential['http_warm_ms']:.2f} ms")
     for error in first_errors:
@@ -271,6 +285,7 @@ def main():
         "clients": args.clients, "seconds": elapsed, "scale": args.scale, "rows": rows,
         "http_cache_hits": cache_hits, "sequential_p50": sequential, "rss_kib": {"before": rss_before, "peak": rss_peak,
                                                    "after_each_round": rss_after_rounds},
+        "cache_bytes_after_each_round": cache_after_rounds,
         "errors": first_errors, "host": os.uname().nodename}, indent=2))
     return 1 if any(r["errors"] for r in rows) else 0
 

@@ -4,6 +4,7 @@
 #   scripts/setup.sh            build + run dependencies
 #   scripts/setup.sh --test     also the test dependencies (Python packages used as oracles)
 #   scripts/setup.sh --bench    also the benchmark peers
+#   scripts/setup.sh --fuzz     also clang and its libFuzzer runtime (make fuzz)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -12,10 +13,12 @@ DEPS="$ROOT/.deps"
 DUCKDB_DIR="$DEPS/duckdb-$DUCKDB_VERSION"
 WANT_TEST=0
 WANT_BENCH=0
+WANT_FUZZ=0
 for arg in "$@"; do
   case "$arg" in
     --test) WANT_TEST=1 ;;
     --bench) WANT_TEST=1; WANT_BENCH=1 ;;
+    --fuzz) WANT_FUZZ=1 ;;
     *) echo "setup.sh: unknown option '$arg'" >&2; exit 2 ;;
   esac
 done
@@ -31,6 +34,8 @@ TEST_DEBIAN_PACKAGES=(postgresql mariadb-server)
 # The JDBC client test compiles a Java program; Maven fetches the driver.
 TEST_DEBIAN_PACKAGES+=(openjdk-17-jdk-headless maven)
 if ((WANT_TEST)); then DEBIAN_PACKAGES+=("${TEST_DEBIAN_PACKAGES[@]}"); fi
+# The fuzz targets (fuzz/Makefile) build with clang's libFuzzer, ASan and UBSan runtimes.
+if ((WANT_FUZZ)); then DEBIAN_PACKAGES+=(clang-14 libclang-rt-14-dev); fi
 missing=()
 for p in "${DEBIAN_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

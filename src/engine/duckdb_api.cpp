@@ -7,6 +7,7 @@
 #include <mutex>
 
 #include "core/error.hpp"
+#include "engine/duckdb_symbol.hpp"
 
 namespace strata::engine {
 
@@ -81,6 +82,19 @@ const DuckDbApi& duckdb() {
   });
   if (!failure.empty()) throw Error(failure_kind, failure);
   return api;
+}
+
+void* duckdb_symbol(const char* name) {
+  const DuckDbApi& api = duckdb();  // loads the library first
+  // RTLD_NOLOAD: the handle of the library already loaded (no second copy, no reference kept).
+  void* handle = dlopen(api.library_path.c_str(), RTLD_NOW | RTLD_LOCAL | RTLD_NOLOAD);
+  void* symbol = handle ? dlsym(handle, name) : nullptr;
+  if (handle) dlclose(handle);
+  if (!symbol) {
+    throw Error(ErrorKind::kEngine, api.library_path + " has no function " + std::string(name) +
+                                        ", so it is not DuckDB " + pinned_duckdb_version());
+  }
+  return symbol;
 }
 
 }  // namespace strata::engine

@@ -247,7 +247,7 @@ TEST(ResultEncoder, WritesJsonNdjsonAndCsv) {
         "SELECT * FROM (VALUES (1, 'a,b', true, NULL::VARCHAR, [1, 2]), "
         "(2, '', false, 'x\"y', NULL)) t(id, s, flag, maybe, list)",
         {});
-    ResultEncoder encoder(format, result_columns(result));
+    ResultEncoder encoder(format, result_columns(result), result);
     std::string out;
     encoder.begin(out);
     while (auto chunk = result.next_chunk()) encoder.append(*chunk, out);

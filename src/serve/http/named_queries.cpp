@@ -15,10 +15,11 @@ namespace strata::serve::http {
 namespace {
 
 [[noreturn]] void bad_value(const QueryParamConfig& param, const nlohmann::json& value) {
-  throw Error(ErrorKind::kInput, "parameter '" + param.name + "' must be " +
-                                     (param.type == QueryParamType::kInteger ? "an " : "a ") +
-                                     query_param_type_name(param.type) + " (got " + value.dump() +
-                                     ")");
+  throw Error(ErrorKind::kInput,
+              "parameter '" + param.name + "' must be " +
+                  (param.type == QueryParamType::kInteger ? "an " : "a ") +
+                  query_param_type_name(param.type) + " (got " +
+                  value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + ")");
 }
 
 std::optional<int64_t> parse_integer(const std::string& text) {
@@ -75,6 +76,14 @@ engine::Value convert_parameter(const QueryParamConfig& param, const nlohmann::j
       bad_value(param, value);
   }
   bad_value(param, value);
+}
+
+std::string statement_parameter_name(const engine::PreparedStatement& statement, size_t index) {
+  const char* name = engine::duckdb().duckdb_parameter_name(statement.handle(), index);
+  if (!name) return {};
+  std::string out(name);
+  engine::duckdb().duckdb_free(const_cast<char*>(name));
+  return out;
 }
 
 nlohmann::json default_json(const QueryParamConfig& param) {

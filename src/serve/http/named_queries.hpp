@@ -39,6 +39,8 @@ class NamedQueries {
 // A parameter value of `type`, from JSON (strings are parsed for non-string types); throws
 // Error(kInput) naming the parameter when it does not fit.
 engine::Value convert_parameter(const QueryParamConfig& param, const nlohmann::json& value);
+// The name of parameter `index` (1-based): "year" for $year, "1" for $1.
+std::string statement_parameter_name(const engine::PreparedStatement& statement, size_t index);
 // A parameter's default value as typed JSON (10, not "10"), or null when it has none.
 nlohmann::json default_json(const QueryParamConfig& param);
 

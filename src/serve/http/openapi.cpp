@@ -31,15 +31,18 @@ json result_responses() {
         {"application/x-ndjson", {{"schema", {{"type", "string"}}}}},
         {"text/csv", {{"schema", {{"type", "string"}}}}},
         {"application/vnd.apache.parquet",
+         {{"schema", {{"type", "string"}, {"format", "binary"}}}}},
+        {"application/vnd.apache.arrow.stream",
          {{"schema", {{"type", "string"}, {"format", "binary"}}}}}}}};
   return responses;
 }
 
 json format_parameter() {
-  return {{"name", "format"},
-          {"in", "query"},
-          {"required", false},
-          {"schema", {{"type", "string"}, {"enum", {"json", "ndjson", "csv", "parquet"}}}}};
+  return {
+      {"name", "format"},
+      {"in", "query"},
+      {"required", false},
+      {"schema", {{"type", "string"}, {"enum", {"json", "ndjson", "csv", "parquet", "arrow"}}}}};
 }
 
 json param_schema(QueryParamType type) {
@@ -81,7 +84,8 @@ json named_query_path(const NamedQueryConfig& query) {
       {"properties",
        {{"params",
          {{"type", "object"}, {"additionalProperties", false}, {"properties", properties}}},
-        {"format", {{"type", "string"}, {"enum", {"json", "ndjson", "csv", "parquet"}}}}}}};
+        {"format",
+         {{"type", "string"}, {"enum", {"json", "ndjson", "csv", "parquet", "arrow"}}}}}}};
   if (!required.empty()) body_schema["properties"]["params"]["required"] = required;
   const std::string summary =
       query.description.empty() ? "Named query " + query.name : query.description;
@@ -117,7 +121,8 @@ json components() {
       {"properties",
        {{"sql", {{"type", "string"}, {"description", "One SELECT; $1, $2, ... for parameters"}}},
         {"params", {{"type", "array"}, {"items", json::object()}}},
-        {"format", {{"type", "string"}, {"enum", {"json", "ndjson", "csv", "parquet"}}}}}}};
+        {"format",
+         {{"type", "string"}, {"enum", {"json", "ndjson", "csv", "parquet", "arrow"}}}}}}};
   schemas["QueryResult"] = {
       {"type", "object"},
       {"properties",

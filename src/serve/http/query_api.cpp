@@ -9,60 +9,8 @@ namespace strata::serve::http {
 
 namespace {
 
-ResultFormat format_of(const Request& request, const nlohmann::json* body) {
-  if (body && body->contains("format")) {
-    if (!(*body)["format"].is_string()) {
-      throw Error(ErrorKind::kInput, "\"format\" must be a string: json, ndjson, csv or parquet");
-    }
-    return parse_result_format((*body)["format"].get<std::string>());
-  }
-  if (auto format = request.query_param("format")) return parse_result_format(*format);
-  return ResultFormat::kJson;
-}
-
-engine::Value positional_value(const nlohmann::json& value, size_t index) {
-  switch (value.type()) {
-    case nlohmann::json::value_t::null:
-      return std::monostate{};
-    case nlohmann::json::value_t::boolean:
-      return value.get<bool>();
-    case nlohmann::json::value_t::number_integer:
-      return value.get<int64_t>();
-    case nlohmann::json::value_t::number_unsigned:
-      if (value.get<uint64_t>() > static_cast<uint64_t>(INT64_MAX)) break;
-      return value.get<int64_t>();
-    case nlohmann::json::value_t::number_float:
-      return value.get<double>();
-    case nlohmann::json::value_t::string:
-      return value.get<std::string>();
-    default:
-      break;
-  }
-  throw Error(ErrorKind::kInput, "params[" + std::to_string(index) +
-                                     "] must be null, a boolean, a number or a string (got " +
-                                     value.dump() + ")");
-}
-
 Response run_sql(QueryApi& api, const Request& request) {
-  const nlohmann::json body = parse_json_body(request);
-  expect_body_fields(body, {"sql", "params", "format"});
-  QueryRequest query;
-  if (!body.contains("sql") || !body["sql"].is_string() ||
-      trim(body["sql"].get<std::string>()).empty()) {
-    throw Error(ErrorKind::kInput, "\"sql\" must be a non-empty string");
-  }
-  query.sql = body["sql"].get<std::string>();
-  if (body.contains("params")) {
-    if (!body["params"].is_array()) {
-      throw Error(ErrorKind::kInput, "\"params\" must be an array of values for $1, $2, ...");
-    }
-    for (size_t i = 0; i < body["params"].size(); ++i) {
-      query.positional.push_back(positional_value(body["params"][i], i));
-    }
-  }
-  query.format = format_of(request, &body);
-  query.role = request.role;
-  return api.queries.run(query);
+  return api.queries.run(sql_query_request(request));
 }
 
 Response run_named(QueryApi& api, const Request& request) {
@@ -73,27 +21,7 @@ Response run_named(QueryApi& api, const Request& request) {
     for (const NamedQueryConfig& q : api.named.all()) names.push_back(q.name);
     return error_response(404, "no named query '" + name + "'" + did_you_mean(name, names));
   }
-  nlohmann::json values = nlohmann::json::object();
-  ResultFormat format = ResultFormat::kJson;
-  if (request.method == "POST" && !request.body.empty()) {
-    const nlohmann::json body = parse_json_body(request);
-    expect_body_fields(body, {"params", "format"});
-    if (body.contains("params")) {
-      if (!body["params"].is_object()) {
-        throw Error(ErrorKind::kInput, "\"params\" must be an object of parameter values");
-      }
-      values = body["params"];
-    }
-    format = format_of(request, &body);
-  } else {
-    for (const auto& [key, value] : request.query) {
-      if (key != "format") values[key] = value;
-    }
-    format = format_of(request, nullptr);
-  }
-  QueryRequest named = api.named.request(*query, values, format);
-  named.role = request.role;
-  return api.queries.run(named);
+  return api.queries.run(named_query_request(api.named, *query, request));
 }
 
 // The lake's tables, those the request's role may read (all for a request without a role).

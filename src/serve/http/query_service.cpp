@@ -12,6 +12,7 @@
 #include "core/log.hpp"
 #include "engine/duckdb_api.hpp"
 #include "serve/auth/query_guard.hpp"
+#include "serve/http/named_queries.hpp"
 
 namespace strata::serve::http {
 
@@ -131,14 +132,6 @@ void stream_rows(Execution& execution, std::string& out, Flush& flush,
 
 }  // namespace
 
-std::string statement_parameter_name(const engine::PreparedStatement& statement, size_t index) {
-  const char* name = engine::duckdb().duckdb_parameter_name(statement.handle(), index);
-  if (!name) return {};
-  std::string out(name);
-  engine::duckdb().duckdb_free(const_cast<char*>(name));
-  return out;
-}
-
 std::string parameters_key(const QueryRequest& request) {
   nlohmann::json key = nlohmann::json::array();
   auto add = [&key](const engine::Value& value) {
@@ -220,8 +213,9 @@ Response QueryService::run(const QueryRequest& request) {
     } else {
       execution->result = execution->statement->execute();
       std::vector<EncodedColumn> columns = result_columns(execution->result);
-      check_encodable(columns);
-      execution->encoder.emplace(request.format, std::move(columns));
+      // Arrow output takes DuckDB's own Arrow conversion, which covers more types.
+      if (request.format != ResultFormat::kArrow) check_encodable(columns);
+      execution->encoder.emplace(request.format, std::move(columns), execution->result);
       execution->first = execution->result.next_chunk();
     }
   } catch (const Error& e) {

@@ -61,9 +61,6 @@ class QueryService {
   std::unique_ptr<QueryAnalyzer> analyzer_;
 };
 
-// The name of parameter `index` (1-based): "year" for $year, "1" for $1.
-std::string statement_parameter_name(const engine::PreparedStatement& statement, size_t index);
-
 // The cache key part that stands for the parameter values.
 std::string parameters_key(const QueryRequest& request);
 

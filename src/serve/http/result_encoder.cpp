@@ -1,6 +1,7 @@
 #include "serve/http/result_encoder.hpp"
 
 #include "core/error.hpp"
+#include "serve/http/arrow_ipc.hpp"
 #include "serve/pgwire/text_encoding.hpp"
 #include "serve/pgwire/value_codec.hpp"
 
@@ -8,7 +9,7 @@ namespace strata::serve::http {
 
 namespace {
 
-const std::vector<std::string> kFormatNames = {"json", "ndjson", "csv", "parquet"};
+const std::vector<std::string> kFormatNames = {"json", "ndjson", "csv", "parquet", "arrow"};
 
 void append_json_cell(const pgwire::ValueType& type, duckdb_vector vector, uint64_t row,
                       std::string& out) {
@@ -25,7 +26,8 @@ ResultFormat parse_result_format(const std::string& text) {
   for (size_t i = 0; i < kFormatNames.size(); ++i) {
     if (text == kFormatNames[i]) return static_cast<ResultFormat>(i);
   }
-  throw Error(ErrorKind::kInput, "unknown format '" + text + "'; use json, ndjson, csv or parquet");
+  throw Error(ErrorKind::kInput,
+              "unknown format '" + text + "'; use json, ndjson, csv, parquet or arrow");
 }
 
 std::string result_format_name(ResultFormat format) {
@@ -42,6 +44,8 @@ std::string content_type_of(ResultFormat format) {
       return "text/csv; charset=utf-8";
     case ResultFormat::kParquet:
       return "application/vnd.apache.parquet";
+    case ResultFormat::kArrow:
+      return "application/vnd.apache.arrow.stream";
   }
   return "application/octet-stream";
 }
@@ -55,8 +59,10 @@ std::vector<EncodedColumn> result_columns(const engine::Result& result) {
   return columns;
 }
 
-ResultEncoder::ResultEncoder(ResultFormat format, std::vector<EncodedColumn> columns)
+ResultEncoder::ResultEncoder(ResultFormat format, std::vector<EncodedColumn> columns,
+                             const engine::Result& result)
     : format_(format), columns_(std::move(columns)) {
+  if (format_ == ResultFormat::kArrow) arrow_ = std::make_unique<ArrowStreamEncoder>(result);
   for (const EncodedColumn& column : columns_) {
     std::string key;
     pgwire::append_json_string(key, column.name);
@@ -65,8 +71,14 @@ ResultEncoder::ResultEncoder(ResultFormat format, std::vector<EncodedColumn> col
   }
 }
 
+ResultEncoder::~ResultEncoder() = default;
+ResultEncoder::ResultEncoder(ResultEncoder&&) noexcept = default;
+
 void ResultEncoder::begin(std::string& out) const {
   switch (format_) {
+    case ResultFormat::kArrow:
+      arrow_->begin(out);
+      return;
     case ResultFormat::kJson:
       out.append("{\"columns\":[");
       for (size_t i = 0; i < columns_.size(); ++i) {
@@ -93,6 +105,11 @@ void ResultEncoder::begin(std::string& out) const {
 }
 
 void ResultEncoder::append(const engine::Chunk& chunk, std::string& out) {
+  if (arrow_) {
+    arrow_->append(chunk, out);
+    rows_ += chunk.size();
+    return;
+  }
   for (uint64_t row = 0; row < chunk.size(); ++row) {
     switch (format_) {
       case ResultFormat::kJson:
@@ -105,13 +122,15 @@ void ResultEncoder::append(const engine::Chunk& chunk, std::string& out) {
         append_csv_row(chunk, row, out);
         break;
       case ResultFormat::kParquet:
-        throw Error(ErrorKind::kInternal, "Parquet results are written by DuckDB");
+      case ResultFormat::kArrow:
+        throw Error(ErrorKind::kInternal, "Parquet results are written by DuckDB, Arrow above");
     }
     ++rows_;
   }
 }
 
 void ResultEncoder::end(std::string& out) const {
+  if (arrow_) arrow_->end(out);
   if (format_ == ResultFormat::kJson) {
     out.append("],\"row_count\":");
     out.append(std::to_string(rows_));

@@ -64,7 +64,9 @@ std::string status_code_name(int status) {
 Response json_response(int status, const nlohmann::json& body) {
   Response response;
   response.status = status;
-  response.body = body.dump();
+  // Messages may quote what a client sent (a path, a parameter): bytes that are not UTF-8 are
+  // replaced rather than failing the whole response.
+  response.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   response.body.push_back('\n');
   return response;
 }
@@ -117,6 +119,9 @@ nlohmann::json parse_json_body(const Request& request) {
   } catch (const nlohmann::json::parse_error& e) {
     throw Error(ErrorKind::kInput,
                 "the request body is not valid JSON (at byte " + std::to_string(e.byte) + ")");
+  } catch (const nlohmann::json::exception& e) {
+    // Valid syntax the parser still refuses, such as a number out of range (1e400).
+    throw Error(ErrorKind::kInput, std::string("the request body is not usable JSON: ") + e.what());
   }
 }
 

@@ -97,17 +97,20 @@ std::string numeric_binary_to_text(std::string_view binary) {
   }
   reader.expect_end();
   auto group_at = [&](int index) { return index >= 0 && index < count ? groups[index] : 0; };
-  std::string out = sign == kNegative ? "-" : "";
-  // Integer part: groups 0..weight.
-  if (weight < 0) {
-    out.push_back('0');
-  } else {
-    for (int i = 0; i <= weight; ++i) {
-      std::string group = std::to_string(group_at(i));
-      if (i > 0) group.insert(0, 4 - group.size(), '0');
-      out.append(group);
+  // The integer part has no leading zeros and zero no sign, whatever weight and digits say (a
+  // client may send zero digits with any weight, leading zero digits, or digits past the scale).
+  std::string out;
+  std::string integer;
+  for (int i = 0; i <= weight; ++i) {
+    const int group = group_at(i);
+    if (integer.empty()) {
+      if (group != 0) integer = std::to_string(group);
+    } else {
+      const std::string digits = std::to_string(group);
+      integer.append(4 - digits.size(), '0').append(digits);
     }
   }
+  out.append(integer.empty() ? "0" : integer);
   if (scale > 0) {
     std::string fraction;
     for (int i = weight + 1; static_cast<int>(fraction.size()) < scale; ++i) {
@@ -116,6 +119,9 @@ std::string numeric_binary_to_text(std::string_view binary) {
     }
     out.push_back('.');
     out.append(fraction, 0, static_cast<size_t>(scale));
+  }
+  if (sign == kNegative && out.find_first_not_of("0.") != std::string::npos) {
+    return std::string(1, '-') + out;
   }
   return out;
 }

@@ -5,6 +5,7 @@
 #include <cctype>
 #include <charconv>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <limits>
 #include <vector>
@@ -23,7 +24,48 @@ const engine::DuckDbApi& api() {
   return engine::duckdb();
 }
 
+// The length of the UTF-8 sequence at the start of `text` (RFC 3629: no overlong forms, no
+// surrogates, nothing past U+10FFFF), or 0 when it is not valid UTF-8.
+size_t utf8_sequence_length(std::string_view text) {
+  const auto byte = [&](size_t i) { return static_cast<unsigned char>(text[i]); };
+  const unsigned char first = byte(0);
+  if (first < 0x80) return 1;
+  size_t length = 0;
+  unsigned char low = 0x80;
+  unsigned char high = 0xBF;  // the allowed range of the second byte
+  if (first >= 0xC2 && first <= 0xDF) {
+    length = 2;
+  } else if (first >= 0xE0 && first <= 0xEF) {
+    length = 3;
+    if (first == 0xE0) low = 0xA0;   // overlong
+    if (first == 0xED) high = 0x9F;  // surrogates
+  } else if (first >= 0xF0 && first <= 0xF4) {
+    length = 4;
+    if (first == 0xF0) low = 0x90;   // overlong
+    if (first == 0xF4) high = 0x8F;  // past U+10FFFF
+  } else {
+    return 0;
+  }
+  if (text.size() < length || byte(1) < low || byte(1) > high) return 0;
+  for (size_t i = 2; i < length; ++i) {
+    if ((byte(i) & 0xC0) != 0x80) return 0;
+  }
+  return length;
+}
+
+// DuckDB's VARCHAR must be valid UTF-8: its C API throws a C++ exception otherwise, so text from
+// a client is checked first and refused the way PostgreSQL refuses it (SQLSTATE 22021).
 OwnedValue varchar(std::string_view text) {
+  for (size_t i = 0; i < text.size();) {
+    const size_t length = utf8_sequence_length(text.substr(i));
+    if (length == 0) {
+      char hex[8];
+      std::snprintf(hex, sizeof hex, "0x%02x", static_cast<unsigned char>(text[i]));
+      throw SqlError(sqlstate::kCharacterNotInRepertoire,
+                     std::string("invalid byte sequence for encoding \"UTF8\": ") + hex);
+    }
+    i += length;
+  }
   return OwnedValue(api().duckdb_create_varchar_length(text.data(), text.size()));
 }
 
@@ -294,9 +336,11 @@ OwnedValue decode_binary(std::string_view data, uint32_t type_oid, size_t positi
       expect_size(data, 4, type_oid, position);
       const auto days = static_cast<int32_t>(get_uint32(data.data()));
       constexpr int32_t kMax = std::numeric_limits<int32_t>::max();
-      const int32_t value = days == kMax                                  ? kMax
-                            : days == std::numeric_limits<int32_t>::min() ? -kMax
-                                                                          : days + kPgEpochDays;
+      int32_t value = days == kMax ? kMax : -kMax;  // infinity, -infinity
+      if (days != kMax && days != std::numeric_limits<int32_t>::min() &&
+          __builtin_add_overflow(days, kPgEpochDays, &value)) {
+        bad_binary(position, type_oid, "date out of range");
+      }
       return OwnedValue(api().duckdb_create_date(duckdb_date{value}));
     }
     case oid::kTime:
@@ -308,10 +352,11 @@ OwnedValue decode_binary(std::string_view data, uint32_t type_oid, size_t positi
       expect_size(data, 8, type_oid, position);
       const auto micros = static_cast<int64_t>(get_uint64(data.data()));
       constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
-      const int64_t value = micros == kMax ? kMax
-                            : micros == std::numeric_limits<int64_t>::min()
-                                ? -kMax
-                                : micros + kPgEpochMicros;
+      int64_t value = micros == kMax ? kMax : -kMax;  // infinity, -infinity
+      if (micros != kMax && micros != std::numeric_limits<int64_t>::min() &&
+          __builtin_add_overflow(micros, kPgEpochMicros, &value)) {
+        bad_binary(position, type_oid, "timestamp out of range");
+      }
       if (type_oid == oid::kTimestamp) {
         return OwnedValue(api().duckdb_create_timestamp(duckdb_timestamp{value}));
       }

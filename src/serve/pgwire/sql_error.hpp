@@ -21,6 +21,7 @@ inline constexpr const char* kFeatureNotSupported = "0A000";
 inline constexpr const char* kInvalidTextRepresentation = "22P02";
 inline constexpr const char* kInvalidBinaryRepresentation = "22P03";
 inline constexpr const char* kInvalidParameterValue = "22023";
+inline constexpr const char* kCharacterNotInRepertoire = "22021";
 inline constexpr const char* kInFailedTransaction = "25P02";
 inline constexpr const char* kInvalidStatementName = "26000";
 inline constexpr const char* kInvalidCursorName = "34000";
