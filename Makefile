@@ -42,13 +42,7 @@ fuzz:
 format:
 	@find src tests bench -name '*.cpp' -o -name '*.hpp' | xargs clang-format -i
 
-check-# libFuzzer targets of the protocol and HTTP request parsers (fuzz/Makefile), each run for
-# FUZZ_SECONDS (default 60); FUZZ_TARGETS picks some of them.
-fuzz:
-	@bash scripts/setup.sh --fuzz
-	@$(MAKE) --no-print-directory -C fuzz run
-
-format:
+check-format:
 	@find src tests bench -name '*.cpp' -o -name '*.hpp' | xargs clang-format --dry-run --Werror
 
 clean:
