@@ -248,7 +248,7 @@ def test_dropped_connection_during_cdc_load_is_retried(postgres_server, strata_b
         INSERT INTO events VALUES (0, 'first');""")
     root = make_project(tmp_path / "p", postgres_server, db, """
 events: {table: public.events, mode: cdc, primary_key: [id], current_state: true,
-         batch_changes: 5000}
+         batch_changes: 5000, slot: strata_dropped_events, publication: strata_dropped_events}
 """)
     ingest(strata_bin, root)
     for t in range(20):  # 20 transactions of 5,000 inserts: a batch each
