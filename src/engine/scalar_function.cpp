@@ -119,8 +119,9 @@ void run(duckdb_function_info info, duckdb_data_chunk input, duckdb_vector outpu
   }
 }
 
+// DuckDB hands back the extra info it owns when the function is dropped: adopt it to free it.
 void destroy(void* data) {
-  delete static_cast<Overload*>(data);
+  std::unique_ptr<Overload> adopted(static_cast<Overload*>(data));
 }
 
 }  // namespace

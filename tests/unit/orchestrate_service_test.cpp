@@ -98,6 +98,12 @@ class ServiceTest : public test::OrchestrationTest {
     for (const auto& step : store->run_steps(run_id)) out.push_back(step.name + ":" + step.status);
     return out;
   }
+  // Triggers pipeline p and returns once its step `step` has started.
+  int64_t trigger_and_wait_for(PipelineService& svc, const std::string& step) {
+    const int64_t id = svc.trigger("p", {});
+    while (steps.attempts_of(step) == 0) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    return id;
+  }
 };
 
 TEST_F(ServiceTest, TriggerRunsWithParametersAndRecordsThem) {
@@ -122,8 +128,7 @@ TEST_F(ServiceTest, CancelStopsARunInFlight) {
   steps.block = {"b"};
   auto svc = service();
   svc->start();
-  const int64_t id = svc->trigger("p", {});
-  while (steps.attempts_of("b") == 0) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  const int64_t id = trigger_and_wait_for(*svc, "b");
   EXPECT_TRUE(svc->cancel(id));
   ASSERT_TRUE(svc->wait_for_run(id, 10'000));
   EXPECT_EQ(status(id), "failed");
@@ -249,8 +254,7 @@ TEST_F(ServiceTest, ACancelRequestInTheStoreStopsTheRun) {
   steps.block = {"b"};
   auto svc = service();
   svc->start();
-  const int64_t id = svc->trigger("p", {});
-  while (steps.attempts_of("b") == 0) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  const int64_t id = trigger_and_wait_for(*svc, "b");
   request_cancel(*store, id, "a test");
   ASSERT_TRUE(svc->wait_for_run(id, 10'000));
   EXPECT_EQ(status(id), "failed");
@@ -294,8 +298,7 @@ TEST_F(ServiceTest, StopInterruptsRunsAndTheNextStartResumesThem) {
   {
     auto svc = service();
     svc->start();
-    id = svc->trigger("p", {});
-    while (steps.attempts_of("b") == 0) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    id = trigger_and_wait_for(*svc, "b");
     svc->stop();
   }
   EXPECT_EQ(status(id), "interrupted");
